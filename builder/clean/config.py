@@ -1,0 +1,19 @@
+from pydantic import Field
+
+from builder.config_section import Section
+
+
+class LanguageConfig(Section):
+    """Language identification with langdetect (seeded, so deterministic)."""
+
+    keep: list[str] = Field(default_factory=list, description="ISO codes to keep; empty keeps every language")
+    min_letters: int = Field(20, ge=1, description="texts with fewer letters are 'unknown', not a guess")
+    min_score: float = Field(0.5, ge=0, le=1, description="below this probability the language is 'unknown'")
+    sample_chars: int = Field(3000, ge=100, description="characters of text the detector reads")
+    seed: int = 0
+
+
+class CleanConfig(Section):
+    """Boilerplate removal and normalisation."""
+
+    keep_boilerplate: bool = Field(False, description="mark boilerplate in `removals` but leave it in the text")

@@ -1,0 +1,22 @@
+"""Clean-side map stages: language identification and the language filter."""
+
+from builder.clean.language import detect_language
+from builder.stage import MapStage
+
+
+class LanguageStage(MapStage):
+    name = "language"
+    version = "1"
+
+    def process(self, rows):
+        kept, rejects = [], []
+        for row in rows:
+            row["language"], row["language_score"] = detect_language(row["text"], self.config)
+            if self.config.keep and row["language"] not in self.config.keep:
+                rejects.append({
+                    "origin": row["origin"], "url": row["url"], "stage": "language", "reason": "language-filtered",
+                    "detail": f"language '{row['language']}' is not in language.keep {self.config.keep}",
+                })
+            else:
+                kept.append(row)
+        return kept, rejects

@@ -1,0 +1,128 @@
+"""`newscorpus init`, `build` and `show`."""
+
+from __future__ import annotations
+
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from builder.config import CONFIG_NAME, ProjectConfig, load_config, parse_config
+from builder.engine.pipeline import build as run_build
+from builder.errors import UserError
+
+console = Console(stderr=True, highlight=False)
+
+
+def _project_config(config_path: str | None) -> ProjectConfig:
+    return load_config(Path(config_path) if config_path else Path.cwd())
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: build.output).")
+@click.option("-c", "--config", "config_path", type=click.Path(), help=f"Project config (default: ./{CONFIG_NAME}).")
+@click.option("-w", "--workers", type=click.IntRange(1, 512), help="Worker processes (default: build.workers).")
+@click.option("--keep-boilerplate", is_flag=True, help="Mark boilerplate in `removals` but leave it in the text.")
+def build(paths, output, config_path, workers, keep_boilerplate):
+    """Build the dataset.
+
+    With no PATHS, builds the project in the current folder from its newscorpus.toml. With PATHS
+    (files or folders), builds them with default settings and no config file.
+    """
+    if paths:
+        config = parse_config({}, root=str(Path.cwd()))
+    else:
+        config = _project_config(config_path)
+    if keep_boilerplate:
+        config = config.model_copy(update={"clean": config.clean.model_copy(update={"keep_boilerplate": True})})
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed} pages"),
+                  TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("building", total=None)
+        result = run_build(config, list(paths) or None, output, workers,
+                           on_progress=lambda n: progress.advance(task, n))
+    summary = result.summary
+    table = Table(title="newscorpus build", show_header=False)
+    table.add_row("pages read", str(result.pages_read))
+    table.add_row("documents", str(summary["documents"]))
+    table.add_row("  canonical (not duplicates)", str(summary["canonical_documents"]))
+    table.add_row("  languages", ", ".join(f"{k} {v}" for k, v in summary["languages"].items()) or "-")
+    table.add_row("rejected", str(summary["rejected"]))
+    for reason, count in summary["rejects_by_reason"].items():
+        table.add_row(f"  {reason}", str(count))
+    if result.shards_reused:
+        table.add_row("shards reused from work folder", str(result.shards_reused))
+    console.print(table)
+    click.echo(f"output: {result.output}")
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path):
+    """Scaffold a new corpus project in DIRECTORY (config, annotations/, dataset_card.md)."""
+    if (directory / CONFIG_NAME).exists():
+        raise UserError(f"{directory / CONFIG_NAME} already exists; edit it, or choose another folder.")
+    template = resources.files("builder") / "project_template"
+    directory.mkdir(parents=True, exist_ok=True)
+    with resources.as_file(template) as source:
+        shutil.copytree(source, directory, dirs_exist_ok=True)
+    (directory / "inputs").mkdir(exist_ok=True)
+    click.echo(f"created {directory / CONFIG_NAME}: put pages in {directory / 'inputs'} and run `newscorpus build` there")
+
+
+def _find_document(build_dir: Path, doc_id: str) -> dict:
+    import pyarrow.dataset as ds
+    import pyarrow.compute as pc
+
+    folder = build_dir / "data" / "documents"
+    if not folder.exists():
+        raise UserError(f"no build at {build_dir}: run `newscorpus build` first, or pass --build DIR.")
+    table = ds.dataset(folder, format="parquet").to_table(filter=pc.starts_with(pc.field("id"), doc_id))
+    if table.num_rows == 0:
+        raise UserError(f"no document with an id starting with '{doc_id}' in {build_dir}.")
+    if table.num_rows > 1:
+        raise UserError(f"'{doc_id}' matches {table.num_rows} documents; give more characters of the id.")
+    return table.to_pylist()[0]
+
+
+@click.command()
+@click.argument("doc_id")
+@click.option("-b", "--build", "build_dir", type=click.Path(path_type=Path),
+              help="Build output folder (default: build.output of the project here).")
+def show(doc_id: str, build_dir: Path | None):
+    """Print one document: metadata, clean text, links, removals and annotations."""
+    if build_dir is None:
+        config = _project_config(None) if (Path.cwd() / CONFIG_NAME).exists() else parse_config({}, root=str(Path.cwd()))
+        build_dir = config.path(config.build.output)
+    doc = _find_document(build_dir, doc_id)
+    out = Console(highlight=False)
+    meta = Table(show_header=False, box=None)
+    for key in ("id", "url", "site", "origin", "title", "authors", "published", "fetched_at", "language",
+                "language_score", "cluster_id", "is_canonical", "duplicate_kind", "similarity"):
+        value = doc.get(key)
+        meta.add_row(f"[bold]{key}", ", ".join(value) if isinstance(value, list) else str(value))
+    out.print(meta)
+    out.rule("text")
+    out.print(doc["text"], markup=False)
+    for layer, fields in (("links", ("start", "end", "text", "url")),
+                          ("removals", ("start", "end", "rule", "text")),
+                          ("sources", ("kind", "name", "count", "url")),
+                          ("entities", ("start", "end", "label", "text", "entity")),
+                          ("claims", ("kind", "speaker", "cue", "text"))):
+        if not doc.get(layer):
+            continue
+        out.rule(f"{layer} ({len(doc[layer])})")
+        table = Table(*fields, box=None)
+        for item in doc[layer]:
+            table.add_row(*(str(item.get(f)) for f in fields))
+        out.print(table)
+    if doc.get("entities_note"):
+        out.print(f"[italic]entities: {doc['entities_note']}")
+
+
+COMMANDS = [init, build, show]

@@ -1,0 +1,121 @@
+"""The local engine: one machine, a process pool over shards, bounded memory, no services.
+
+What runs (a MapStage over batches) is separate from where it runs (this module). Each task reads
+its batch, runs the stage, and writes its output shard itself, so only small results cross processes.
+At most two tasks per worker are in flight, so memory stays bounded whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from builder.engine import shards
+from builder.stage import MapStage
+
+
+@dataclass(frozen=True)
+class Shard:
+    """A shard of documents in the work folder, named by the fingerprint of how it was made."""
+
+    fingerprint: str
+    path: Path
+    rejects: Path
+    rows: int = 0
+
+
+@dataclass
+class Task:
+    """Input of one map task: a shard file, or a batch of rows already in memory (raw pages)."""
+
+    fingerprint: str
+    rows: list[dict] | None = None
+    path: Path | None = None
+
+
+_ready: dict[str, MapStage] = {}  # per worker: stages whose setup() has run
+
+
+def _run_task(stage: MapStage, task: Task, out: Shard) -> Shard:
+    key = stage.fingerprint()
+    if key not in _ready:
+        stage.setup()
+        _ready[key] = stage
+    stage = _ready[key]
+    rows = task.rows if task.rows is not None else shards.read_rows(task.path)
+    documents, rejects = stage.process(rows)
+    shards.write_rejects(rejects, out.rejects)
+    shards.write_documents(documents, out.path)  # written last: its presence marks the task done
+    return Shard(out.fingerprint, out.path, out.rejects, len(documents))
+
+
+def derive(input_fingerprint: str, stage: MapStage) -> str:
+    return hashlib.blake2b(f"{input_fingerprint}|{stage.fingerprint()}".encode(), digest_size=12).hexdigest()
+
+
+class LocalEngine:
+    def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None):
+        self.work_dir = Path(work_dir)
+        self.workers = workers
+        self.on_progress = on_progress or (lambda n: None)
+        self.reused = 0  # shards found complete in the work folder (cache hits / resumed work)
+        self.reject_files: list[Path] = []  # rejects of every shard this engine produced or reused
+
+    def _target(self, stage: MapStage, task: Task) -> Shard:
+        fp = derive(task.fingerprint, stage)
+        folder = self.work_dir / stage.name
+        return Shard(fp, folder / f"{fp}.parquet", folder / f"{fp}.rejects.parquet")
+
+    def map(self, stage: MapStage, tasks: Iterable[Task]) -> list[Shard]:
+        """Run the stage over every task; returns output shards in input order."""
+        if self.workers == 1:
+            out = list(self._map_inline(stage, tasks))
+        else:
+            out = self._map_pool(stage, tasks)
+        self.reject_files.extend(s.rejects for s in out)
+        return out
+
+    def _cached(self, target: Shard) -> bool:
+        return target.path.exists() and target.rejects.exists()
+
+    def _map_inline(self, stage, tasks) -> Iterator[Shard]:
+        for task in tasks:
+            target = self._target(stage, task)
+            if self._cached(target):
+                self.reused += 1
+                yield target
+            else:
+                yield _run_task(stage, task, target)
+            self.on_progress(len(task.rows) if task.rows is not None else 1)
+
+    def _map_pool(self, stage, tasks) -> list[Shard]:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["builder.ingest.extract", "trafilatura", "pyarrow.parquet"])
+        results: dict[int, Shard] = {}
+        pending: dict = {}
+        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+            for index, task in enumerate(tasks):
+                target = self._target(stage, task)
+                if self._cached(target):
+                    self.reused += 1
+                    results[index] = target
+                    self.on_progress(len(task.rows) if task.rows is not None else 1)
+                    continue
+                while len(pending) >= 2 * self.workers:
+                    self._collect(pending, results)
+                size = len(task.rows) if task.rows is not None else 1
+                pending[pool.submit(_run_task, stage, task, target)] = (index, size)
+            while pending:
+                self._collect(pending, results)
+        return [results[i] for i in sorted(results)]
+
+    def _collect(self, pending: dict, results: dict) -> None:
+        done, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in done:
+            index, size = pending.pop(future)
+            results[index] = future.result()
+            self.on_progress(size)

@@ -1,0 +1,89 @@
+"""The build: every stage in order, on an engine. The CLI calls `build`; nothing here prints.
+
+  ingest   read inputs -> raw pages (file-level rejects straight away)
+  extract  raw pages -> documents                               map, in workers
+  clean    boilerplate rules and per-site repeated lines          map -> reduce -> map
+  language langdetect, language filter                            map
+  dedup    exact, URL, near-duplicate clusters                     map -> reduce -> map
+  annotate entities, claims, sources                              map, models loaded once per worker
+  output   id-sorted Parquet + README for `datasets`
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from builder.clean.stage import LanguageStage
+from builder.config import ProjectConfig
+from builder.dedup.clusters import deduplicate
+from builder.engine import shards as shard_io
+from builder.engine.local import LocalEngine, Task
+from builder.errors import UserError
+from builder.ingest.readers import read_inputs
+from builder.ingest.stage import ExtractStage
+from builder.release.build_output import write_build_output
+from builder.stage import Chain
+
+
+@dataclass
+class BuildResult:
+    output: Path
+    summary: dict
+    pages_read: int = 0
+    shards_reused: int = 0
+    rejects: list[dict] = field(default_factory=list)
+
+
+def _batches(pages: Iterator[dict], size: int, rejects: list[dict]) -> Iterator[Task]:
+    """Group raw pages into tasks named by the hash of their content; file-level rejects go aside."""
+    batch: list[dict] = []
+    digest = hashlib.blake2b(digest_size=12)
+
+    def task():
+        return Task(digest.hexdigest(), rows=batch)
+
+    for item in pages:
+        if "data" not in item:
+            rejects.append(item)
+            continue
+        batch.append(item)
+        digest.update(item["origin"].encode() + b"\0" + hashlib.blake2b(item["data"], digest_size=16).digest())
+        if len(batch) == size:
+            yield task()
+            batch, digest = [], hashlib.blake2b(digest_size=12)
+    if batch:
+        yield task()
+
+
+def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path | None = None,
+          workers: int | None = None, on_progress: Callable[[int], None] | None = None) -> BuildResult:
+    inputs = inputs if inputs is not None else [config.path(p) for p in config.build.inputs]
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:
+        raise UserError(f"input not found: {', '.join(missing)}. Check build.inputs in newscorpus.toml or the paths you gave.")
+    output = output if output is not None else config.path(config.build.output)
+    engine = LocalEngine(config.path(config.build.work_dir), workers or config.build.workers, on_progress)
+
+    file_rejects: list[dict] = []
+    pages_read = 0
+
+    def counted(pages):
+        nonlocal pages_read
+        for page in pages:
+            pages_read += "data" in page
+            yield page
+
+    base = Path(config.root) if config.root else None
+    raw = counted(read_inputs(inputs, config.ingest, base))
+    page_stages = Chain(ExtractStage(config.ingest))
+    shards = engine.map(page_stages, _batches(raw, config.build.shard_size, file_rejects))
+    shards = engine.map(LanguageStage(config.language), [Task(s.fingerprint, path=s.path) for s in shards])
+    shards = deduplicate(shards, config.dedup, engine)
+
+    rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
+    summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name)
+    return BuildResult(output, summary, pages_read, engine.reused, rejects)
+

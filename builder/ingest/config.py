@@ -1,0 +1,17 @@
+from typing import Optional
+
+from pydantic import Field
+
+from builder.config_section import Section
+
+
+class IngestConfig(Section):
+    """How inputs are read and turned into documents."""
+
+    max_page_bytes: int = Field(10_000_000, gt=0, description="larger raw pages are rejected ('too-large')")
+    max_decompressed_bytes: int = Field(
+        2_000_000_000, gt=0, description="stop reading a .gz/.zst input past this many bytes (bombs)"
+    )
+    favor_precision: bool = Field(True, description="trafilatura favor_precision (fewer footer lines)")
+    min_text_chars: int = Field(40, ge=0, description="documents with less clean text are rejected ('empty')")
+    default_site: Optional[str] = Field(None, description="site for inputs with neither URL nor declared source")

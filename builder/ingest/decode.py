@@ -1,0 +1,72 @@
+"""Bytes -> text: declared charset first, then UTF-8, then detection; binary junk is refused."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+import charset_normalizer
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
+# Share of U+FFFD we accept when repairing nearly-valid UTF-8 (a few stray bytes in a long page).
+_MAX_REPAIR_SHARE = 0.005
+
+
+class Undecodable(ValueError):
+    def __init__(self, reason: str, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def _known_codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        return codecs.lookup(name.strip().strip("\"'")).name
+    except LookupError:
+        return None
+
+
+def declared_charset(data: bytes, content_type: str | None = None) -> str | None:
+    """Charset from an HTTP Content-Type header or an HTML <meta> tag, if any and if known."""
+    if content_type and "charset=" in content_type.lower():
+        found = _known_codec(content_type.lower().split("charset=", 1)[1].split(";")[0])
+        if found:
+            return found
+    match = _META_CHARSET.search(data[:4096])
+    return _known_codec(match.group(1).decode("ascii", "ignore")) if match else None
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters in the head: an image, archive or random junk."""
+    head = data[:4096]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    return controls > len(head) * 0.05
+
+
+def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
+    """Return (text, encoding used). Raises Undecodable with a reason."""
+    if not data.strip():
+        raise Undecodable("empty", "the input holds no bytes (or only white space)")
+    if looks_binary(data):
+        raise Undecodable("binary", "the input looks like binary data (NUL or control bytes), not a text page")
+    declared = declared_charset(data, content_type)
+    if declared:
+        try:
+            return data.decode(declared), declared
+        except UnicodeDecodeError:
+            pass  # the declaration lies; fall through to detection
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    repaired = data.decode("utf-8", errors="replace")
+    if repaired.count("\ufffd") <= max(1, len(repaired) * _MAX_REPAIR_SHARE):
+        return repaired, "utf-8-repaired"
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        raise Undecodable("undecodable", "no character encoding decodes these bytes; re-save the file as UTF-8")
+    return str(best), best.encoding

@@ -1,0 +1,228 @@
+"""Raw page -> document: decode, extract the main text with trafilatura, locate links, give it an id.
+
+The text is built from trafilatura's element tree (not its text output) so that every hyperlink of
+the main content gets its character offsets in the final text. Blocks (paragraphs, headings, list
+items, quotes) are separated by a blank line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+import courlan
+
+from builder.ingest.config import IngestConfig
+from builder.ingest.decode import Undecodable, decode
+from builder.ingest.readers import reject
+
+EXTRACTOR = "trafilatura"
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+_BLOCKS = {"p", "head", "item", "quote", "cell", "code", "lb"}
+
+
+def stable_hash(data: bytes | str, size: int = 16) -> str:
+    """blake2b hex digest: stable across processes and machines (unlike Python's hash())."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=size).hexdigest()
+
+
+def normalize_line(line: str) -> str:
+    """NFC, no zero-width characters, one space between words, no edge spaces."""
+    return _SPACE.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", line))).strip()
+
+
+def normalize_text(text: str) -> str:
+    """Normalised lines; paragraphs separated by exactly one blank line."""
+    lines = [normalize_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    paragraphs, current = [], []
+    for line in lines:
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append("\n".join(current))
+            current = []
+    if current:
+        paragraphs.append("\n".join(current))
+    return "\n\n".join(paragraphs)
+
+
+def text_hash(text: str) -> str:
+    """Key for exact duplicates: case and spacing do not matter."""
+    return stable_hash(" ".join(text.lower().split()))
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Lower-case host, tracking parameters and fragment dropped (courlan's rules)."""
+    if not url or not url.strip():
+        return None
+    try:
+        return courlan.normalize_url(url.strip(), strict=True)
+    except Exception:  # courlan raises bare ValueErrors and more on odd URLs; keep what we got
+        return url.strip()
+
+
+def host_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+def document_id(canonical: str | None, raw: bytes) -> str:
+    return stable_hash(canonical if canonical else raw)
+
+
+def _published(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def parse_timestamp(value) -> dt.datetime | None:
+    if not value:
+        return None
+    if isinstance(value, dt.datetime):
+        stamp = value
+    else:
+        try:
+            stamp = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return stamp.replace(tzinfo=dt.timezone.utc) if stamp.tzinfo is None else stamp.astimezone(dt.timezone.utc)
+
+
+class _TextBuilder:
+    """Collects blocks of text and the links inside them, with offsets into the joined text."""
+
+    def __init__(self):
+        self.blocks: list[str] = []
+        self.links: list[dict] = []
+        self.length = 0
+
+    def add_block(self, parts: list[tuple[str, str | None]]):
+        """parts: (text, link target or None). Whitespace is normalised across part boundaries."""
+        pieces, links = [], []
+        for text, target in parts:
+            text = _SPACE.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text.replace("\n", " "))))
+            joined = "".join(pieces)
+            if joined.endswith(" ") or not joined:
+                text = text.lstrip()
+            if target and text.strip():
+                start = len("".join(pieces)) + (len(text) - len(text.lstrip()))
+                links.append((start, start + len(text.strip()), target, text.strip()))
+            pieces.append(text)
+        block = "".join(pieces)
+        stripped = block.rstrip()
+        if not stripped:
+            return
+        if self.blocks:
+            self.length += 2
+        for start, end, target, anchor in links:
+            end = min(end, len(stripped))
+            if start < end:
+                self.links.append({"start": self.length + start, "end": self.length + end, "url": target,
+                                   "text": anchor, "domain": host_of(target)})
+        self.blocks.append(stripped)
+        self.length += len(stripped)
+
+    def text(self) -> str:
+        return "\n\n".join(self.blocks)
+
+
+def _flatten(element, parts: list, builder: _TextBuilder):
+    """Depth-first walk of trafilatura's output tree; block elements start a new block."""
+    tag = element.tag
+    if tag in ("list", "table", "row", "div", "main", "body", "doc") or (tag in _BLOCKS and parts):
+        if parts:
+            builder.add_block(parts)
+            parts.clear()
+    if element.text:
+        parts.append((element.text, element.get("target") if tag == "ref" else None))
+    for child in element:
+        _flatten(child, parts, builder)
+        if child.tail:
+            parts.append((child.tail, None))
+    if tag in _BLOCKS or tag in ("list", "table", "row"):
+        if parts:
+            builder.add_block(parts)
+            parts.clear()
+
+
+def _extract_html(html: str, url: str | None, cfg: IngestConfig):
+    import trafilatura
+
+    result = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_links=True, include_comments=False,
+        include_tables=True, favor_precision=cfg.favor_precision, deduplicate=False,
+    )
+    if result is None or result.body is None:
+        return None, result
+    builder = _TextBuilder()
+    parts: list = []
+    _flatten(result.body, parts, builder)
+    if parts:
+        builder.add_block(parts)
+    return builder, result
+
+
+def extract_page(raw: dict, cfg: IngestConfig) -> dict:
+    """A document dict (fields of records.Document) or a reject dict (fields of records.Reject)."""
+    origin, data, url = raw["origin"], raw["data"], raw.get("url")
+    if len(data) > cfg.max_page_bytes:
+        return reject(origin, "too-large", f"{len(data):,} bytes is over ingest.max_page_bytes", url=url, stage="extract")
+    try:
+        page_text, encoding = decode(data, raw.get("content_type"))
+    except Undecodable as exc:
+        return reject(origin, exc.reason, exc.detail, url=url, stage="extract")
+
+    title = authors = published = None
+    links: list[dict] = []
+    if raw["kind"] == "html":
+        try:
+            builder, meta = _extract_html(page_text, url, cfg)
+        except Exception as exc:  # a parser failure on one page must not stop the build
+            return reject(origin, "parse-error", f"trafilatura failed: {type(exc).__name__}: {exc}", url=url, stage="extract")
+        if builder is None:
+            return reject(origin, "no-main-text", "trafilatura found no main text in the page", url=url, stage="extract")
+        text, links = builder.text(), builder.links
+        title = meta.title
+        authors = [a.strip() for a in (meta.author or "").split(";") if a.strip()]
+        published = _published(meta.date)
+        url = url or meta.url
+        if meta.url and not raw.get("url"):
+            url = meta.url
+    else:
+        text = normalize_text(page_text)
+
+    letters = sum(ch.isalpha() for ch in text)
+    if letters < cfg.min_text_chars:
+        return reject(origin, "empty", f"only {letters} letters of text after extraction (minimum ingest.min_text_chars={cfg.min_text_chars})",
+                      url=url, stage="extract")
+    canonical = canonical_url(url)
+    return {
+        "id": document_id(canonical, data),
+        "url": url,
+        "canonical_url": canonical,
+        "site": host_of(canonical) or raw.get("site"),
+        "origin": origin,
+        "content_type": raw["kind"],
+        "encoding": encoding,
+        "fetched_at": parse_timestamp(raw.get("fetched_at")),
+        "title": title,
+        "authors": authors or [],
+        "published": published,
+        "text": text,
+        "raw_hash": stable_hash(data),
+        "text_hash": text_hash(text),
+        "language": "unknown",
+        "links": links,
+    }

@@ -1,0 +1,195 @@
+"""Inputs -> raw pages. One reader per input format; each yields raw pages or rejects, never raises.
+
+A raw page is a plain dict:
+  origin        file path, with '#<line>' (JSONL) or '#<offset>' (WARC) inside containers
+  url           as given by the input, or None
+  data          the page bytes (HTML or plain text)
+  kind          'html' | 'text'
+  content_type  the HTTP Content-Type, when the input has one
+  fetched_at    ISO 8601 string or None
+  site          the site the input declares (JSONL 'source'), or None
+A reject is a dict with the fields of `builder.records.Reject`.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+from pathlib import Path
+from typing import Iterator, Optional
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from builder.ingest.config import IngestConfig
+
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+TEXT_SUFFIXES = (".txt", ".md")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
+WARC_SUFFIXES = (".warc", ".warc.gz")
+
+
+def reject(origin: str, reason: str, detail: str, url: str | None = None, stage: str = "ingest") -> dict:
+    return {"origin": origin, "url": url, "stage": stage, "reason": reason, "detail": detail}
+
+
+def page(origin: str, data: bytes, kind: str, url=None, content_type=None, fetched_at=None, site=None) -> dict:
+    return {
+        "origin": origin,
+        "url": url,
+        "data": data,
+        "kind": kind,
+        "content_type": content_type,
+        "fetched_at": fetched_at,
+        "site": site,
+    }
+
+
+def _suffix(path: Path) -> str:
+    lower = path.name.lower()
+    for suffix in JSONL_SUFFIXES + WARC_SUFFIXES + HTML_SUFFIXES + TEXT_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def iter_files(inputs: list[Path], base: Path | None = None) -> Iterator[tuple[Path, str]]:
+    """(file, name to record) for every file under the inputs, in a stable order.
+
+    The recorded name is relative to `base` (the project folder) or else to the input's parent, so
+    that builds from different working folders record the same origins. Hidden files are skipped.
+    """
+    for root in inputs:
+        anchor = base if base is not None and root.resolve().is_relative_to(base.resolve()) else root.parent
+        if root.is_file():
+            found = [root]
+        else:
+            found = []
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found.extend(Path(folder) / f for f in files if not f.startswith("."))
+        for path in sorted(found):
+            yield path, Path(os.path.relpath(path.resolve(), anchor.resolve())).as_posix()
+
+
+def _limited(stream, limit: int, origin: str):
+    """Read a (decompressing) stream, refusing to go past `limit` bytes: decompression bombs stop here."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise OverflowError(f"{origin}: more than {limit:,} bytes after decompression")
+    return data
+
+
+class JsonlPage(BaseModel):
+    """One line of a scraper's JSONL dump. Unknown keys are allowed: dumps carry many."""
+
+    model_config = ConfigDict(extra="ignore")
+    url: Optional[str] = None
+    html: Optional[str] = None
+    text: Optional[str] = None
+    content: Optional[str] = None
+    fetched_at: Optional[str] = None
+    source: Optional[str] = None
+
+
+def read_jsonl(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
+    lower = path.name.lower()
+    try:
+        with path.open("rb") as raw:
+            if lower.endswith(".gz"):
+                data = _limited(gzip.GzipFile(fileobj=raw), cfg.max_decompressed_bytes, name)
+            elif lower.endswith(".zst"):
+                import zstandard
+
+                reader = zstandard.ZstdDecompressor().stream_reader(raw)
+                data = _limited(reader, cfg.max_decompressed_bytes, name)
+            else:
+                data = raw.read()
+    except OverflowError as exc:
+        yield reject(name, "decompression-bomb", f"{exc}; raise ingest.max_decompressed_bytes if it is real")
+        return
+    except (OSError, EOFError, ValueError) as exc:
+        yield reject(name, "corrupt-archive", f"cannot decompress: {exc}")
+        return
+    for number, line in enumerate(io.BytesIO(data), start=1):
+        origin = f"{name}#{number}"
+        if not line.strip():
+            continue
+        try:
+            record = JsonlPage.model_validate(json.loads(line))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            yield reject(origin, "invalid-json", f"line {number} is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})")
+            continue
+        except ValidationError as exc:
+            yield reject(origin, "invalid-record", f"line {number}: {exc.errors()[0]['msg']} (expected an object with 'html' or 'text')")
+            continue
+        if record.html is not None:
+            body, kind = record.html, "html"
+        elif (record.text or record.content) is not None:
+            body, kind = record.text if record.text is not None else record.content, "text"
+        else:
+            yield reject(origin, "no-content", f"line {number} has neither 'html' nor 'text'", url=record.url)
+            continue
+        yield page(origin, body.encode("utf-8", "surrogatepass"), kind, url=record.url,
+                   fetched_at=record.fetched_at, site=record.source)
+
+
+def read_warc(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    offset = 0
+    try:
+        with path.open("rb") as raw:
+            records = ArchiveIterator(raw)
+            for record in records:
+                offset = records.get_record_offset()
+                if record.rec_type != "response":
+                    continue  # warcinfo, request, metadata: not pages
+                origin = f"{name}#{offset}"
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                status = record.http_headers.get_statuscode() if record.http_headers else None
+                ctype = record.http_headers.get_header("Content-Type") if record.http_headers else None
+                if status and status != "200":
+                    yield reject(origin, f"http-{status}", f"HTTP status {status}, not a page", url=url)
+                    continue
+                if ctype and not any(t in ctype.lower() for t in ("html", "text/plain", "xml")):
+                    yield reject(origin, "unsupported-content-type", f"content type {ctype} is not a text page", url=url)
+                    continue
+                data = record.content_stream().read(cfg.max_page_bytes + 1)
+                kind = "text" if ctype and "text/plain" in ctype.lower() else "html"
+                yield page(origin, data, kind, url=url, content_type=ctype,
+                           fetched_at=record.rec_headers.get_header("WARC-Date"))
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError, gzip.BadGzipFile) as exc:
+        yield reject(f"{name}#{offset}", "truncated-archive",
+                     f"WARC ends or breaks after offset {offset} ({type(exc).__name__}: {exc}); records before it were kept")
+
+
+def read_file(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
+    suffix = _suffix(path)
+    if suffix in JSONL_SUFFIXES:
+        yield from read_jsonl(path, name, cfg)
+    elif suffix in WARC_SUFFIXES:
+        yield from read_warc(path, name, cfg)
+    elif suffix in HTML_SUFFIXES + TEXT_SUFFIXES:
+        try:
+            size = path.stat().st_size
+            if size > cfg.max_page_bytes:
+                yield reject(name, "too-large", f"{size:,} bytes is over ingest.max_page_bytes ({cfg.max_page_bytes:,})")
+                return
+            data = path.read_bytes()
+        except OSError as exc:
+            yield reject(name, "unreadable", f"cannot read the file: {exc.strerror}")
+            return
+        kind = "html" if suffix in HTML_SUFFIXES else "text"
+        yield page(name, data, kind, site=cfg.default_site or path.parent.name)
+    else:
+        yield reject(name, "unsupported-file-type",
+                     f"'{path.suffix or path.name}' is not an input format (html, htm, txt, md, jsonl[.gz|.zst], warc[.gz])")
+
+
+def read_inputs(inputs: list[Path], cfg: IngestConfig, base: Path | None = None) -> Iterator[dict]:
+    """Every raw page and file-level reject of the inputs, in a stable order."""
+    for path, name in iter_files(inputs, base):
+        yield from read_file(path, name, cfg)

@@ -1,0 +1,85 @@
+"""The output folder of `newscorpus build`: Parquet tables plus a README that `load_dataset` reads.
+
+Layout:
+  README.md                                   YAML header: configs `documents` (default), `rejects`
+  data/documents/train-00000-of-00001.parquet all documents, sorted by id, dedup flags included
+  data/rejects/train-00000-of-00001.parquet   every input that did not become a document, and why
+  build.json                                  counts of the build (no timestamps: rebuilds are identical)
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Iterable
+
+import yaml
+
+from builder.engine.shards import iter_rows
+from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA
+from builder.release.parquet import hf_features, write_parquet, yaml_features
+
+TABLES = {"documents": DOCUMENT_SCHEMA, "rejects": REJECT_SCHEMA}
+
+
+def table_path(name: str, split: str = "train", index: int = 0, total: int = 1) -> str:
+    return f"data/{name}/{split}-{index:05d}-of-{total:05d}.parquet"
+
+
+def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: str, extra: dict | None = None) -> str:
+    """YAML front matter: one config per table with its splits, and dataset_info from the Features."""
+    configs, infos = [], []
+    for name, splits in counts.items():
+        config = {"config_name": name, "data_files": [{"split": s, "path": table_path(name, s)} for s in splits]}
+        if name == "documents":
+            config["default"] = True
+        configs.append(config)
+        infos.append({
+            "config_name": name,
+            "features": yaml_features(hf_features(TABLES[name])),
+            "splits": [{"name": s, "num_bytes": b, "num_examples": n} for s, (n, b) in splits.items()],
+        })
+    header = {"pretty_name": pretty_name, **(extra or {}), "configs": configs, "dataset_info": infos}
+    return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n"
+
+
+def merge_sorted(shard_paths: Iterable[Path]) -> Iterable[dict]:
+    """Rows of many id-sorted shards as one id-sorted stream, a batch per shard in memory."""
+    return heapq.merge(*(iter_rows(p) for p in shard_paths), key=lambda r: (r["id"], r["origin"]))
+
+
+def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, pretty_name: str) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    languages: Counter = Counter()
+    canonical = 0
+
+    def counted(rows):
+        nonlocal canonical
+        for row in rows:
+            languages[row["language"]] += 1
+            canonical += bool(row["is_canonical"])
+            yield row
+
+    n_docs, doc_bytes = write_parquet(counted(merge_sorted(shard_paths)), DOCUMENT_SCHEMA, out / table_path("documents"))
+    rejects = sorted(rejects, key=lambda r: (r["origin"], r["stage"], r["reason"]))
+    _, reject_bytes = write_parquet(rejects, REJECT_SCHEMA, out / table_path("rejects"))
+    summary = {
+        "documents": n_docs,
+        "canonical_documents": canonical,
+        "rejected": len(rejects),
+        "rejects_by_reason": dict(sorted(Counter(r["reason"] for r in rejects).items())),
+        "languages": dict(sorted(languages.items())),
+    }
+    header = readme_header({"documents": {"train": (n_docs, doc_bytes)},
+                            "rejects": {"train": (len(rejects), reject_bytes)}}, pretty_name)
+    body = (
+        f"\n# {pretty_name} (build output)\n\nA working build of newscorpus: {n_docs} documents "
+        f"({canonical} canonical, the rest flagged duplicates) and {len(rejects)} rejected inputs.\n"
+        "Load it with `datasets.load_dataset(\"<this folder>\")`; the `rejects` config lists what was "
+        "left out and why. Cut a versioned release with `newscorpus release X.Y.Z`.\n"
+    )
+    (out / "README.md").write_text(header + body, encoding="utf-8")
+    (out / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return summary

@@ -1,0 +1,56 @@
+"""The contract every map stage follows, so that any engine can run it.
+
+A map stage is a picklable object with a name, a version and its config. `setup()` runs once per
+worker (load models there); `process(rows)` is a pure function of a batch of dicts and the config,
+returning (documents, rejects). No clocks, no unseeded randomness, no global state beyond setup's.
+The fingerprint names its output: the same input shard through the same stage version and config
+gives the same output file, which is what makes builds cached, resumable and incremental.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+
+class MapStage:
+    name: str = "stage"
+    version: str = "1"
+
+    def __init__(self, config=None):
+        self.config = config
+
+    def fingerprint(self) -> str:
+        settings = self.config.model_dump(mode="json") if self.config is not None else None
+        blob = json.dumps([self.name, self.version, settings], sort_keys=True, default=str).encode()
+        return hashlib.blake2b(blob, digest_size=8).hexdigest()
+
+    def setup(self) -> None:
+        """Load what every batch needs (models, lexicons). Called once per worker process."""
+
+    def process(self, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+        raise NotImplementedError
+
+
+class Chain(MapStage):
+    """Several map stages fused into one pass over each shard (one read, one write)."""
+
+    def __init__(self, *stages: MapStage):
+        super().__init__(None)
+        self.stages = stages
+        self.name = "+".join(s.name for s in stages)
+
+    def fingerprint(self) -> str:
+        blob = "|".join(s.fingerprint() for s in self.stages).encode()
+        return hashlib.blake2b(blob, digest_size=8).hexdigest()
+
+    def setup(self) -> None:
+        for stage in self.stages:
+            stage.setup()
+
+    def process(self, rows):
+        rejects: list[dict] = []
+        for stage in self.stages:
+            rows, dropped = stage.process(rows)
+            rejects.extend(dropped)
+        return rows, rejects
