@@ -10,6 +10,9 @@ import charset_normalizer
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.IGNORECASE)
 # Share of U+FFFD we accept when repairing nearly-valid UTF-8 (a few stray bytes in a long page).
 _MAX_REPAIR_SHARE = 0.005
+# charset-normalizer's mess ratio above which its best guess is mojibake, not text (a clean
+# Windows-1252 page scores 0.0; UTF-8 with broken sequences read as cp1251 scores about 0.02).
+_MAX_CHAOS = 0.01
 
 
 class Undecodable(ValueError):
@@ -67,6 +70,7 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     if repaired.count("\ufffd") <= max(1, len(repaired) * _MAX_REPAIR_SHARE):
         return repaired, "utf-8-repaired"
     best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        raise Undecodable("undecodable", "no character encoding decodes these bytes; re-save the file as UTF-8")
+    if best is None or best.chaos > _MAX_CHAOS:
+        guess = f" (best guess {best.encoding} reads as garbled text)" if best is not None else ""
+        raise Undecodable("undecodable", f"no character encoding decodes these bytes cleanly{guess}; re-save the file as UTF-8")
     return str(best), best.encoding

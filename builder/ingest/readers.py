@@ -144,23 +144,27 @@ def read_warc(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
         with path.open("rb") as raw:
             records = ArchiveIterator(raw)
             for record in records:
-                offset = records.get_record_offset()
                 if record.rec_type != "response":
                     continue  # warcinfo, request, metadata: not pages
-                origin = f"{name}#{offset}"
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 status = record.http_headers.get_statuscode() if record.http_headers else None
                 ctype = record.http_headers.get_header("Content-Type") if record.http_headers else None
-                if status and status != "200":
-                    yield reject(origin, f"http-{status}", f"HTTP status {status}, not a page", url=url)
-                    continue
-                if ctype and not any(t in ctype.lower() for t in ("html", "text/plain", "xml")):
-                    yield reject(origin, "unsupported-content-type", f"content type {ctype} is not a text page", url=url)
-                    continue
                 data = record.content_stream().read(cfg.max_page_bytes + 1)
-                kind = "text" if ctype and "text/plain" in ctype.lower() else "html"
-                yield page(origin, data, kind, url=url, content_type=ctype,
-                           fetched_at=record.rec_headers.get_header("WARC-Date"))
+                missing = getattr(record.raw_stream, "limit", 0)  # declared bytes the archive did not hold
+                # The offset must be asked for after reading: warcio skips to the record's end to tell it.
+                offset = records.get_record_offset()
+                origin = f"{name}#{offset}"
+                if missing and len(data) <= cfg.max_page_bytes:
+                    yield reject(origin, "truncated-archive",
+                                 f"the record ends {missing:,} bytes short of its declared length; the archive is cut off", url=url)
+                elif status and status != "200":
+                    yield reject(origin, f"http-{status}", f"HTTP status {status}, not a page", url=url)
+                elif ctype and not any(t in ctype.lower() for t in ("html", "text/plain", "xml")):
+                    yield reject(origin, "unsupported-content-type", f"content type {ctype} is not a text page", url=url)
+                else:
+                    kind = "text" if ctype and "text/plain" in ctype.lower() else "html"
+                    yield page(origin, data, kind, url=url, content_type=ctype,
+                               fetched_at=record.rec_headers.get_header("WARC-Date"))
     except (ArchiveLoadFailed, EOFError, OSError, ValueError, gzip.BadGzipFile) as exc:
         yield reject(f"{name}#{offset}", "truncated-archive",
                      f"WARC ends or breaks after offset {offset} ({type(exc).__name__}: {exc}); records before it were kept")
