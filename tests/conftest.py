@@ -1,0 +1,37 @@
+"""Shared fixtures. The examples corpus is built once per test session (it is our own writing)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from builder.config import load_config
+from builder.engine.pipeline import build
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict:
+    """Ground truth of the sample corpus, written by hand (examples/expected.json)."""
+    return json.loads((EXAMPLES / "expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def examples_config():
+    return load_config(REPO)
+
+
+@pytest.fixture(scope="session")
+def examples_build(tmp_path_factory, examples_config):
+    """Build examples/ once into a temporary folder; returns the output folder."""
+    work = tmp_path_factory.mktemp("work")
+    config = examples_config.model_copy(
+        update={"build": examples_config.build.model_copy(update={"work_dir": str(work)})}
+    )
+    out = tmp_path_factory.mktemp("examples-build")
+    build(config, output=out)
+    return out
