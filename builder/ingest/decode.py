@@ -50,6 +50,20 @@ def looks_binary(data: bytes) -> bool:
     return controls > len(head) * 0.05
 
 
+# Undeclared legacy pages are most often Windows-1252 (the WHATWG default for Western locales); when the
+# detector finds it as clean as its favourite (a cp1250 or cp1252 reading of French can tie), take it.
+_WEB_DEFAULT = ("cp1252", "latin_1", "iso8859_15")
+
+
+def _best_guess(data: bytes):
+    results = list(charset_normalizer.from_bytes(data))
+    if not results:
+        return None
+    cleanest = min(r.chaos for r in results)
+    tied = [r for r in results if r.chaos <= cleanest + 1e-3]
+    return next((r for r in tied if r.encoding in _WEB_DEFAULT), tied[0])
+
+
 def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Return (text, encoding used). Raises Undecodable with a reason."""
     if not data.strip():
@@ -69,7 +83,7 @@ def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     repaired = data.decode("utf-8", errors="replace")
     if repaired.count("\ufffd") <= max(1, len(repaired) * _MAX_REPAIR_SHARE):
         return repaired, "utf-8-repaired"
-    best = charset_normalizer.from_bytes(data).best()
+    best = _best_guess(data)
     if best is None or best.chaos > _MAX_CHAOS:
         guess = f" (best guess {best.encoding} reads as garbled text)" if best is not None else ""
         raise Undecodable("undecodable", f"no character encoding decodes these bytes cleanly{guess}; re-save the file as UTF-8")

@@ -73,14 +73,6 @@ def iter_files(inputs: list[Path], base: Path | None = None) -> Iterator[tuple[P
             yield path, Path(os.path.relpath(path.resolve(), anchor.resolve())).as_posix()
 
 
-def _limited(stream, limit: int, origin: str):
-    """Read a (decompressing) stream, refusing to go past `limit` bytes: decompression bombs stop here."""
-    data = stream.read(limit + 1)
-    if len(data) > limit:
-        raise OverflowError(f"{origin}: more than {limit:,} bytes after decompression")
-    return data
-
-
 class JsonlPage(BaseModel):
     """One line of a scraper's JSONL dump. Unknown keys are allowed: dumps carry many."""
 
@@ -93,44 +85,62 @@ class JsonlPage(BaseModel):
     source: Optional[str] = None
 
 
-def read_jsonl(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
+def _open_lines(path: Path):
+    """A binary line stream of a plain, .gz or .zst file (decompressed as it is read)."""
+    raw = path.open("rb")
     lower = path.name.lower()
-    try:
-        with path.open("rb") as raw:
-            if lower.endswith(".gz"):
-                data = _limited(gzip.GzipFile(fileobj=raw), cfg.max_decompressed_bytes, name)
-            elif lower.endswith(".zst"):
-                import zstandard
+    if lower.endswith(".gz"):
+        return gzip.GzipFile(fileobj=raw)
+    if lower.endswith(".zst"):
+        import zstandard
 
-                reader = zstandard.ZstdDecompressor().stream_reader(raw)
-                data = _limited(reader, cfg.max_decompressed_bytes, name)
-            else:
-                data = raw.read()
-    except OverflowError as exc:
-        yield reject(name, "decompression-bomb", f"{exc}; raise ingest.max_decompressed_bytes if it is real")
-        return
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
+    return raw
+
+
+def read_jsonl(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
+    """Lines are read one at a time, so memory stays flat and a decompression bomb stops at the limit."""
+    try:
+        with _open_lines(path) as stream:
+            yield from _jsonl_records(stream, name, cfg)
     except (OSError, EOFError, ValueError) as exc:
-        yield reject(name, "corrupt-archive", f"cannot decompress: {exc}")
-        return
-    for number, line in enumerate(io.BytesIO(data), start=1):
+        yield reject(name, "corrupt-archive", f"cannot read past a broken compressed stream: {exc}")
+
+
+def _jsonl_records(stream, name: str, cfg: IngestConfig) -> Iterator[dict]:
+    total = 0
+    for number, line in enumerate(stream, start=1):
         origin = f"{name}#{number}"
+        total += len(line)
+        if total > cfg.max_decompressed_bytes:
+            yield reject(name, "decompression-bomb",
+                         f"more than {cfg.max_decompressed_bytes:,} bytes after decompression; stopped reading "
+                         "(raise ingest.max_decompressed_bytes if the file is genuine)")
+            return
+        if len(line) > cfg.max_page_bytes:
+            yield reject(origin, "too-large", f"line {number} is {len(line):,} bytes, over ingest.max_page_bytes")
+            continue
         if not line.strip():
             continue
         try:
-            record = JsonlPage.model_validate(json.loads(line))
+            value = json.loads(line)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield reject(origin, "invalid-json", f"line {number} is not valid JSON ({exc.msg if hasattr(exc, 'msg') else exc})")
+            yield reject(origin, "invalid-json", f"line {number} is not valid JSON ({getattr(exc, 'msg', exc)})")
             continue
+        if not isinstance(value, dict):
+            yield reject(origin, "not-an-object", f"line {number} is a JSON {type(value).__name__}, not an object with 'html' or 'text'")
+            continue
+        try:
+            record = JsonlPage.model_validate(value)
         except ValidationError as exc:
-            yield reject(origin, "invalid-record", f"line {number}: {exc.errors()[0]['msg']} (expected an object with 'html' or 'text')")
+            problem = exc.errors()[0]
+            yield reject(origin, "invalid-record", f"line {number}: '{problem['loc'][0]}' {problem['msg'].lower()}")
             continue
-        if record.html is not None:
-            body, kind = record.html, "html"
-        elif (record.text or record.content) is not None:
-            body, kind = record.text if record.text is not None else record.content, "text"
-        else:
+        body = next((v for v in (record.html, record.text, record.content) if v is not None), None)
+        if body is None:
             yield reject(origin, "no-content", f"line {number} has neither 'html' nor 'text'", url=record.url)
             continue
+        kind = "html" if record.html is not None else "text"
         yield page(origin, body.encode("utf-8", "surrogatepass"), kind, url=record.url,
                    fetched_at=record.fetched_at, site=record.source)
 
