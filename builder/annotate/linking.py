@@ -1,0 +1,82 @@
+"""Within one document, tie every mention to a document entity with a canonical name.
+
+  1. lexicon names: ruler spans carry their canonical name; other mentions are looked up by alias
+     ("U.S." -> "United States").
+  2. name forms: a one-word mention equal to the surname of a full PERSON name in the document is that
+     person ("Witkoff" -> "Steve Witkoff"), whatever label the model gave it (surnames tagged GPE/ORG).
+  3. consistency: a surface form the model labelled differently in one document takes its majority label.
+  4. propagation: later occurrences of a document's names that the model missed become mentions too
+     (the gold annotates every repeat).
+Mentions are plain dicts {start, end, label, text, linked}; `entity` is added.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC"})
+
+
+def _canonical_names(spans: list[dict], aliases: dict[tuple[str, str], str]) -> None:
+    for span in spans:
+        span["entity"] = span["linked"] or aliases.get((span["label"], span["text"])) or " ".join(span["text"].split())
+
+
+def _surnames(spans: list[dict]) -> dict[str, str]:
+    """Last word of each multi-word PERSON -> its entity, when only one person in the document has it."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    for span in spans:
+        words = span["text"].split()
+        if span["label"] == "PERSON" and len(words) > 1:
+            owners[words[-1]].add(span["entity"])
+    return {word: next(iter(names)) for word, names in owners.items() if len(names) == 1}
+
+
+def _link_name_forms(spans: list[dict], surnames: dict[str, str]) -> None:
+    for span in spans:
+        if span["linked"] and span["label"] != "PERSON":
+            continue  # a lexicon name ("Bloomberg", the outlet) is not a surname
+        owner = surnames.get(span["text"])
+        if owner and span["label"] in NAME_LABELS:
+            span["label"], span["entity"] = "PERSON", owner
+
+
+def _majority_labels(spans: list[dict]) -> None:
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for span in spans:
+        votes[span["text"]][span["label"]] += 1
+    for span in spans:
+        (label, top), *rest = votes[span["text"]].most_common(2) + [(None, 0)]
+        if not span["linked"] and label != span["label"] and top > rest[0][1]:
+            span["label"] = label
+
+
+def _propagate(text: str, spans: list[dict], surnames: dict[str, str]) -> list[dict]:
+    forms: dict[str, tuple[str, str]] = {s["text"]: (s["label"], s["entity"]) for s in spans}
+    forms.update((word, ("PERSON", owner)) for word, owner in surnames.items())
+    forms = {f: v for f, v in forms.items() if len(f) > 1 and any(c.isupper() for c in f) and v[0] in NAME_LABELS}
+    if not forms:
+        return spans
+    taken = bytearray(len(text))
+    for span in spans:
+        taken[span["start"]:span["end"]] = b"\1" * (span["end"] - span["start"])
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")(?!\w)")
+    added = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if any(taken[start:end]):
+            continue
+        label, entity = forms[match.group()]
+        added.append({"start": start, "end": end, "label": label, "text": match.group(), "linked": None,
+                      "entity": entity})
+    return spans + added
+
+
+def link(text: str, spans: list[dict], aliases: dict[tuple[str, str], str]) -> list[dict]:
+    _canonical_names(spans, aliases)
+    surnames = _surnames(spans)
+    _link_name_forms(spans, surnames)
+    _majority_labels(spans)
+    spans = _propagate(text, spans, surnames)
+    return sorted(spans, key=lambda s: (s["start"], s["end"]))
