@@ -1,116 +1,279 @@
-"""Duplicate clusters: exact text and canonical URL (map -> reduce -> map).
+"""Duplicate clusters: exact text, canonical URL and MinHash-LSH near-duplicates.
 
-map:    read the small keys of every document (id, text hash, canonical URL, date, length)
-reduce: union-find over documents sharing a key; pick one canonical member per cluster
-map:    write each document's cluster fields (and a unique id for URL duplicates)
+The stage has the engine shape of DESIGN.md (map -> keyed exchange -> small global step -> map):
 
-Canonical policy (documented, deterministic): earliest published date (undated last), then the
-longest text, then the smallest id, then the smallest origin.
+  map      index_shard per document shard: small keys + a MinHash signature per document, and band
+           keys written to `buckets` hash-partitioned Parquet files (builder/dedup/lsh.py)
+  keyed    bucket_pairs per bucket: every band key of the partition at once -> candidate pairs
+  global   one task: candidate pairs verified by estimated Jaccard >= threshold; exact-text and
+           canonical-URL edges; connected components (union-find); one canonical member per cluster;
+           assignments written as one small Parquet file per shard
+  map      ApplyClusters per shard: reads only its own assignment file
+
+Canonical policy (deterministic, documented in docs/ARCHITECTURE.md): the earliest published date
+(undated documents last), then the longest text, then the smallest id, then the smallest origin.
+Every document gets cluster_id (the canonical member's id), is_canonical, duplicate_kind (exact: same
+normalised text as the canonical; url: same canonical URL; near: joined through MinHash) and similarity
+(estimated Jaccard to the canonical; 1.0 for the canonical itself and exact copies).
+
+The index (signature and band files per shard, listed in an index manifest in the work folder) is kept
+with the build: `dedup_incremental` deduplicates a new batch against it and computes signatures only
+for the new shards. Clusters are a function of the set of documents, so incremental equals full.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from builder.dedup import lsh
 from builder.dedup.config import DedupConfig
 from builder.engine.local import LocalEngine, Shard, Task
-from builder.engine.shards import read_rows
+from builder.engine.shards import atomic_write_table
+from builder.errors import UserError
 from builder.ingest.extract import stable_hash
 from builder.stage import MapStage
 
-KEY_COLUMNS = ["origin", "id", "text_hash", "canonical_url", "published", "text"]
+INDEX_FOLDER = "dedup-index"
+ASSIGNMENT_SCHEMA = pa.schema([
+    ("origin", pa.string()), ("id", pa.string()), ("cluster_id", pa.string()), ("is_canonical", pa.bool_()),
+    ("duplicate_kind", pa.string()), ("similarity", pa.float64()),
+])
 
 
-class UnionFind:
-    def __init__(self):
-        self.parent: dict = {}
-
-    def find(self, item):
-        parent = self.parent.setdefault(item, item)
-        if parent != item:
-            parent = self.parent[item] = self.find(parent)
-        return parent
-
-    def union(self, a, b) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
+def origins_digest(origins) -> str:
+    """Name of a shard's assignment file: both the global step and the apply stage can compute it."""
+    return stable_hash("\n".join(sorted(origins)), 12)
 
 
-def _canonical_order(doc: dict):
-    published = doc["published"].isoformat() if doc["published"] else "9999-99-99"
-    return (published, -doc["length"], doc["id"], doc["origin"])
+def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected components (union-find by label propagation + pointer jumping): smallest row per component."""
+    label = np.arange(n)
+    while True:
+        low = np.minimum(label[left], label[right])
+        before = label.copy()
+        np.minimum.at(label, left, low)
+        np.minimum.at(label, right, low)
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
+        if np.array_equal(label, before):
+            return label
 
 
-def assign_clusters(keys: list[dict]) -> dict[str, dict]:
-    """origin -> cluster fields, from the small keys of every document."""
-    uf = UnionFind()
-    kind_of: dict[str, str] = {}
-    for key_name, kind in (("text_hash", "exact"), ("canonical_url", "url")):
-        first: dict[str, str] = {}
-        for doc in keys:
-            value = doc[key_name]
-            if value is None:
-                continue
-            if value in first:
-                uf.union(first[value], doc["origin"])
-                kind_of.setdefault(doc["origin"], kind)
-            else:
-                first[value] = doc["origin"]
-    members: dict[str, list[dict]] = {}
-    for doc in keys:
-        members.setdefault(uf.find(doc["origin"]), []).append(doc)
-    assignments: dict[str, dict] = {}
-    for group in members.values():
-        group.sort(key=_canonical_order)
-        canonical = group[0]
-        taken = {canonical["id"]}
-        for doc in group:
-            is_canonical = doc is canonical
-            new_id = doc["id"]
-            if not is_canonical and new_id in taken:  # same canonical URL: ids must stay unique
-                new_id = stable_hash(f"{doc['id']}|{doc['origin']}")
-            taken.add(new_id)
-            same_text = doc["text_hash"] == canonical["text_hash"]
-            assignments[doc["origin"]] = {
-                "id": new_id,
-                "cluster_id": canonical["id"],
-                "is_canonical": is_canonical,
-                "duplicate_kind": None if is_canonical else ("exact" if same_text else kind_of.get(doc["origin"], "url")),
-                "similarity": 1.0 if is_canonical or same_text else None,
-            }
-    return assignments
+def _same_value_edges(column: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Edges from every row to the first row with the same (non-null) value."""
+    codes = pc.dictionary_encode(column).combine_chunks().indices
+    valid = np.flatnonzero(codes.is_valid().to_numpy(zero_copy_only=False))
+    codes = codes.to_numpy(zero_copy_only=False)[valid].astype(np.int64)
+    first = np.full(codes.max() + 1 if len(codes) else 0, np.iinfo(np.int64).max)
+    np.minimum.at(first, codes, valid)
+    return valid, first[codes]
+
+
+def _signature_matrix(column: pa.ChunkedArray, num_hashes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(n, num_hashes) uint16 signatures (zeros where missing) and the mask of rows that have one."""
+    present = column.is_valid().to_numpy(zero_copy_only=False)
+    filled = pc.fill_null(column, pa.scalar(b"\0" * 2 * num_hashes, column.type)).combine_chunks()
+    data = np.frombuffer(filled.buffers()[1], dtype=np.uint16, count=len(filled) * num_hashes, offset=filled.offset * 2 * num_hashes)
+    return data.reshape(len(filled), num_hashes), present
+
+
+def assign(table: pa.Table, pairs: np.ndarray, cfg: DedupConfig) -> pa.Table:
+    """The global step: cluster fields of every document of the index, from keys and candidate pairs."""
+    n = table.num_rows
+    sigs, has_sig = _signature_matrix(table.column("signature"), cfg.num_hashes)
+    keys = table.column("key").to_numpy()
+    order = np.argsort(keys, kind="stable")
+    left = order[np.searchsorted(keys, pairs[:, 0], sorter=order)] if len(pairs) else np.empty(0, np.int64)
+    right = order[np.searchsorted(keys, pairs[:, 1], sorter=order)] if len(pairs) else np.empty(0, np.int64)
+    near = (sigs[left] == sigs[right]).mean(axis=1) >= cfg.threshold if len(left) else np.empty(0, bool)
+    near &= has_sig[left] & has_sig[right]
+    edges = [(left[near], right[near]), _same_value_edges(table.column("text_hash")), _same_value_edges(table.column("canonical_url"))]
+    label = components(n, np.concatenate([e[0] for e in edges]), np.concatenate([e[1] for e in edges]))
+
+    ranked = pa.table({
+        "label": label, "published": table.column("published"), "length": pc.negate(table.column("length")),
+        "id": table.column("id"), "origin": table.column("origin"), "row": np.arange(n),
+    }).sort_by([("label", "ascending", "at_end"), ("published", "ascending", "at_end"), ("length", "ascending", "at_end"),
+                ("id", "ascending", "at_end"), ("origin", "ascending", "at_end")])
+    rank_rows = ranked.column("row").to_numpy()
+    rank_labels = ranked.column("label").to_numpy()
+    first = np.r_[True, rank_labels[1:] != rank_labels[:-1]]
+    canonical_of_label = np.empty(n, np.int64)
+    canonical_of_label[rank_labels[first]] = rank_rows[first]
+    canonical = canonical_of_label[label]
+    is_canonical = canonical == np.arange(n)
+
+    text_hash = table.column("text_hash").to_numpy(zero_copy_only=False)
+    url = table.column("canonical_url").to_numpy(zero_copy_only=False)
+    exact = text_hash == text_hash[canonical]
+    same_url = (url == url[canonical]) & pc.is_valid(table.column("canonical_url")).to_numpy(zero_copy_only=False)
+    kind = np.where(is_canonical, None, np.where(exact, "exact", np.where(same_url, "url", "near")))
+    both = has_sig & has_sig[canonical]
+    estimate = (sigs == sigs[canonical]).mean(axis=1)
+    similarity = np.where(is_canonical | exact, 1.0, np.where(both, estimate, np.nan))
+
+    ids = table.column("id").to_numpy(zero_copy_only=False)
+    new_ids = _unique_ids(ids, table.column("origin").to_numpy(zero_copy_only=False), rank_rows)
+    return pa.table({
+        "origin": table.column("origin"), "id": new_ids, "cluster_id": ids[canonical], "is_canonical": is_canonical,
+        "duplicate_kind": kind, "similarity": pa.array(similarity, pa.float64(), mask=np.isnan(similarity)),
+    }, schema=ASSIGNMENT_SCHEMA)
+
+
+def _unique_ids(ids: np.ndarray, origins: np.ndarray, rank_rows: np.ndarray) -> np.ndarray:
+    """Documents sharing an id (same canonical URL) keep it in canonical order; the others get a new one."""
+    new_ids = ids.copy()
+    seen: set[str] = set()
+    values, counts = np.unique(ids, return_counts=True)
+    repeated = set(values[counts > 1])
+    for row in rank_rows:
+        if ids[row] in repeated:
+            if ids[row] in seen:
+                new_ids[row] = stable_hash(f"{ids[row]}|{origins[row]}")
+            seen.add(ids[row])
+    return new_ids
 
 
 class ApplyClusters(MapStage):
-    name = "dedup"
-    version = "1"
+    """Writes each document's cluster fields; reads only the assignment file of its own shard."""
 
-    def __init__(self, assignments: dict[str, dict]):
+    name = "dedup"
+    version = "2"
+
+    def __init__(self, assignments_dir: Path, fingerprint: str):
         super().__init__(None)
-        self.assignments = assignments
-        blob = json.dumps(assignments, sort_keys=True).encode()
-        self._fingerprint = hashlib.blake2b(blob, digest_size=8).hexdigest()
+        self.assignments_dir = Path(assignments_dir)
+        self._fingerprint = fingerprint
 
     def fingerprint(self) -> str:
         return self._fingerprint
 
     def process(self, rows):
+        path = self.assignments_dir / f"{origins_digest(r['origin'] for r in rows)}.parquet"
+        fields = {a.pop("origin"): a for a in pq.read_table(path).to_pylist()} if rows else {}
         for row in rows:
-            row.update(self.assignments[row["origin"]])
+            row.update(fields[row["origin"]])
         return rows, []
 
 
+class DedupIndex:
+    """The index of one build: its entries (one per shard) and the config that made their signatures."""
+
+    def __init__(self, folder: Path, entries: list[str], config_fingerprint: str):
+        self.folder, self.entries, self.config_fingerprint = Path(folder), list(entries), config_fingerprint
+
+    @classmethod
+    def load(cls, manifest: Path) -> "DedupIndex":
+        if not Path(manifest).exists():
+            raise UserError(f"no dedup index at {manifest}. Build once (`newscorpus build`) before deduplicating a new batch against it.")
+        data = json.loads(Path(manifest).read_text())
+        return cls(Path(manifest).parent, data["entries"], data["config"])
+
+    def save(self, manifest: Path) -> None:
+        blob = json.dumps({"config": self.config_fingerprint, "entries": sorted(self.entries)}, indent=1)
+        atomic_text(Path(manifest), blob)
+
+
+def atomic_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _settings(cfg: DedupConfig) -> dict:
+    return cfg.model_dump(mode="json")
+
+
+def _config_fingerprint(cfg: DedupConfig) -> str:
+    keep = {k: v for k, v in _settings(cfg).items() if k not in ("threshold", "max_bucket_pairs")}
+    return stable_hash(json.dumps(keep, sort_keys=True), 8)
+
+
+def index_shards(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> list[str]:
+    """Map step: an index entry per shard (cached: the entry name derives from the shard fingerprint)."""
+    folder = engine.work_dir / INDEX_FOLDER
+    fp = _config_fingerprint(cfg)
+    jobs = [(s.path, lsh.Entry(folder, stable_hash(f"{s.fingerprint}|{fp}", 12)), _settings(cfg)) for s in shard_list]
+    return [e.name for e in engine.call(lsh.index_shard, jobs)]
+
+
+def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine) -> tuple[Path, str]:
+    """Keyed + global steps over every entry of the index; returns (assignments folder, its fingerprint)."""
+    run = stable_hash(json.dumps([_settings(cfg), sorted(index.entries)], sort_keys=True), 12)
+    out = index.folder / "assignments" / run
+    if (out / "DONE").exists():
+        return out, run
+    pair_dir = index.folder / "pairs" / run
+    jobs = [([lsh.Entry(index.folder, name).bucket(b) for name in sorted(index.entries)], pair_dir / f"{b:04d}.parquet", cfg.max_bucket_pairs)
+            for b in range(cfg.buckets)] if cfg.near else []
+    pair_files = engine.call(lsh.bucket_pairs, jobs)
+    found = [pq.read_table(p) for p in pair_files]
+    pairs = np.stack([np.concatenate([t.column(c).to_numpy() for t in found]) for c in ("left", "right")], axis=1) if found else np.empty((0, 2), np.uint64)
+    signature_files = [lsh.Entry(index.folder, name).signatures for name in sorted(index.entries)]
+    tables = [pq.read_table(p) for p in signature_files]
+    table = pa.concat_tables(tables) if tables else None
+    if table is not None and table.num_rows:
+        assigned = assign(table, pairs.astype(np.uint64), cfg)
+        start = 0
+        for part in tables:  # one assignment file per shard, named by its origins
+            piece = assigned.slice(start, part.num_rows)
+            start += part.num_rows
+            atomic_write_table(piece, out / f"{origins_digest(piece.column('origin').to_pylist())}.parquet")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "DONE").touch()
+    return out, run
+
+
+def _apply(shard_list: list[Shard], out: Path, run: str, engine: LocalEngine) -> list[Shard]:
+    return engine.map(ApplyClusters(out, run), [Task(s.fingerprint, path=s.path) for s in shard_list])
+
+
+def manifest_path(engine: LocalEngine) -> Path:
+    return engine.work_dir / INDEX_FOLDER / "index.json"
+
+
 def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> list[Shard]:
-    keys = []
-    for shard in shard_list:
-        for doc in read_rows(shard.path, KEY_COLUMNS):
-            doc["length"] = len(doc.pop("text"))
-            keys.append(doc)
+    """Full dedup of a build; stores the build's index manifest in the work folder."""
     if not cfg.enabled:
-        assignments = {k["origin"]: {"cluster_id": k["id"], "is_canonical": True} for k in keys}
-    else:
-        assignments = assign_clusters(keys)
-    stage = ApplyClusters(assignments)
-    return engine.map(stage, [Task(s.fingerprint, path=s.path) for s in shard_list])
+        return engine.map(_Singletons(), [Task(s.fingerprint, path=s.path) for s in shard_list])
+    index = DedupIndex(engine.work_dir / INDEX_FOLDER, index_shards(shard_list, cfg, engine), _config_fingerprint(cfg))
+    out, run = cluster_index(index, cfg, engine)
+    index.save(manifest_path(engine))
+    return _apply(shard_list, out, run, engine)
+
+
+def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConfig, engine: LocalEngine) -> tuple[list[Shard], DedupIndex, Path]:
+    """Deduplicate a new batch against an earlier build's index: signatures only for the new shards.
+
+    Returns the new shards with their cluster fields, the grown index (save it to keep it), and the
+    assignments folder, which also holds the (possibly changed) fields of the earlier documents: a new
+    document published earlier than an old canonical becomes the canonical of that cluster.
+    """
+    if index.config_fingerprint != _config_fingerprint(cfg):
+        raise UserError("the dedup index was made with other shingle/hash settings; rebuild it with the current dedup config.")
+    grown = DedupIndex(index.folder, sorted(set(index.entries) | set(index_shards(new_shards, cfg, engine))), index.config_fingerprint)
+    out, run = cluster_index(grown, cfg, engine)
+    return _apply(new_shards, out, run, engine), grown, out
+
+
+class _Singletons(MapStage):
+    """dedup.enabled = false: every document is the canonical member of its own cluster."""
+
+    name = "dedup"
+    version = "2-off"
+
+    def process(self, rows):
+        for row in rows:
+            row.update(cluster_id=row["id"], is_canonical=True, duplicate_kind=None, similarity=None)
+        return rows, []

@@ -79,6 +79,16 @@ class LocalEngine:
         self.reject_files.extend(s.rejects for s in out)
         return out
 
+    def call(self, fn: Callable, items: list) -> list:
+        """fn(item) for every item, in the pool; results in input order. For the steps of keyed stages
+        (a shard's keys -> bucket files, a bucket -> candidate pairs) that write their own outputs.
+        fn must be a picklable module-level function that returns something small."""
+        if self.workers == 1 or len(items) <= 1:
+            return [fn(item) for item in items]
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=context) as pool:
+            return list(pool.map(fn, items))
+
     def _cached(self, target: Shard) -> bool:
         return target.path.exists() and target.rejects.exists()
 

@@ -1,0 +1,169 @@
+"""Dedup on our own synthetic articles: exact, URL, near, hard negatives, canonical policy,
+determinism, incremental = full, and the duplicate pairs of the examples/ build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pyarrow.parquet as pq
+import pytest
+
+from builder.dedup.clusters import DedupIndex, dedup_incremental, deduplicate, manifest_path
+from builder.dedup.config import DedupConfig
+from builder.dedup.minhash import estimated_jaccard, permutations, signature
+from builder.engine import shards as shard_io
+from builder.engine.local import LocalEngine, Shard
+from builder.ingest.extract import canonical_url, document_id, stable_hash, text_hash
+
+_VOCAB = ("council harbour river storm power market rates bank minister school bridge library ferry "
+          "crew rescue budget vote court police hospital weather flood farmers prices energy team "
+          "match season coach players workers union strike plan report study scientists ice").split()
+
+
+def article(seed: int, words: int = 400) -> str:
+    rng = random.Random(seed)
+    paragraphs = [" ".join(rng.choice(_VOCAB) + rng.choice(["", "s", "ed", "ing"]) for _ in range(80))
+                  for _ in range(words // 80)]
+    return "\n\n".join(p.capitalize() + "." for p in paragraphs)
+
+
+def doc(origin: str, text: str, url: str | None = None, published: str | None = None) -> dict:
+    canonical = canonical_url(url)
+    return {"origin": origin, "id": document_id(canonical, origin.encode()), "url": url, "canonical_url": canonical,
+            "text": text, "raw_hash": origin, "text_hash": text_hash(text),
+            "published": dt.date.fromisoformat(published) if published else None}
+
+
+def reprint(text: str) -> str:
+    """An edited wire reprint: new first line, a paragraph dropped, a few words changed."""
+    paragraphs = text.split("\n\n")
+    edited = ["By Staff Reporter"] + paragraphs[:2] + paragraphs[3:]
+    words = "\n\n".join(edited).split(" ")
+    for i in (7, 90, 200):
+        words[i] = "changed"
+    return " ".join(words)
+
+
+def run(tmp_path, docs: list[dict], cfg: DedupConfig | None = None, shard_size: int = 3) -> dict[str, dict]:
+    engine = LocalEngine(tmp_path / "work")
+    shard_list = write_shards(tmp_path, docs, shard_size)
+    out = deduplicate(shard_list, cfg or DedupConfig(), engine)
+    return {r["origin"]: r for s in out for r in shard_io.read_rows(s.path)}
+
+
+def write_shards(tmp_path, docs, shard_size, prefix="in") -> list[Shard]:
+    shard_list = []
+    for start in range(0, len(docs), shard_size):
+        name = f"{prefix}{start}-" + stable_hash("\n".join(d["origin"] for d in docs), 6)
+        path = tmp_path / "shards" / f"{name}.parquet"
+        shard_io.write_documents(docs[start:start + shard_size], path)
+        shard_list.append(Shard(name, path, path.with_suffix(".rejects.parquet")))
+    return shard_list
+
+
+def clusters(result: dict[str, dict]) -> set[frozenset]:
+    groups: dict[str, set] = {}
+    for origin, row in result.items():
+        groups.setdefault(row["cluster_id"], set()).add(origin)
+    return {frozenset(g) for g in groups.values()}
+
+
+def corpus() -> list[dict]:
+    wire = article(1)
+    return [
+        doc("a/original", wire, "https://wire.example/story-1", "2026-01-02"),
+        doc("b/exact-copy", wire.upper(), "https://other.example/copy", "2026-01-03"),
+        doc("c/utm-variant", article(2), "https://Site.Example/news/2?utm_source=x&utm_medium=email#top", "2026-01-05"),
+        doc("c/plain", article(3), "https://site.example/news/2", "2026-01-04"),
+        doc("d/reprint", reprint(wire), "https://d.example/reprint", "2026-01-02"),
+        doc("e/same-event", article(4), "https://e.example/own-story", "2026-01-02"),
+        doc("f/other", article(5), "https://f.example/x", None),
+    ]
+
+
+def test_exact_url_and_near_duplicates_cluster_and_hard_negatives_stay_apart(tmp_path):
+    result = run(tmp_path, corpus())
+    assert clusters(result) == {
+        frozenset({"a/original", "b/exact-copy", "d/reprint"}),
+        frozenset({"c/utm-variant", "c/plain"}),
+        frozenset({"e/same-event"}), frozenset({"f/other"}),
+    }
+    assert result["b/exact-copy"]["duplicate_kind"] == "exact" and result["b/exact-copy"]["similarity"] == 1.0
+    assert result["c/utm-variant"]["duplicate_kind"] == "url"
+    assert result["d/reprint"]["duplicate_kind"] == "near"
+    assert 0.6 < result["d/reprint"]["similarity"] < 1.0
+    ids = [r["id"] for r in result.values()]
+    assert len(ids) == len(set(ids)), "URL duplicates share an id: one must get a new one"
+
+
+def test_canonical_policy_earliest_then_longest_then_smallest_id(tmp_path):
+    result = run(tmp_path, corpus())
+    # a/original and d/reprint share the earliest date; the original is longer
+    assert result["a/original"]["is_canonical"] and result["d/reprint"]["cluster_id"] == result["a/original"]["id"]
+    assert result["c/plain"]["is_canonical"], "published a day before the utm variant"
+    text = article(9)
+    tie = run(tmp_path / "tie", [doc("x/1", text, "https://x.example/1"), doc("x/2", text, "https://x.example/2")])
+    smallest = min(tie.values(), key=lambda r: r["id"])
+    assert smallest["is_canonical"] and sum(r["is_canonical"] for r in tie.values()) == 1
+
+
+def test_shuffled_input_gives_same_clusters(tmp_path):
+    docs = corpus()
+    first = run(tmp_path / "one", docs)
+    shuffled = docs[:]
+    random.Random(3).shuffle(shuffled)
+    second = run(tmp_path / "two", shuffled, shard_size=2)
+    assert clusters(first) == clusters(second)
+    fields = ("id", "cluster_id", "is_canonical", "duplicate_kind", "similarity")
+    assert {o: tuple(r[f] for f in fields) for o, r in first.items()} == {o: tuple(r[f] for f in fields) for o, r in second.items()}
+
+
+def test_incremental_equals_full(tmp_path):
+    docs = corpus()
+    full = run(tmp_path / "full", docs)
+    engine = LocalEngine(tmp_path / "inc" / "work")
+    old = write_shards(tmp_path / "inc", docs[:4], 2, prefix="old")
+    deduplicate(old, DedupConfig(), engine)
+    index = DedupIndex.load(manifest_path(engine))
+    new = write_shards(tmp_path / "inc", docs[4:], 2, prefix="new")
+    applied, grown, assignments = dedup_incremental(new, index, DedupConfig(), engine)
+    assert len(grown.entries) == len(index.entries) + len(new)
+    incremental = {r["origin"]: r for p in assignments.glob("*.parquet") for r in pq.read_table(p).to_pylist()}
+    fields = ("id", "cluster_id", "is_canonical", "duplicate_kind", "similarity")
+    assert {o: tuple(r[f] for f in fields) for o, r in full.items()} == {o: tuple(r[f] for f in fields) for o, r in incremental.items()}
+    assert {r["origin"] for s in applied for r in shard_io.read_rows(s.path)} == {d["origin"] for d in docs[4:]}
+
+
+def test_incremental_does_not_recompute_old_signatures(tmp_path):
+    engine = LocalEngine(tmp_path / "work")
+    old = write_shards(tmp_path, corpus()[:4], 2, prefix="old")
+    deduplicate(old, DedupConfig(), engine)
+    index = DedupIndex.load(manifest_path(engine))
+    stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "work" / "dedup-index" / "signatures").glob("*.parquet")}
+    dedup_incremental(write_shards(tmp_path, corpus()[4:], 2, prefix="new"), index, DedupConfig(), engine)
+    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
+
+
+def test_signature_estimates_jaccard():
+    a, b = permutations(112, 1)
+    words = article(11, 800).split()
+    half = " ".join(words[: len(words) // 2])
+    estimate = estimated_jaccard(signature(half, 5, a, b)[None], signature(" ".join(words), 5, a, b)[None])[0]
+    assert 0.38 < estimate < 0.62  # true 5-shingle Jaccard of a half is about 0.5
+    assert signature("", 5, a, b) is None
+
+
+def test_bands_times_rows_must_match():
+    with pytest.raises(ValueError):
+        DedupConfig(num_hashes=100, bands=20, rows=4)
+
+
+def test_examples_build_clusters_expected_pairs(examples_build, expected):
+    rows = pq.read_table(examples_build / "data" / "documents").to_pylist()
+    cluster_of = {r["origin"]: r["cluster_id"] for r in rows}
+    for group in expected["near_duplicates"] + expected["exact_duplicates"]:
+        assert len({cluster_of[o] for o in group}) == 1, group
+    everything = {o for g in expected["near_duplicates"] + expected["exact_duplicates"] for o in g}
+    singles = [r for r in rows if r["origin"] not in everything]
+    assert all(r["is_canonical"] and r["cluster_id"] == r["id"] for r in singles)
