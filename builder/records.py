@@ -55,6 +55,7 @@ class SourceLink(_Record):
     end: Optional[int] = None
     count: Optional[int] = Field(None, description="the N of a 'Outlet+N' citation chip")
     context: Optional[str] = Field(None, description="sentence the chip backed, or a reference's snippet")
+    verified_by: Optional[list[str]] = Field(None, description="annotators who verified this span in review; null when none")
 
 
 class Entity(_Record):
@@ -68,6 +69,7 @@ class Entity(_Record):
     entity: str = Field(description="canonical name of the document-level entity this mention belongs to")
     origin: str = Field(description="annotator name and version, or 'human:<annotator>'")
     confidence: Optional[float] = None
+    verified_by: Optional[list[str]] = Field(None, description="annotators who verified this span in review; null when none")
 
 
 class Claim(_Record):
@@ -84,6 +86,7 @@ class Claim(_Record):
     source_ids: list[str] = Field(default_factory=list)
     origin: str
     confidence: Optional[float] = None
+    verified_by: Optional[list[str]] = Field(None, description="annotators who verified this span in review; null when none")
 
 
 class Document(_Record):

@@ -1,0 +1,199 @@
+"""Review decisions as events, and the append-only log that holds one annotator's decisions.
+
+One JSON line per decision in <annotations>/decisions/<annotator>.jsonl. A decision is written, flushed
+and fsync'd before `append` returns, so whatever the screen confirmed survives a crash; a process killed
+mid-write leaves at most one torn last line, which reading tolerates (and reports) and the next writer
+trims. A lock (flock on <annotator>.lock, released by the kernel when the process dies) keeps two
+sessions from writing the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from builder.errors import UserError
+
+Action = Literal["accept", "reject", "relabel", "add", "edit", "set_speaker", "set_kind", "link_source", "undo"]
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+class Decision(BaseModel):
+    """One thing an annotator decided about one span (or the undoing of an earlier decision)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seq: int = Field(ge=1, description="position in the annotator's log, from 1")
+    annotator: str
+    role: Literal["annotator", "adjudicator"] = "annotator"
+    at: Optional[dt.datetime] = Field(None, description="when it was made (information only; order is seq)")
+    action: Action
+    doc_id: str = ""
+    layer: Literal["entities", "claims", "sources"] = "entities"
+    start: Optional[int] = Field(None, ge=0, description="the span decided on, as the annotator saw it")
+    end: Optional[int] = None
+    text: Optional[str] = Field(None, description="its text then: re-checked against the document at merge")
+    span: Optional[dict] = Field(None, description="the span's content after the decision; null for reject")
+    new_text: Optional[str] = Field(None, description="for edit: the text at the span's new offsets")
+    undoes: Optional[int] = Field(None, description="for undo: the seq of the decision undone")
+    via: Optional[str] = Field(None, description="where it came from: tui, apply, labelstudio, prodigy, brat")
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.action == "undo":
+            if self.undoes is None:
+                raise ValueError("an undo names the decision it undoes (undoes: seq)")
+            return self
+        if self.start is None or self.end is None or self.text is None or self.end < self.start:
+            raise ValueError(f"{self.action} needs start <= end and the span text")
+        if self.action != "reject" and not self.span:
+            raise ValueError(f"{self.action} needs the span's content after the decision")
+        if self.action == "edit" and (self.new_text is None or "start" not in self.span or "end" not in self.span):
+            raise ValueError("edit needs the new offsets in span and the text there in new_text")
+        return self
+
+    @property
+    def key(self) -> tuple[str, str, int, int]:
+        return (self.doc_id, self.layer, self.start, self.end)
+
+
+def check_name(annotator: str) -> str:
+    if not NAME_RE.match(annotator or ""):
+        raise UserError(f"annotator name {annotator!r} must be letters, digits, '.', '_' or '-' "
+                        "(it names the log file)")
+    return annotator
+
+
+def log_path(annotations_dir: Path, annotator: str) -> Path:
+    return annotations_dir / "decisions" / f"{check_name(annotator)}.jsonl"
+
+
+@dataclass
+class LogContents:
+    decisions: list[Decision] = field(default_factory=list)
+    torn_tail: Optional[str] = None  # the unreadable last line, if the last write was interrupted
+    good_bytes: int = 0              # length of the file up to the last complete decision
+
+
+def read_log(path: Path) -> LogContents:
+    """Every decision of one log. A torn last line is reported in `torn_tail`; a bad line elsewhere is an error."""
+    out = LogContents()
+    if not path.exists():
+        return out
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    offset = 0
+    for number, raw in enumerate(lines, 1):
+        last = number == len(lines)
+        if raw.strip():
+            try:
+                out.decisions.append(Decision.model_validate_json(raw))
+            except (ValidationError, ValueError) as exc:
+                if last:  # no newline after it: the write never finished
+                    out.torn_tail = raw.decode("utf-8", "replace")
+                    break
+                raise UserError(f"{path}:{number} is not a valid decision ({_first_error(exc)}); "
+                                "fix or delete that line") from None
+        offset += len(raw) + (0 if last else 1)
+        out.good_bytes = offset
+    return out
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(map(str, err['loc'])) or 'line'}: {err['msg']}"
+    return str(exc).splitlines()[0]
+
+
+def read_all(annotations_dir: Path) -> tuple[list[Decision], list[str]]:
+    """The decisions of every annotator under <annotations>/decisions, and warnings about torn lines."""
+    decisions, warnings = [], []
+    for path in sorted((annotations_dir / "decisions").glob("*.jsonl")):
+        contents = read_log(path)
+        decisions.extend(contents.decisions)
+        if contents.torn_tail is not None:
+            warnings.append(f"{path.name}: ignored an unfinished last line (a session was interrupted)")
+    return decisions, warnings
+
+
+class DecisionLog:
+    """The one writer of an annotator's log. Use as a context manager: it holds the annotator's lock."""
+
+    def __init__(self, annotations_dir: Path, annotator: str, role: str = "annotator"):
+        self.annotator = check_name(annotator)
+        self.role = role
+        self.path = log_path(annotations_dir, annotator)
+        self.lock_path = self.path.with_suffix(".lock")
+        self.decisions: list[Decision] = []
+        self.repaired: Optional[str] = None
+        self._lock = self._file = None
+
+    def __enter__(self) -> "DecisionLog":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = open(self.lock_path, "a+")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock.close()
+            raise UserError(f"{self.annotator}'s log is open in another session ({self.lock_path}); "
+                            "close that session first") from None
+        contents = read_log(self.path)
+        strangers = {d.annotator for d in contents.decisions} - {self.annotator}
+        if strangers:
+            self.close()
+            raise UserError(f"{self.path} holds decisions of {', '.join(sorted(strangers))}: "
+                            "each annotator writes only their own log")
+        self.decisions = contents.decisions
+        if contents.torn_tail is not None:  # trim the unconfirmed fragment so the next line starts clean
+            self.repaired = contents.torn_tail
+            os.truncate(self.path, contents.good_bytes)
+        self._file = open(self.path, "ab")
+        if contents.good_bytes and not self.path.read_bytes().endswith(b"\n"):
+            self._file.write(b"\n")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for handle in (self._file, self._lock):
+            if handle is not None:
+                handle.close()
+        self._file = self._lock = None
+
+    @property
+    def next_seq(self) -> int:
+        return self.decisions[-1].seq + 1 if self.decisions else 1
+
+    def append(self, **fields) -> Decision:
+        """Validate, write, flush and fsync one decision; return it once it is on disk."""
+        decision = Decision(seq=self.next_seq, annotator=self.annotator, role=self.role,
+                            at=fields.pop("at", None) or dt.datetime.now(dt.timezone.utc), **fields)
+        line = decision.model_dump_json(exclude_none=True) + "\n"
+        self._file.write(line.encode("utf-8"))
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self.decisions.append(decision)
+        return decision
+
+    def undoable(self) -> Optional[Decision]:
+        """The latest decision not yet undone (undo is not itself undoable: redo by deciding again)."""
+        undone = {d.undoes for d in self.decisions if d.action == "undo"}
+        for decision in reversed(self.decisions):
+            if decision.action != "undo" and decision.seq not in undone:
+                return decision
+        return None
+
+
+def effective(decisions: list[Decision]) -> list[Decision]:
+    """Decisions minus undos and what they undid, in log order, per annotator."""
+    undone = {(d.annotator, d.undoes) for d in decisions if d.action == "undo"}
+    return [d for d in decisions if d.action != "undo" and (d.annotator, d.seq) not in undone]
