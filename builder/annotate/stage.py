@@ -12,12 +12,13 @@ Entities run first, so claims and sources can link speakers and outlets to `row[
 from __future__ import annotations
 
 import hashlib
+from typing import Iterable, Iterator
 
 from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
-from builder.annotate.claims import ClaimsAnnotator
 from builder.annotate.entities import EntityAnnotator
-from builder.annotate.sources import SourcesAnnotator
+from builder.clean.config import LanguageConfig
+from builder.clean.language import detect_language
 from builder.errors import UserError
 from builder.stage import MapStage
 
@@ -27,7 +28,7 @@ SHARED_ENCODERS = ("tok2vec", "transformer")
 
 def build_annotators(config: AnnotateConfig) -> list:
     """The configured annotators, in the order they run."""
-    chosen = [(config.entities, EntityAnnotator), (config.sources, SourcesAnnotator), (config.claims, ClaimsAnnotator)]
+    chosen = [(config.entities, EntityAnnotator)]
     return [annotator(config) for wanted, annotator in chosen if wanted]
 
 
@@ -98,3 +99,20 @@ class AnnotateStage(MapStage):
                 for annotator in self.annotators:
                     annotator.annotate(doc, row, model)
         return rows, []
+
+
+def annotate_records(records: Iterable[dict], config: AnnotateConfig, language_config: LanguageConfig,
+                     language: str | None = None, batch: int = 256) -> Iterator[dict]:
+    """Annotate records outside a build ({"id", "text"}, optional "language"), in input order.
+
+    The language is the record's own, else `language`, else detected as the build would."""
+    stage = AnnotateStage(config)
+    pending: list[dict] = []
+    for record in records:
+        lang = record.get("language") or language or detect_language(record["text"], language_config)[0]
+        pending.append({**record, "language": lang})
+        if len(pending) == batch:
+            yield from stage.process(pending)[0]
+            pending = []
+    if pending:
+        yield from stage.process(pending)[0]

@@ -17,9 +17,9 @@ def cli():
 
 
 def _register() -> None:
-    from builder.cli import build_commands
+    from builder.cli import annotate_commands, build_commands, release_commands
 
-    for module in (build_commands,):
+    for module in (build_commands, release_commands, annotate_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 
@@ -27,7 +27,8 @@ def _register() -> None:
 def main(argv: list[str] | None = None) -> int:
     _register()
     try:
-        cli.main(args=argv, prog_name="newscorpus", standalone_mode=False)
+        # A command that exits non-zero without an error (`verify` finding problems) returns its code here.
+        code = cli.main(args=argv, prog_name="newscorpus", standalone_mode=False)
     except UserError as exc:
         click.echo(f"error: {exc}", err=True)
         return 2
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":

@@ -28,17 +28,24 @@ def table_path(name: str, split: str = "train", index: int = 0, total: int = 1) 
     return f"data/{name}/{split}-{index:05d}-of-{total:05d}.parquet"
 
 
-def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: str, extra: dict | None = None) -> str:
-    """YAML front matter: one config per table with its splits, and dataset_info from the Features."""
+def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: str, extra: dict | None = None,
+                  features: dict | None = None, version: str | None = None) -> str:
+    """YAML front matter: one config per table with its splits, and dataset_info from the Features.
+
+    `features` (config -> datasets.Features) defaults to the build tables' schemas; `version` becomes
+    `ds.info.version` of every config.
+    """
     configs, infos = [], []
     for name, splits in counts.items():
         config = {"config_name": name, "data_files": [{"split": s, "path": table_path(name, s)} for s in splits]}
         if name == "documents":
             config["default"] = True
+        if version:
+            config["version"] = version
         configs.append(config)
         infos.append({
             "config_name": name,
-            "features": yaml_features(hf_features(TABLES[name])),
+            "features": yaml_features(features[name] if features else hf_features(TABLES[name])),
             "splits": [{"name": s, "num_bytes": b, "num_examples": n} for s, (n, b) in splits.items()],
         })
     header = {"pretty_name": pretty_name, **(extra or {}), "configs": configs, "dataset_info": infos}

@@ -36,7 +36,9 @@ def hf_features(schema: pa.Schema):
 def with_hf_metadata(schema: pa.Schema, features=None) -> pa.Schema:
     """Embed the datasets Features, so a reader of one file also gets the typed features."""
     features = features if features is not None else hf_features(schema)
-    meta = json.dumps({"info": {"features": features.to_dict()}}, sort_keys=True, separators=(",", ":"))
+    # Keys stay in schema order (deterministic already): datasets drops embedded features whose struct
+    # fields are in another order than the Arrow struct, and with them every ClassLabel.
+    meta = json.dumps({"info": {"features": features.to_dict()}}, separators=(",", ":"))
     return schema.with_metadata({b"huggingface": meta.encode()})
 
 
@@ -56,7 +58,7 @@ def write_parquet(rows: Iterable[dict], schema: pa.Schema, path: Path, features=
                     nbytes += _write_group(writer, group, schema)
                     count += len(group)
                     group = []
-            if group or count == 0:
+            if group:  # an empty table gets no row group: datasets fails on a 0-row group
                 nbytes += _write_group(writer, group, schema)
                 count += len(group)
         with open(tmp, "rb") as handle:

@@ -1,0 +1,64 @@
+"""`newscorpus release`, `verify` and `diff`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from builder.config import CONFIG_NAME, load_config, parse_config
+from builder.release.diff import diff_releases, format_diff
+from builder.release.manifest import verify_release
+from builder.release.release import make_release
+
+
+def _config_here(config_path: str | None):
+    if config_path or (Path.cwd() / CONFIG_NAME).exists():
+        return load_config(Path(config_path) if config_path else Path.cwd())
+    return parse_config({}, root=str(Path.cwd()))
+
+
+@click.command()
+@click.argument("version")
+@click.option("-b", "--build", "build_dir", type=click.Path(path_type=Path),
+              help="Build output to release (default: build.output of the project here).")
+@click.option("-r", "--releases", "releases_dir", type=click.Path(path_type=Path),
+              help="Folder of releases (default: release.output, i.e. releases/).")
+@click.option("-c", "--config", "config_path", type=click.Path(), help=f"Project config (default: ./{CONFIG_NAME}).")
+def release(version: str, build_dir: Path | None, releases_dir: Path | None, config_path: str | None):
+    """Cut release VERSION (MAJOR.MINOR.PATCH) from the build output into releases/VERSION/."""
+    result = make_release(_config_here(config_path), version, build_dir, releases_dir)
+    stats = result.stats
+    splits = ", ".join(f"{name} {stats.splits[name]}" for name in ("train", "validation", "test"))
+    click.echo(f"release {version}: {sum(stats.splits.values())} documents ({splits}); "
+               f"parent {result.parent or 'none'}")
+    click.echo(f"output: {result.folder}")
+
+
+@click.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+def verify(directory: Path):
+    """Check a release against its MANIFEST.json: checksums, row counts, schemas, missing or extra files."""
+    problems = verify_release(directory)
+    if problems:
+        for problem in problems:
+            click.echo(f"problem: {problem}", err=True)
+        raise click.exceptions.Exit(1)
+    click.echo(f"{directory}: OK, every file matches MANIFEST.json")
+
+
+@click.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the full difference as JSON.")
+def diff(old: Path, new: Path, as_json: bool):
+    """Documents added, removed and changed from release OLD to NEW; annotation counts per layer and label."""
+    result = diff_releases(old, new)
+    if as_json:
+        click.echo(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        click.echo(format_diff(result, old.name, new.name), nl=False)
+
+
+COMMANDS = [release, verify, diff]

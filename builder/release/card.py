@@ -1,0 +1,125 @@
+"""The release README.md: YAML header generated from the Features, then the card rendered from the
+project's template (`string.Template` placeholders such as ${documents}; see dataset_card.md)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from string import Template
+
+from datasets import ClassLabel, List, Value
+
+from builder import __version__
+from builder.errors import UserError
+from builder.records import RECORD_MODELS
+from builder.release.splits import SPLITS
+from builder.release.stats import ReleaseStats
+
+_DESCRIPTIONS = {"documents": RECORD_MODELS["document"], "entities": RECORD_MODELS["entity"],
+                 "claims": RECORD_MODELS["claim"], "sources": RECORD_MODELS["source_link"]}
+
+
+def packaged_template() -> str:
+    return (resources.files("builder") / "project_template" / "dataset_card.md").read_text(encoding="utf-8")
+
+
+def size_category(n: int) -> str:
+    bounds = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+              (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M")]
+    return next((name for bound, name in bounds if n < bound), "n>100M")
+
+
+def _table(counter: Counter, key: str, limit: int = 30) -> str:
+    if not counter:
+        return f"| {key} | documents |\n|---|---:|\n| (none) | 0 |"
+    rows = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    lines = [f"| {key} | documents |", "|---|---:|"] + [f"| {k} | {v} |" for k, v in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"| ({len(rows) - limit} more) | {sum(v for _, v in rows[limit:])} |")
+    return "\n".join(lines)
+
+
+def _type_name(feature) -> str:
+    if isinstance(feature, ClassLabel):
+        return f"ClassLabel ({feature.num_classes} names)"
+    if isinstance(feature, Value):
+        return feature.dtype
+    if isinstance(feature, List):
+        inner = feature.feature
+        return "list of struct" if isinstance(inner, dict) else f"list of {_type_name(inner)}"
+    return type(feature).__name__
+
+
+def _field_tables(features: dict) -> str:
+    parts = []
+    for config, feats in features.items():
+        model = _DESCRIPTIONS[config].model_fields
+        lines = [f"**{config}**", "", "| field | type | description |", "|---|---|---|"]
+        for name, feature in feats.items():
+            info = model.get(name)
+            text = (info.description if info and info.description else
+                    "id of the document the row belongs to" if name == "doc_id" else "")
+            lines.append(f"| `{name}` | {_type_name(feature)} | {text} |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _split_table(counts: dict[str, dict[str, tuple[int, int]]]) -> str:
+    lines = ["| config | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
+    for config, per_split in counts.items():
+        lines.append(f"| {config} | " + " | ".join(str(per_split.get(s, (0, 0))[0]) for s in SPLITS) + " |")
+    empty = [config for config, per_split in counts.items() if not per_split]
+    if empty:
+        lines += ["", "Configs with no rows in this release are not declared in the header (datasets cannot "
+                  "load an empty split): " + ", ".join(f"`{c}`" for c in empty) + "."]
+    return "\n".join(lines)
+
+
+def _annotation_table(stats: ReleaseStats) -> str:
+    lines = ["| layer | label | spans |", "|---|---|---:|"]
+    for layer, counter in (("entities", stats.entity_labels), ("claims", stats.claim_kinds), ("sources", stats.source_kinds)):
+        lines += [f"| {layer} | {label} | {n} |" for label, n in sorted(counter.items())]
+    if len(lines) == 2:
+        lines.append("| (none yet) | | 0 |")
+    return "\n".join(lines)
+
+
+def _summary(counter: Counter, unit: str) -> str:
+    total = sum(counter.values())
+    if not total:
+        return f"0 {unit}"
+    return f"{total} {unit} (" + ", ".join(f"{k}: {v}" for k, v in sorted(counter.items())) + ")"
+
+
+def render_card(template: str, *, config, version: str, parent: str | None, stats: ReleaseStats,
+                counts: dict, features: dict, labels: list[str], rejects: Counter) -> str:
+    release = config.release
+    values = {
+        "pretty_name": release.pretty_name, "description": release.description, "license": release.license,
+        "version": version, "parent": parent or "none, first release", "tool_version": __version__,
+        "languages": ", ".join(f"{k} ({v})" for k, v in sorted(stats.languages.items())) or "none",
+        "documents": str(sum(stats.splits.values())),
+        "split_table": _split_table(counts), "field_tables": _field_tables(features),
+        "entity_labels": ", ".join(f"`{name}`" for name in labels),
+        "site_table": _table(stats.sites, "site"), "month_table": _table(stats.months, "month"),
+        "language_table": _table(stats.languages, "language"),
+        "rejected": _summary(rejects, "inputs"),
+        "duplicates": _summary(stats.duplicates_removed, "documents"),
+        "boilerplate": f"{sum(stats.removal_rules.values())} removals in {stats.documents_with_removals} documents"
+                       + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(stats.removal_rules.items())) + ")"
+                          if stats.removal_rules else ""),
+        "annotation_table": _annotation_table(stats),
+        "human_share": f"{stats.human_share:.1%} ({stats.human_spans} of {stats.spans} entity and claim spans)",
+        "citation": f"```bibtex\n{release.citation.strip()}\n```" if release.citation.strip() else "No citation yet.",
+    }
+    try:
+        return Template(template).substitute(values)
+    except (KeyError, ValueError) as exc:
+        raise UserError(f"dataset card template: unknown or malformed placeholder {exc}. "
+                        f"Allowed: {', '.join('${' + k + '}' for k in values)}.") from None
+
+
+def load_template(config) -> str:
+    path = Path(config.path(config.release.card_template))
+    return path.read_text(encoding="utf-8") if path.exists() else packaged_template()

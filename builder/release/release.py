@@ -1,0 +1,201 @@
+"""`newscorpus release X.Y.Z`: the build output -> releases/X.Y.Z/, written in a staging folder that is
+renamed into place at the end, so a killed release leaves no half-written version behind.
+
+  README.md       YAML header (configs, dataset_info from the Features) + card from dataset_card.md
+  MANIFEST.json   files with sha256, content digests, schemas, fingerprints, versions, statistics
+  CHANGELOG.md    what changed since the parent (the latest smaller version already released)
+  data/<config>/<split>-00000-of-00001.parquet   configs documents, entities, claims, sources
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow.parquet as pq
+
+from builder.errors import UserError
+from builder.release import card
+from builder.release.build_output import readme_header, table_path
+from builder.release.diff import diff_releases, format_diff
+from builder.release.labels import entity_labels
+from builder.release.manifest import ContentDigest, schema_signature, sha256_file, tool_versions, write_manifest
+from builder.release.parquet import ROW_GROUP_SIZE, WRITER_OPTIONS, write_parquet
+from builder.release.splits import SPLITS, document_split
+from builder.release.stats import ReleaseStats
+from builder.release.tables import CONFIGS, SCHEMAS, encode_labels, flat_rows, release_features
+
+_VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+
+
+@dataclass
+class ReleaseResult:
+    folder: Path
+    parent: str | None
+    stats: ReleaseStats
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    match = _VERSION.fullmatch(text)
+    return tuple(int(part) for part in match.groups()) if match else None
+
+
+def released_versions(releases_dir: Path) -> list[str]:
+    if not releases_dir.is_dir():
+        return []
+    names = [p.name for p in releases_dir.iterdir() if p.is_dir() and parse_version(p.name)]
+    return sorted(names, key=parse_version)
+
+
+def config_fingerprint(config) -> str:
+    """Hash of every setting that shapes the data; `build` (paths, workers, shard size) does not."""
+    data = config.model_dump(mode="json", exclude={"build", "root"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _build_documents(build_dir: Path) -> list[Path]:
+    files = sorted((build_dir / "data" / "documents").glob("*.parquet"))
+    if not files:
+        raise UserError(f"no build at {build_dir}: run `newscorpus build` first, or pass --build DIR.")
+    return files
+
+
+def _iter_documents(files: list[Path]) -> Iterator[dict]:
+    for path in files:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_SIZE):
+            yield from batch.to_pylist()
+
+
+def _rejects(build_dir: Path) -> Counter:
+    files = sorted((build_dir / "data" / "rejects").glob("*.parquet"))
+    return Counter(r for f in files for r in pq.read_table(f, columns=["reason"]).column("reason").to_pylist())
+
+
+class _Plan:
+    """First pass over the build: which documents go where, the statistics, the input fingerprint."""
+
+    def __init__(self, files: list[Path], config, label_ids: dict[str, int]):
+        self.ratios = config.release.splits.model_dump()
+        self.keep_duplicates = config.release.keep_duplicates
+        self.stats = ReleaseStats()
+        raw_hashes, unknown = [], set()
+        for doc in _iter_documents(files):
+            raw_hashes.append(doc["raw_hash"])
+            unknown.update(e["label"] for e in doc["entities"] if e["label"] not in label_ids)
+            if self.keeps(doc):
+                self.stats.add_released(doc, document_split(doc, self.ratios))
+            else:
+                self.stats.add_dropped_duplicate(doc)
+        if unknown:
+            raise UserError(f"entity labels not in the label set: {', '.join(sorted(unknown))}. "
+                            "Add them to annotations/labels.* (or fix the annotator) and release again.")
+        raw_hashes.sort()
+        self.inputs = {"documents": len(raw_hashes),
+                       "raw_hash_digest": hashlib.sha256("\n".join(raw_hashes).encode()).hexdigest()}
+
+    def keeps(self, doc: dict) -> bool:
+        return self.keep_duplicates or doc["is_canonical"]
+
+
+def _write_tables(staging: Path, files: list[Path], plan: _Plan, label_ids: dict, features: dict):
+    entries, counts = [], {name: {} for name in CONFIGS}
+    digests = {name: ContentDigest() for name in CONFIGS}
+
+    def rows(config: str, split: str):
+        for doc in _iter_documents(files):
+            if not plan.keeps(doc) or document_split(doc, plan.ratios) != split:
+                continue
+            doc = encode_labels(doc, label_ids)
+            for row in [doc] if config == "documents" else flat_rows(doc, config):
+                digests[config].add((row.get("doc_id", row["id"]), row["id"]), row)
+                yield row
+
+    for config in CONFIGS:
+        for split in SPLITS:
+            path = table_path(config, split)
+            n, nbytes = write_parquet(rows(config, split), SCHEMAS[config], staging / path, features[config])
+            if n == 0:  # datasets cannot load a 0-row split ("corresponds to no data"): leave it out
+                (staging / path).unlink()
+                continue
+            counts[config][split] = (n, nbytes)
+            entries.append({"path": path, "config": config, "split": split, "rows": n,
+                            "bytes": (staging / path).stat().st_size, "sha256": sha256_file(staging / path)})
+    tables = {name: {"rows": sum(n for n, _ in counts[name].values()), "content_digest": digests[name].hexdigest()}
+              for name in CONFIGS}
+    return entries, counts, tables
+
+
+def _text_entry(staging: Path, name: str, text: str) -> dict:
+    (staging / name).write_text(text, encoding="utf-8")
+    return {"path": name, "config": None, "split": None, "rows": None,
+            "bytes": (staging / name).stat().st_size, "sha256": sha256_file(staging / name)}
+
+
+def make_release(config, version: str, build_dir: Path | None = None, releases_dir: Path | None = None) -> ReleaseResult:
+    if parse_version(version) is None:
+        raise UserError(f"'{version}' is not a version: use MAJOR.MINOR.PATCH, e.g. 1.0.0.")
+    build_dir = build_dir or config.path(config.build.output)
+    releases_dir = releases_dir or config.path(config.release.output)
+    if (releases_dir / version).exists():
+        raise UserError(f"release {version} already exists in {releases_dir}; choose a new version number.")
+    files = _build_documents(build_dir)
+    smaller = [v for v in released_versions(releases_dir) if parse_version(v) < parse_version(version)]
+    parent = smaller[-1] if smaller else None
+    labels = entity_labels(config.path("annotations"))
+    label_ids = {name: i for i, name in enumerate(labels)}
+    features = release_features(labels)
+    plan = _Plan(files, config, label_ids)
+
+    releases_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=releases_dir, prefix=f".{version}.staging-"))
+    try:
+        entries, counts, tables = _write_tables(staging, files, plan, label_ids, features)
+        manifest = {
+            "version": version, "parent": parent, "name": config.name, "pretty_name": config.release.pretty_name,
+            "tables": tables, "schemas": {name: schema_signature(SCHEMAS[name]) for name in CONFIGS},
+            "entity_labels": labels,
+            "splits": {"ratios": plan.ratios, "assigned_by": "blake2b of the dedup cluster id",
+                       "keep_duplicates": plan.keep_duplicates},
+            "config_fingerprint": config_fingerprint(config), "inputs": plan.inputs,
+            "tools": tool_versions(), "writer": {**WRITER_OPTIONS, "row_group_size": ROW_GROUP_SIZE},
+            "stats": plan.stats.as_dict(), "files": entries,
+        }
+        write_manifest(staging, manifest)  # data files only: lets the diff below read this release
+        changelog = _changelog(version, parent, releases_dir, staging, plan.stats)
+        readme = _readme(config, version, parent, plan.stats, counts, features, labels, _rejects(build_dir))
+        manifest["files"] = sorted(entries + [_text_entry(staging, "CHANGELOG.md", changelog),
+                                              _text_entry(staging, "README.md", readme)], key=lambda e: e["path"])
+        write_manifest(staging, manifest)
+        os.rename(staging, releases_dir / version)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ReleaseResult(releases_dir / version, parent, plan.stats)
+
+
+def _changelog(version, parent, releases_dir, staging, stats) -> str:
+    head = f"# Changelog\n\n## {version}\n\n"
+    if parent is None:
+        return head + f"First release: {sum(stats.splits.values())} documents.\n"
+    return head + f"Compared with {parent}:\n\n" + format_diff(diff_releases(releases_dir / parent, staging), parent, version)
+
+
+def _readme(config, version, parent, stats, counts, features, labels, rejects) -> str:
+    release = config.release
+    languages = sorted(code for code in stats.languages if code != "unknown")
+    extra = {"license": release.license, **({"language": languages} if languages else {}),
+             "task_categories": release.task_categories, "task_ids": release.task_ids,
+             "size_categories": [card.size_category(sum(stats.splits.values()))], "tags": release.tags}
+    present = {name: splits for name, splits in counts.items() if splits}
+    header = readme_header(present, release.pretty_name, extra, features, version)
+    body = card.render_card(card.load_template(config), config=config, version=version, parent=parent, stats=stats,
+                            counts=counts, features=features, labels=labels, rejects=rejects)
+    return header + "\n" + body

@@ -1,0 +1,126 @@
+"""Entity annotator: ruler overrides, span rules, linking of name forms, languages without a model."""
+
+import json
+
+import pytest
+from spacy.tokens import Span
+
+from builder.annotate.config import AnnotateConfig
+from builder.annotate.entities import entity_id, mentions
+from builder.annotate.evaluate import score_spans
+from builder.annotate.linking import link
+from builder.annotate.stage import AnnotateStage
+
+ENTITIES_ONLY = {"claims": False, "sources": False}
+
+
+@pytest.fixture(scope="module")
+def stage():
+    stage = AnnotateStage(AnnotateConfig(**ENTITIES_ONLY))
+    stage.setup()
+    return stage
+
+
+def annotate(stage, text, language="en"):
+    (row,), rejects = stage.process([{"id": "t", "text": text, "language": language}])
+    assert rejects == []
+    return row
+
+
+def found(row):
+    return [(e["text"], e["label"], e["entity"]) for e in row["entities"]]
+
+
+def test_outlet_and_gazetteer_names_override_the_model(stage):
+    row = annotate(stage, "Trump has ordered Witkoff to travel to Moscow, Bloomberg reported on Friday.")
+    spans = found(row)
+    assert ("Trump", "PERSON", "Donald Trump") in spans
+    assert ("Bloomberg", "ORG", "Bloomberg") in spans
+    assert ("Moscow", "GPE", "Moscow") in spans
+
+
+def test_a_project_lexicon_feeds_the_ruler(tmp_path):
+    (tmp_path / "outlets.jsonl").write_text(json.dumps({"name": "The Harbour Ledger", "aliases": ["Ledger"],
+                                                        "domain": "harbourledger.example"}) + "\n")
+    (tmp_path / "gazetteer.jsonl").write_text(json.dumps({"name": "Oriel Vantfoss", "label": "PERSON",
+                                                          "aliases": ["Vantfoss"]}) + "\n")
+    stage = AnnotateStage(AnnotateConfig(lexicons=str(tmp_path), **ENTITIES_ONLY))
+    row = annotate(stage, "Vantfoss told the Ledger that the plan was over.")
+    assert ("Vantfoss", "PERSON", "Oriel Vantfoss") in found(row)
+    assert ("Ledger", "ORG", "The Harbour Ledger") in found(row)
+
+
+def test_titles_and_possessives_stay_outside_the_span(stage):
+    doc = stage.pipelines["en"].make_doc("Yesterday President Jane Ockley's plan failed.")
+    doc.ents = [Span(doc, 1, 5, label="PERSON")]  # "President Jane Ockley's", as a model might cut it
+    (mention,) = mentions(doc, frozenset({"PERSON"}))
+    assert mention["text"] == "Jane Ockley"
+    assert doc.text[mention["start"]:mention["end"]] == "Jane Ockley"
+
+
+def test_a_lone_title_is_not_a_name(stage):
+    doc = stage.pipelines["en"].make_doc("The President spoke.")
+    doc.ents = [Span(doc, 1, 2, label="PERSON")]
+    assert mentions(doc, frozenset({"PERSON"})) == []
+
+
+def test_title_form_links_to_the_full_name(stage):
+    row = annotate(stage, "President Trump spoke for an hour. Later, Donald Trump left the room.")
+    spans = found(row)
+    assert ("Trump", "PERSON", "Donald Trump") in spans
+    assert ("Donald Trump", "PERSON", "Donald Trump") in spans
+    assert all(not e["text"].startswith("President") for e in row["entities"])
+
+
+def test_surnames_link_to_the_full_name_in_the_document():
+    text = "Steve Witkoff met officials. Witkoff said talks went well, and Witkoff left."
+    spans = [
+        {"start": 0, "end": 13, "label": "PERSON", "text": "Steve Witkoff", "linked": None},
+        {"start": 29, "end": 36, "label": "GPE", "text": "Witkoff", "linked": None},  # model error: surname as place
+    ]
+    linked = link(text, spans, {})
+    assert [(s["text"], s["label"], s["entity"]) for s in linked] == [
+        ("Steve Witkoff", "PERSON", "Steve Witkoff"),
+        ("Witkoff", "PERSON", "Steve Witkoff"),
+        ("Witkoff", "PERSON", "Steve Witkoff"),  # the repeat the model missed, found by propagation
+    ]
+    assert [s["start"] for s in linked] == [0, 29, text.rindex("Witkoff")]
+
+
+def test_aliases_link_to_the_canonical_name():
+    spans = [{"start": 4, "end": 8, "label": "GPE", "text": "U.S.", "linked": None}]
+    (span,) = link("The U.S. agreed.", spans, {("GPE", "U.S."): "United States"})
+    assert span["entity"] == "United States"
+
+
+def test_language_without_a_model_gets_a_note_not_guesses(stage):
+    row = annotate(stage, "Bundeskanzler Friedrich Merz reiste am Montag nach Paris.", language="de")
+    assert row["entities"] == []
+    assert "'de'" in row["entities_note"]
+    english = annotate(stage, "Friedrich Merz travelled to Paris on Monday.")
+    assert english["entities"] and english["entities_note"] is None
+
+
+def test_entity_ids_come_from_offsets_and_label(stage):
+    text = "Emmanuel Macron met Keir Starmer in London."
+    first, second = annotate(stage, text), annotate(stage, text)
+    assert [e["id"] for e in first["entities"]] == [e["id"] for e in second["entities"]]
+    assert len({e["id"] for e in first["entities"]}) == len(first["entities"])
+    assert entity_id(0, 15, "PERSON") != entity_id(0, 15, "ORG") != entity_id(1, 15, "PERSON")
+
+
+def test_numeric_types_are_off_by_default(stage):
+    row = annotate(stage, "On 3 March 2024, Reuters counted 40 percent more ships, worth $5 million.")
+    assert {e["label"] for e in row["entities"]} <= {"ORG"}
+
+
+def test_span_scores_exact_and_overlap():
+    gold = [{"start": 0, "end": 5, "label": "PERSON"}, {"start": 10, "end": 20, "label": "ORG"},
+            {"start": 30, "end": 35, "label": "GPE"}]
+    pred = [{"start": 0, "end": 5, "label": "PERSON"}, {"start": 10, "end": 15, "label": "ORG"},
+            {"start": 30, "end": 35, "label": "LOC"}]
+    report = score_spans([(gold, pred)])
+    assert report["exact"]["PERSON"]["f1"] == 1.0
+    assert report["exact"]["ORG"]["tp"] == 0 and report["overlap"]["ORG"]["tp"] == 1
+    assert report["exact"]["GPE"]["fn"] == 1 and report["exact"]["LOC"]["fp"] == 1
+    assert report["exact"]["micro"] == {"precision": 0.3333, "recall": 0.3333, "f1": 0.3333, "tp": 1, "fp": 2, "fn": 2}
