@@ -14,4 +14,7 @@ class IngestConfig(Section):
     )
     favor_precision: bool = Field(True, description="trafilatura favor_precision (fewer footer lines)")
     min_text_chars: int = Field(40, ge=0, description="documents with less clean text are rejected ('empty')")
+    isolate: bool = Field(True, description="extract in a killable child process (time and memory limits)")
+    timeout_seconds: float = Field(30.0, gt=0, description="a page whose extraction takes longer is rejected ('timeout')")
+    max_memory_mb: int = Field(2048, ge=0, description="address-space limit of the extractor process (0: none)")
     default_site: Optional[str] = Field(None, description="site for inputs with neither URL nor declared source")

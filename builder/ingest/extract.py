@@ -189,6 +189,8 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
     if raw["kind"] == "html":
         try:
             builder, meta = _extract_html(page_text, url, cfg)
+        except MemoryError:
+            raise  # the guard process turns this into a 'too-much-memory' reject
         except Exception as exc:  # a parser failure on one page must not stop the build
             return reject(origin, "parse-error", f"trafilatura failed: {type(exc).__name__}: {exc}", url=url, stage="extract")
         if builder is None:

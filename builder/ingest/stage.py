@@ -1,16 +1,21 @@
 """The extract stage: raw pages -> documents (or rejects)."""
 
-from builder.stage import MapStage
 from builder.ingest.extract import extract_page
+from builder.ingest.guard import GuardedExtractor
+from builder.stage import MapStage
 
 
 class ExtractStage(MapStage):
     name = "extract"
     version = "1"
 
+    def setup(self) -> None:
+        # One killable child per worker when isolation is on (the default): hangs become rejects.
+        self._guard = GuardedExtractor(self.config) if self.config.isolate else None
+
     def process(self, rows):
-        documents, rejects = [], []
-        for raw in rows:
-            result = extract_page(raw, self.config)
-            (documents if "id" in result else rejects).append(result)
+        guard = getattr(self, "_guard", None)
+        results = guard.extract_many(rows) if guard else [extract_page(raw, self.config) for raw in rows]
+        documents = [r for r in results if "id" in r]
+        rejects = [r for r in results if "id" not in r]
         return documents, rejects

@@ -1,0 +1,44 @@
+"""Extraction in a killable child: slow or memory-hungry pages become rejects and the next page works."""
+
+from builder.ingest.config import IngestConfig
+from builder.ingest.guard import GuardedExtractor
+from builder.ingest.readers import page
+
+GOOD = page("good.html", (b"<html><body><article><p>" + b"The ferry sailed again on Monday after three days. " * 5
+                          + b"</p></article></body></html>"), "html")
+# About 6 MB of real paragraphs: far longer to parse than the tiny limit below.
+HEAVY = page("heavy.html", b"<html><body>" + b"<div><p>Long text of a very long page, sentence after sentence.</p></div>" * 80_000
+             + b"</body></html>", "html")
+
+
+def test_slow_page_times_out_and_the_child_is_replaced():
+    guard = GuardedExtractor(IngestConfig(timeout_seconds=0.05, max_page_bytes=50_000_000))
+    try:
+        slow, good = guard.extract_many([HEAVY, GOOD])
+        assert slow["reason"] == "timeout" and slow["origin"] == "heavy.html"
+        assert "ferry sailed" in good["text"]
+        assert guard.restarts == 1
+    finally:
+        guard.close()
+
+
+def test_memory_limit_turns_a_blow_up_into_a_reject():
+    # The child starts at about 60 MB of address space; parsing the heavy page needs far more than 120.
+    guard = GuardedExtractor(IngestConfig(max_memory_mb=120, timeout_seconds=60, max_page_bytes=50_000_000))
+    try:
+        blown, good = guard.extract_many([HEAVY, GOOD])
+        assert blown["reason"] in ("too-much-memory", "extractor-crashed")
+        assert "ferry sailed" in good["text"]
+    finally:
+        guard.close()
+
+
+def test_guarded_results_equal_inline_results():
+    from builder.ingest.extract import extract_page
+
+    cfg = IngestConfig()
+    guard = GuardedExtractor(cfg)
+    try:
+        assert guard.extract_many([GOOD]) == [extract_page(GOOD, cfg)]
+    finally:
+        guard.close()
