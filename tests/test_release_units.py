@@ -1,0 +1,42 @@
+"""Split assignment, label sets and release settings, without a build."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from builder.config import parse_config
+from builder.errors import UserError
+from builder.release.labels import ONTONOTES_LABELS, entity_labels
+from builder.release.splits import split_of
+
+RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
+
+
+def test_split_follows_ratios_and_depends_only_on_the_cluster():
+    clusters = [f"cluster-{i}" for i in range(20_000)]
+    counts = Counter(split_of(c, RATIOS) for c in clusters)
+    assert abs(counts["train"] / 20_000 - 0.8) < 0.02
+    assert abs(counts["validation"] / 20_000 - 0.1) < 0.02
+    assert [split_of(c, RATIOS) for c in clusters[:100]] == [split_of(c, RATIOS) for c in clusters[:100]]
+    assert {split_of(c, {"train": 1.0, "validation": 0.0, "test": 0.0}) for c in clusters[:500]} == {"train"}
+
+
+def test_split_ratios_must_add_up(tmp_path):
+    with pytest.raises(UserError, match="add up to 1"):
+        parse_config({"release": {"splits": {"train": 0.5, "validation": 0.1, "test": 0.1}}})
+    with pytest.raises(UserError, match="unknown key 'release.spilts'"):
+        parse_config({"release": {"spilts": {}}})
+
+
+def test_label_sets(tmp_path):
+    assert entity_labels(tmp_path) == list(ONTONOTES_LABELS)
+    (tmp_path / "labels.json").write_text(json.dumps(
+        {"entities": {"names": [{"label": "PERSON"}, {"label": "ORG"}], "numeric": [{"label": "DATE"}]},
+         "claims": ["direct_quote"]}))
+    assert entity_labels(tmp_path) == ["PERSON", "ORG", "DATE"]
+    (tmp_path / "labels.json").write_text(json.dumps(["ORG", "ORG"]))
+    with pytest.raises(UserError, match="distinct"):
+        entity_labels(tmp_path)
