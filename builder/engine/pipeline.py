@@ -16,11 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from builder.clean.boilerplate import BoilerplateStage
+from builder.clean.site_lines import clean_corpus
+from builder.annotate.stage import AnnotateStage
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
 from builder.dedup.clusters import deduplicate
 from builder.engine import shards as shard_io
 from builder.engine.local import LocalEngine, Task
+from builder.engine.lock import work_lock
 from builder.errors import UserError
 from builder.ingest.readers import read_inputs
 from builder.ingest.stage import ExtractStage
@@ -66,7 +70,11 @@ def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path 
         raise UserError(f"input not found: {', '.join(missing)}. Check build.inputs in newscorpus.toml or the paths you gave.")
     output = output if output is not None else config.path(config.build.output)
     engine = LocalEngine(config.path(config.build.work_dir), workers or config.build.workers, on_progress)
+    with work_lock(engine.work_dir, "a build"):
+        return _run(config, inputs, output, engine)
 
+
+def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalEngine) -> BuildResult:
     file_rejects: list[dict] = []
     pages_read = 0
 
@@ -78,10 +86,12 @@ def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path 
 
     base = Path(config.root) if config.root else None
     raw = counted(read_inputs(inputs, config.ingest, base))
-    page_stages = Chain(ExtractStage(config.ingest))
+    page_stages = Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean))
     shards = engine.map(page_stages, _batches(raw, config.build.shard_size, file_rejects))
+    shards = clean_corpus(shards, config.clean, engine)
     shards = engine.map(LanguageStage(config.language), [Task(s.fingerprint, path=s.path) for s in shards])
     shards = deduplicate(shards, config.dedup, engine)
+    shards = engine.map(AnnotateStage(config.annotate), [Task(s.fingerprint, path=s.path) for s in shards])
 
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
     summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name)

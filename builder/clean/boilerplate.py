@@ -1,0 +1,28 @@
+"""The page-rules stage, fused into the extract pass: marks boilerplate and collects source links.
+
+It only marks (`removals`, with offsets into the extracted text) and adds citation/reference source
+links; the text is cut later, in one go with the per-site repeated lines (builder/clean/site_lines.py),
+so that every removal keeps its offsets in the text before cleaning.
+"""
+
+from __future__ import annotations
+
+from builder.clean.phrases import load_phrases
+from builder.clean.rules import find_boilerplate
+from builder.stage import MapStage
+
+
+class BoilerplateStage(MapStage):
+    name = "boilerplate"
+    version = "1"
+
+    def process(self, rows):
+        if not self.config.page_rules:
+            return rows, []
+        phrases = load_phrases(tuple(self.config.phrase_languages))
+        for row in rows:
+            removals, sources = find_boilerplate(row["text"], phrases, row.get("links"),
+                                                 plain_text=row.get("content_type") != "html")
+            row["removals"] = list(row.get("removals") or []) + removals
+            row["sources"] = list(row.get("sources") or []) + sources
+        return rows, []

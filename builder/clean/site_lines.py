@@ -1,0 +1,110 @@
+"""Per-site repeated lines (map -> reduce -> map), and the stage that applies every removal.
+
+map:    per document, the hashes of its normalised lines not already marked by the page rules
+reduce: per site, in how many distinct texts each line occurs; lines on >= site_min_fraction of the
+        site's texts and >= site_min_count of them form a small index (site -> line hashes)
+map:    mark those lines as `site-repeat`, then cut every removal from the text (unless
+        keep_boilerplate), remap link offsets and recompute the text hash
+
+Counting is per site and per distinct text: a wire story reprinted by ten outlets is counted once on
+each site (content, left to dedup), and three copies of one page on one site count once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+
+from builder.clean.config import CleanConfig
+from builder.clean.edits import remove_spans
+from builder.clean.rules import split_lines
+from builder.engine.local import LocalEngine, Shard, Task
+from builder.engine.shards import read_rows
+from builder.ingest.extract import stable_hash, text_hash
+from builder.stage import MapStage
+
+KEY_COLUMNS = ["site", "text", "text_hash", "removals"]
+
+
+def line_key(line: str) -> str:
+    """Lines differing only in case or spacing are the same line. Numbers count: lines that differ by
+    a figure are usually content (scores, prices), and page rules handle dated chrome."""
+    return stable_hash(" ".join(line.lower().split()), 8)
+
+
+def _unmarked_lines(text: str, removals: list[dict]):
+    marked = {r["start"] for r in removals}
+    return [ln for ln in split_lines(text) if ln.start not in marked]
+
+
+def document_keys(doc: dict) -> tuple[str, str, set[str]] | None:
+    """map: (site, text hash, line hashes) of one document; None when it has no site."""
+    if not doc.get("site"):
+        return None
+    return doc["site"], doc["text_hash"], {line_key(ln.text) for ln in _unmarked_lines(doc["text"], doc["removals"] or [])}
+
+
+def build_index(keys, cfg: CleanConfig) -> dict[str, list[str]]:
+    """reduce: site -> sorted hashes of lines that recur on enough of that site's distinct texts."""
+    seen: set[tuple[str, str]] = set()
+    pages: Counter = Counter()
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for item in keys:
+        if item is None or (item[0], item[1]) in seen:
+            continue
+        site, digest, lines = item
+        seen.add((site, digest))
+        pages[site] += 1
+        counts[site].update(lines)
+    index = {}
+    for site, counter in counts.items():
+        need = max(cfg.site_min_count, cfg.site_min_fraction * pages[site])
+        repeated = sorted(h for h, n in counter.items() if n >= need)
+        if repeated:
+            index[site] = repeated
+    return index
+
+
+class CleanStage(MapStage):
+    """Marks per-site repeated lines and applies all removals (page rules + site lines) to the text."""
+
+    name = "clean"
+    version = "1"
+
+    def __init__(self, config: CleanConfig, index: dict[str, list[str]]):
+        super().__init__(config)
+        self.index = {site: frozenset(hashes) for site, hashes in index.items()}
+        blob = json.dumps(index, sort_keys=True).encode()
+        self.index_hash = hashlib.blake2b(blob, digest_size=8).hexdigest()
+
+    def fingerprint(self) -> str:
+        return hashlib.blake2b(f"{super().fingerprint()}|{self.index_hash}".encode(), digest_size=8).hexdigest()
+
+    def process(self, rows):
+        documents, rejects = [], []
+        for row in rows:
+            removals = list(row.get("removals") or [])
+            repeated = self.index.get(row.get("site") or "", frozenset())
+            if repeated:
+                removals += [{"start": ln.start, "end": ln.end, "text": ln.text, "rule": "site-repeat"}
+                             for ln in _unmarked_lines(row["text"], removals) if line_key(ln.text) in repeated]
+                removals.sort(key=lambda r: (r["start"], r["end"]))
+            row["removals"] = removals
+            if not self.config.keep_boilerplate and removals:
+                text, links = remove_spans(row["text"], [(r["start"], r["end"]) for r in removals], row.get("links") or [])
+                if not text.strip():
+                    rejects.append({"origin": row["origin"], "url": row.get("url"), "stage": "clean", "reason": "all-boilerplate",
+                                    "detail": f"every line was boilerplate ({len(removals)} removals); see clean.* in the config"})
+                    continue
+                row["text"], row["links"], row["text_hash"] = text, links, text_hash(text)
+            documents.append(row)
+        return documents, rejects
+
+
+def clean_corpus(shard_list: list[Shard], cfg: CleanConfig, engine: LocalEngine) -> list[Shard]:
+    """map (keys) -> reduce (index) -> map (CleanStage) over the extracted shards."""
+    index: dict[str, list[str]] = {}
+    if cfg.site_lines:
+        index = build_index((document_keys(doc) for s in shard_list for doc in read_rows(s.path, KEY_COLUMNS)), cfg)
+    return engine.map(CleanStage(cfg, index), [Task(s.fingerprint, path=s.path) for s in shard_list])
