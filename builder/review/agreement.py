@@ -1,0 +1,112 @@
+"""Inter-annotator agreement on one layer: span F1 per label (exact and overlap), Cohen's kappa on claim kinds.
+
+Each annotator's annotation of a document is the machine layer with only their decisions merged over it,
+compared on the documents both of them reviewed. Exact match: same offsets and label. Overlap match: same
+label and overlapping offsets, each span matched at most once (greedy, in text order).
+F1 = 2 * matches / (spans of A + spans of B), which is symmetric in A and B.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from itertools import combinations
+from typing import Optional
+
+from builder.review.decisions import Decision
+from builder.review.layers import LABEL_FIELD, reviewable
+from builder.review.merge import merged_layers
+
+
+def annotator_spans(documents: dict[str, dict], decisions: list[Decision], layer: str) -> dict[str, dict[str, list]]:
+    """{annotator: {doc_id: [(start, end, label)]}} over the documents each annotator has decisions on."""
+    field = LABEL_FIELD[layer]
+    touched = defaultdict(set)
+    for d in decisions:
+        if d.layer == layer and d.doc_id in documents:
+            touched[d.annotator].add(d.doc_id)
+    out = {}
+    for annotator, doc_ids in touched.items():
+        own = [d for d in decisions if d.annotator == annotator]
+        out[annotator] = {}
+        for doc_id in doc_ids:
+            view = merged_layers(documents[doc_id], own, (layer,))
+            out[annotator][doc_id] = [(s["start"], s["end"], s.get(field)) for s in reviewable(layer, view[layer] or [])]
+    return out
+
+
+def _overlap_matches(a: list[tuple], b: list[tuple]) -> int:
+    used, matches = set(), 0
+    for start, end, label in sorted(a):
+        for j, (s2, e2, l2) in enumerate(sorted(b)):
+            if j not in used and l2 == label and start < e2 and s2 < end:
+                used.add(j)
+                matches += 1
+                break
+    return matches
+
+
+def _f1(matches: int, n_a: int, n_b: int) -> Optional[float]:
+    return None if n_a + n_b == 0 else 2 * matches / (n_a + n_b)
+
+
+def span_f1(a: dict[str, list], b: dict[str, list]) -> dict[str, dict]:
+    """{label or '_all': {exact, overlap, a, b}} over the documents in both."""
+    counts = defaultdict(Counter)
+    for doc_id in sorted(set(a) & set(b)):
+        labels = {s[2] for s in a[doc_id]} | {s[2] for s in b[doc_id]}
+        for label in labels:
+            sa = [s for s in a[doc_id] if s[2] == label]
+            sb = [s for s in b[doc_id] if s[2] == label]
+            for key in (label, "_all"):
+                counts[key]["exact"] += len(set(sa) & set(sb))
+                counts[key]["overlap"] += _overlap_matches(sa, sb)
+                counts[key]["a"] += len(sa)
+                counts[key]["b"] += len(sb)
+    return {label: {"exact": _f1(c["exact"], c["a"], c["b"]), "overlap": _f1(c["overlap"], c["a"], c["b"]),
+                    "a": c["a"], "b": c["b"]} for label, c in sorted(counts.items())}
+
+
+def cohen_kappa(pairs: list[tuple[str, str]]) -> Optional[float]:
+    """Kappa of two raters' labels on the same items; None with no items, 1.0 when chance agreement is certain
+    and they agree."""
+    if not pairs:
+        return None
+    n = len(pairs)
+    observed = sum(x == y for x, y in pairs) / n
+    first, second = Counter(x for x, _ in pairs), Counter(y for _, y in pairs)
+    expected = sum(first[k] * second[k] for k in first) / (n * n)
+    if expected == 1:
+        return 1.0 if observed == 1 else 0.0
+    return (observed - expected) / (1 - expected)
+
+
+def disagreements(a_name: str, a: dict, b_name: str, b: dict) -> list[dict]:
+    out = []
+    for doc_id in sorted(set(a) & set(b)):
+        by_a = {(s, e): l for s, e, l in a[doc_id]}
+        by_b = {(s, e): l for s, e, l in b[doc_id]}
+        for key in sorted(set(by_a) | set(by_b)):
+            if by_a.get(key) != by_b.get(key):
+                out.append({"doc_id": doc_id, "start": key[0], "end": key[1],
+                            a_name: by_a.get(key), b_name: by_b.get(key)})
+    return out
+
+
+def agreement(documents: dict[str, dict], decisions: list[Decision], layer: str) -> list[dict]:
+    """One report per pair of annotators (adjudicators included: their agreement is informative too)."""
+    spans = annotator_spans(documents, decisions, layer)
+    reports = []
+    for a_name, b_name in combinations(sorted(spans), 2):
+        a, b = spans[a_name], spans[b_name]
+        shared = sorted(set(a) & set(b))
+        report = {"a": a_name, "b": b_name, "documents": len(shared), "f1": span_f1(a, b),
+                  "disagreements": disagreements(a_name, a, b_name, b)}
+        if layer == "claims":
+            pairs = []
+            for doc_id in shared:
+                kinds_b = {(s, e): l for s, e, l in b[doc_id]}
+                pairs += [(l, kinds_b[(s, e)]) for s, e, l in a[doc_id] if (s, e) in kinds_b]
+            report["kind_kappa"] = cohen_kappa(pairs)
+            report["kind_items"] = len(pairs)
+        reports.append(report)
+    return reports
