@@ -19,7 +19,6 @@ from typing import Callable, Iterator
 from builder.clean.boilerplate import BoilerplateStage
 from builder.clean.site_lines import clean_corpus
 from builder.annotate.stage import AnnotateStage
-from builder.annotate.stage import AnnotateStage
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
 from builder.dedup.clusters import deduplicate
@@ -92,7 +91,6 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalE
     shards = clean_corpus(shards, config.clean, engine)
     shards = engine.map(LanguageStage(config.language), [Task(s.fingerprint, path=s.path) for s in shards])
     shards = deduplicate(shards, config.dedup, engine)
-    shards = engine.map(AnnotateStage(config.annotate), [Task(s.fingerprint, path=s.path) for s in shards])
     shards = engine.map(AnnotateStage(config.annotate), [Task(s.fingerprint, path=s.path) for s in shards])
 
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
