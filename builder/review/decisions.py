@@ -133,6 +133,7 @@ class DecisionLog:
         self.path = log_path(annotations_dir, annotator)
         self.lock_path = self.path.with_suffix(".lock")
         self.decisions: list[Decision] = []
+        self.by_doc: dict[str, list[Decision]] = {}  # the same decisions per document, for quick views
         self.repaired: Optional[str] = None
         self._lock = self._file = None
 
@@ -152,6 +153,8 @@ class DecisionLog:
             raise UserError(f"{self.path} holds decisions of {', '.join(sorted(strangers))}: "
                             "each annotator writes only their own log")
         self.decisions = contents.decisions
+        for decision in self.decisions:
+            self.by_doc.setdefault(decision.doc_id, []).append(decision)
         if contents.torn_tail is not None:  # trim the unconfirmed fragment so the next line starts clean
             self.repaired = contents.torn_tail
             os.truncate(self.path, contents.good_bytes)
@@ -182,6 +185,7 @@ class DecisionLog:
         self._file.flush()
         os.fsync(self._file.fileno())
         self.decisions.append(decision)
+        self.by_doc.setdefault(decision.doc_id, []).append(decision)
         return decision
 
     def undoable(self) -> Optional[Decision]:

@@ -45,7 +45,7 @@ class ReviewSession:
             raise UserError(f"no document {doc_id!r} in this build") from None
 
     def view(self, doc_id: str) -> dict:
-        return merge_document(self.document(doc_id), self.log.decisions, (self.layer,))[0]
+        return merge_document(self.document(doc_id), self.log.by_doc.get(doc_id, []), (self.layer,))[0]
 
     def spans(self, doc_id: str) -> list[dict]:
         return reviewable(self.layer, self.view(doc_id)[self.layer] or [])

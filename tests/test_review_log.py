@@ -1,0 +1,129 @@
+"""The decision log (durability, torn lines, one writer per annotator) and the merge rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from test_review_common import TEXTS, documents, write_build
+
+from builder.errors import UserError
+from builder.review.decisions import DecisionLog, read_log
+from builder.review.merge import merge_document, merged_layers
+from builder.review.session import ReviewSession
+
+
+def test_sigkill_mid_session_keeps_every_confirmed_decision(tmp_path):
+    build = write_build(tmp_path / "build")
+    annotations = tmp_path / "annotations"
+    start = TEXTS["doc-a"].index("Paris")
+    lines = [{"doc_id": "doc-a", "action": "relabel" if i % 2 else "accept", "start": start, "end": start + 5,
+              "label": "LOC" if i % 4 == 1 else "GPE"} for i in range(20000)]
+    source = tmp_path / "many.jsonl"
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    proc = subprocess.Popen([sys.executable, "-m", "builder.cli.main", "review", "apply", str(source),
+                             "--annotator", "ann", "--build", str(build), "--annotations", str(annotations),
+                             "--confirmations"], stdout=subprocess.PIPE, text=True)
+    confirmed = []
+    deadline = time.monotonic() + 60
+    while len(confirmed) < 50 and time.monotonic() < deadline:
+        confirmed.append(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    confirmed += proc.stdout.read().splitlines(keepends=True)  # what was printed before the kill
+    seqs = [int(line.split()[-1]) for line in confirmed if line.startswith("confirmed")]
+    assert len(seqs) >= 50 and seqs[-1] < len(lines), "the process should die mid-file"
+
+    log = read_log(annotations / "decisions" / "ann.jsonl")
+    on_disk = [d.seq for d in log.decisions]
+    assert on_disk[: len(seqs)] == seqs  # every confirmed decision is there, in order
+    assert on_disk == list(range(1, len(on_disk) + 1))
+    # A new session opens the log (the kernel released the lock) and continues the sequence.
+    with DecisionLog(annotations, "ann") as reopened:
+        assert reopened.next_seq == len(on_disk) + 1
+
+
+def test_torn_last_line_is_tolerated_reported_and_trimmed(tmp_path):
+    with DecisionLog(tmp_path, "ann") as log:
+        session = ReviewSession(documents(), log, "entities", tmp_path)
+        session.accept("doc-c", session.spans("doc-c")[0])
+    path = tmp_path / "decisions" / "ann.jsonl"
+    with open(path, "a") as handle:
+        handle.write('{"seq": 2, "annotator": "ann", "act')
+    contents = read_log(path)
+    assert [d.seq for d in contents.decisions] == [1] and contents.torn_tail.startswith('{"seq": 2')
+    with DecisionLog(tmp_path, "ann") as log:
+        assert log.repaired is not None
+        ReviewSession(documents(), log, "entities", tmp_path).reject("doc-c", {"start": 0, "end": 6})
+    assert [d.seq for d in read_log(path).decisions] == [1, 2]
+
+
+def test_a_bad_line_inside_the_log_is_an_error_not_skipped(tmp_path):
+    path = tmp_path / "decisions" / "ann.jsonl"
+    path.parent.mkdir()
+    path.write_text("not json\n{}\n")
+    with pytest.raises(UserError, match="ann.jsonl:1"):
+        read_log(path)
+
+
+def test_one_writer_per_annotator_and_only_their_own_decisions(tmp_path):
+    with DecisionLog(tmp_path, "ann"):
+        with pytest.raises(UserError, match="another session"):
+            DecisionLog(tmp_path, "ann").__enter__()
+        with DecisionLog(tmp_path, "bob"):  # another annotator is another file
+            pass
+    stranger = json.dumps({"seq": 1, "annotator": "bob", "action": "reject", "doc_id": "doc-c",
+                           "layer": "entities", "start": 0, "end": 6, "text": "Google"})
+    (tmp_path / "decisions" / "ann.jsonl").write_text(stranger + "\n")
+    with pytest.raises(UserError, match="holds decisions of bob"):
+        DecisionLog(tmp_path, "ann").__enter__()
+    with pytest.raises(UserError, match="annotator name"):
+        DecisionLog(tmp_path, "../etc")
+
+
+def _decide(tmp_path, name, actions, role="annotator"):
+    with DecisionLog(tmp_path, name, role) as log:
+        session = ReviewSession(documents(), log, "entities", tmp_path)
+        for action, doc_id, start, end, *label in actions:
+            span = next((s for s in session.spans(doc_id) if (s["start"], s["end"]) == (start, end)), None)
+            if action == "add":
+                session.add(doc_id, start, end, label[0])
+            elif action == "relabel":
+                session.relabel(doc_id, span, label[0])
+            else:
+                getattr(session, action)(doc_id, span)
+        return list(log.decisions)
+
+
+def test_changed_text_flags_decisions_for_rereview_and_rerun_keeps_them(tmp_path):
+    doc_c = documents()[2]  # "Google and Apple opened offices in Berlin."
+    decisions = _decide(tmp_path, "ann", [("relabel", "doc-c", 35, 41, "LOC"), ("add", "doc-c", 11, 16, "ORG")])
+    # Re-running the machine annotator changed ids and dropped Berlin: the decisions still apply.
+    rerun = {**doc_c, "entities": [{**doc_c["entities"][0], "id": "new-id"}]}
+    view = merged_layers(rerun, decisions)
+    assert [(e["text"], e["label"]) for e in view["entities"]] == [("Google", "ORG"), ("Apple", "ORG"), ("Berlin", "LOC")]
+    # The text changed under the decisions: they are flagged, not applied, not dropped silently.
+    edited = {**doc_c, "text": "Google and Alphabet opened offices in Berlin."}
+    view, flags = merge_document(edited, decisions)
+    assert {(f["start"], f["end"], f["reason"]) for f in flags} == {(35, 41, "stale"), (11, 16, "stale")}
+    assert [(e["text"], e["label"]) for e in view["entities"]] == [("Google", "ORG"), ("Berlin", "GPE")]
+
+
+def test_disagreement_is_flagged_and_the_adjudicator_wins(tmp_path):
+    doc_c = documents()[2]
+    ann = _decide(tmp_path, "ann", [("relabel", "doc-c", 35, 41, "LOC"), ("accept", "doc-c", 0, 6)])
+    bob = _decide(tmp_path, "bob", [("reject", "doc-c", 35, 41), ("accept", "doc-c", 0, 6)])
+    view, flags = merge_document(doc_c, ann + bob)
+    assert [(f["start"], f["reason"], f["annotators"]) for f in flags] == [(35, "conflict", ["ann", "bob"])]
+    assert [(e["text"], e["label"], e.get("verified_by")) for e in view["entities"]] == [
+        ("Google", "ORG", ["ann", "bob"]), ("Berlin", "GPE", None)]
+    judge = _decide(tmp_path, "judge", [("relabel", "doc-c", 35, 41, "LOC")], role="adjudicator")
+    view, flags = merge_document(doc_c, ann + bob + judge)
+    assert flags == []
+    berlin = view["entities"][1]
+    assert (berlin["label"], berlin["origin"], berlin["verified_by"]) == ("LOC", "human:judge", ["ann", "judge"])
