@@ -147,7 +147,6 @@ def _jsonl_records(stream, name: str, cfg: IngestConfig) -> Iterator[dict]:
 
 def read_warc(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
     from warcio.archiveiterator import ArchiveIterator
-    from warcio.exceptions import ArchiveLoadFailed
 
     offset = 0
     try:
@@ -175,7 +174,7 @@ def read_warc(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
                     kind = "text" if ctype and "text/plain" in ctype.lower() else "html"
                     yield page(origin, data, kind, url=url, content_type=ctype,
                                fetched_at=record.rec_headers.get_header("WARC-Date"))
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError, gzip.BadGzipFile) as exc:
+    except Exception as exc:  # warcio fails in many ways on cut or corrupt archives (even AttributeError)
         yield reject(f"{name}#{offset}", "truncated-archive",
                      f"WARC ends or breaks after offset {offset} ({type(exc).__name__}: {exc}); records before it were kept")
 
