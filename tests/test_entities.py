@@ -7,6 +7,7 @@ from spacy.tokens import Span
 
 from builder.annotate.config import AnnotateConfig
 from builder.annotate.entities import entity_id, mentions
+from builder.annotate.entity_table import entity_table
 from builder.annotate.evaluate import score_spans
 from builder.annotate.linking import link
 from builder.annotate.stage import AnnotateStage
@@ -124,3 +125,15 @@ def test_span_scores_exact_and_overlap():
     assert report["exact"]["ORG"]["tp"] == 0 and report["overlap"]["ORG"]["tp"] == 1
     assert report["exact"]["GPE"]["fn"] == 1 and report["exact"]["LOC"]["fp"] == 1
     assert report["exact"]["micro"] == {"precision": 0.3333, "recall": 0.3333, "f1": 0.3333, "tp": 1, "fp": 2, "fn": 2}
+
+
+def test_corpus_entity_table_counts_mentions_and_documents_of_canonical_documents():
+    def doc(canonical, *names):
+        return {"is_canonical": canonical, "entities": [{"entity": n, "label": "PERSON"} for n in names]}
+
+    docs = [doc(True, "Steve Witkoff", "Steve Witkoff", "Donald Trump"), doc(True, "Steve Witkoff"),
+            doc(False, "Steve Witkoff", "Steve Witkoff")]  # a flagged duplicate does not count
+    assert entity_table(docs) == [
+        {"entity": "Donald Trump", "label": "PERSON", "mentions": 1, "documents": 1},
+        {"entity": "Steve Witkoff", "label": "PERSON", "mentions": 3, "documents": 2},
+    ]

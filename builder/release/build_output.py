@@ -4,6 +4,7 @@ Layout:
   README.md                                   YAML header: configs `documents` (default), `rejects`
   data/documents/train-00000-of-00001.parquet all documents, sorted by id, dedup flags included
   data/rejects/train-00000-of-00001.parquet   every input that did not become a document, and why
+  data/corpus_entities/train-...parquet       canonical name, label, mention and document counts (when any)
   build.json                                  counts of the build (no timestamps: rebuilds are identical)
 """
 
@@ -17,11 +18,12 @@ from typing import Iterable
 
 import yaml
 
+from builder.annotate.entity_table import CORPUS_ENTITY_SCHEMA, EntityCounter
 from builder.engine.shards import iter_rows
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA
 from builder.release.parquet import hf_features, write_parquet, yaml_features
 
-TABLES = {"documents": DOCUMENT_SCHEMA, "rejects": REJECT_SCHEMA}
+TABLES = {"documents": DOCUMENT_SCHEMA, "rejects": REJECT_SCHEMA, "corpus_entities": CORPUS_ENTITY_SCHEMA}
 
 
 def table_path(name: str, split: str = "train", index: int = 0, total: int = 1) -> str:
@@ -61,10 +63,12 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
     out.mkdir(parents=True, exist_ok=True)
     languages: Counter = Counter()
     canonical = 0
+    entities = EntityCounter()
 
     def counted(rows):
         nonlocal canonical
         for row in rows:
+            entities.add(row)
             languages[row["language"]] += 1
             canonical += bool(row["is_canonical"])
             yield row
@@ -79,8 +83,12 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
         "rejects_by_reason": dict(sorted(Counter(r["reason"] for r in rejects).items())),
         "languages": dict(sorted(languages.items())),
     }
-    header = readme_header({"documents": {"train": (n_docs, doc_bytes)},
-                            "rejects": {"train": (len(rejects), reject_bytes)}}, pretty_name)
+    counts = {"documents": {"train": (n_docs, doc_bytes)}, "rejects": {"train": (len(rejects), reject_bytes)}}
+    entity_rows = entities.rows()
+    if entity_rows:  # `datasets` cannot load an empty split
+        counts["corpus_entities"] = {"train": write_parquet(entity_rows, CORPUS_ENTITY_SCHEMA, out / table_path("corpus_entities"))}
+    summary["corpus_entities"] = len(entity_rows)
+    header = readme_header(counts, pretty_name)
     body = (
         f"\n# {pretty_name} (build output)\n\nA working build of newscorpus: {n_docs} documents "
         f"({canonical} canonical, the rest flagged duplicates) and {len(rejects)} rejected inputs.\n"
