@@ -88,7 +88,7 @@ def read(folder: Path, doc_ids: list[str]) -> ImportReport:
             report.problems.append(f"{ann}: no document with this id in the build")
             continue
         txt = ann.with_suffix(".txt")
-        text = txt.read_text(encoding="utf-8", newline="") if txt.exists() else None
+        text = txt.read_bytes().decode("utf-8") if txt.exists() else None  # bytes: keep \r as written
         spans = parse_ann(ann.read_text(encoding="utf-8"), str(ann), report.problems)
         report.imported.append(Imported(doc_id, None, spans, text))
     return report
