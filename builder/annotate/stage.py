@@ -16,7 +16,9 @@ from typing import Iterable, Iterator
 
 from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
+from builder.annotate.claims import ClaimsAnnotator
 from builder.annotate.entities import EntityAnnotator
+from builder.annotate.sources import SourcesAnnotator
 from builder.clean.config import LanguageConfig
 from builder.clean.language import detect_language
 from builder.errors import UserError
@@ -28,7 +30,7 @@ SHARED_ENCODERS = ("tok2vec", "transformer")
 
 def build_annotators(config: AnnotateConfig) -> list:
     """The configured annotators, in the order they run."""
-    chosen = [(config.entities, EntityAnnotator)]
+    chosen = [(config.entities, EntityAnnotator), (config.sources, SourcesAnnotator), (config.claims, ClaimsAnnotator)]
     return [annotator(config) for wanted, annotator in chosen if wanted]
 
 

@@ -1,0 +1,367 @@
+"""Claims: quotes, reported speech and attributed statements (records.Claim), read off the dependency parse.
+
+Named rule families (each tested in tests/test_claims.py):
+- rule_reported_speech: a reporting verb with a content clause or object ("X said (that) ...", "..., X said.",
+  "X told Y that ...", "X accused Y of ..."). Speaker = the verb's subject -> `indirect_quote`; a subject that is
+  a document, unnamed source or outlet ("reports indicate", "transcripts show", "Bloomberg reported") ->
+  `attributed`.
+- rule_attribution_phrase: "according to ...", "as reported by ..." -> `attributed`, span = the rest of the clause.
+- rule_hedge: "reportedly", "allegedly" -> `attributed`, span = the clause they modify, cue included.
+- rule_passive_report: "it is believed to ...", "has been seen as ..." -> `attributed`.
+- rule_direct_quote: every quotation segment (claims_quotes) -> `direct_quote`; speaker and cue from the
+  reporting verb of its sentence (or of the quote it continues); short quotes with no cue are scare quotes.
+- rule_chip: a citation chip backs the sentence it is glued to: its sources join that sentence's claims, or the
+  sentence becomes an `attributed` claim with no cue.
+The verbs and phrases live in annotations/reporting_verbs.json so the lexicon grows without code changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from builder.annotate.claims_quotes import quote_segments
+from builder.annotate.claims_speakers import GROUP_PRONOUNS, SpeakerResolver, canonical_entities
+from builder.annotate.labels import ANNOTATIONS_DIR
+
+ORIGIN = "claims-rules:1"
+LEXICON_FILE = ANNOTATIONS_DIR / "reporting_verbs.json"
+_CONTENT_DEPS = ("ccomp", "xcomp")
+_OBJECT_DEPS = ("dobj", "prep", "dative", "attr", "oprd")
+_MIN_OBJECT_TOKENS = 3  # "accused the envoy of siding with Russia" reports; "defended Witkoff" does not
+_QUOTED_CONTENT = 0.6  # content mostly in quotation marks is a direct quote, not reported speech
+_SCARE_QUOTE_WORDS = 4  # a quote shorter than this with no reporting verb is a scare quote, not a claim
+_PUNCT = " ,;:.—–-\n\"“”'‘’"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    speech: frozenset
+    object_verbs: frozenset
+    evidence: frozenset
+    source_nouns: frozenset
+    attribution_phrases: tuple
+    hedges: frozenset
+    passive_reports: frozenset
+    descriptions: frozenset
+
+
+@lru_cache(maxsize=None)
+def load_lexicon(path: str = str(LEXICON_FILE)) -> Lexicon:
+    raw = json.loads(open(path, encoding="utf-8").read())
+    return Lexicon(**{k: (tuple(v) if k == "attribution_phrases" else frozenset(v))
+                      for k, v in raw.items() if not k.startswith("_")})
+
+
+def claim_id(kind: str, start: int, end: int) -> str:
+    return "clm-" + hashlib.blake2b(f"{kind}|{start}|{end}".encode(), digest_size=6).hexdigest()
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _PUNCT:
+        start += 1
+    while end > start and text[end - 1] in _PUNCT:
+        end -= 1
+    return start, end
+
+
+def _span_of(tokens) -> tuple[int, int]:
+    tokens = list(tokens)
+    return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
+
+
+def _cue_text(verb) -> str:
+    """The verb with its auxiliaries and particles: "has said", "warned against", "have reported on"."""
+    left = [c for c in verb.lefts if c.dep_ in ("aux", "auxpass", "neg") and c.i >= verb.i - 3]
+    first = left[0].i if left else verb.i
+    return verb.doc[first:verb.i + 1].text
+
+
+class ClaimFinder:
+    """Finds the claims of one parsed document. Plain dicts in, plain dicts out."""
+
+    def __init__(self, doc, entities: list[dict] | None, sources: list[dict], lexicon: Lexicon | None = None):
+        self.doc = doc
+        self.text = doc.text
+        self.lex = lexicon or load_lexicon()
+        self.sources = sources
+        outlet_spans = [(s["start"], s["end"]) for s in sources if s.get("kind") == "mention"]
+        self.quotes = quote_segments(self.text)
+        self.speakers = SpeakerResolver(doc, canonical_entities(doc, entities), outlet_spans, self.lex.descriptions,
+                                        self.quotes)
+        self.claims: list[dict] = []
+
+    def _add(self, kind, start, end, cue, speaker, sent) -> dict | None:
+        start, end = _trim(self.text, start, end)
+        if end - start < 2:
+            return None
+        claim = {"id": claim_id(kind, start, end), "start": start, "end": end, "kind": kind,
+                 "text": self.text[start:end], "cue": cue, "speaker": speaker, "speaker_entity": speaker,
+                 "source_ids": [], "origin": ORIGIN, "confidence": None,
+                 "_sent": (sent.start_char, sent.end_char)}
+        self.claims.append(claim)
+        return claim
+
+    # -- rule families --------------------------------------------------------------------------------
+
+    def _subject(self, verb):
+        """The verb's subject; participles and conjuncts share their head's ("..., adding that ...")."""
+        for token in (verb, verb.head, verb.head.head):
+            subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+            if subject is not None:
+                return subject
+            if token.dep_ not in ("conj", "advcl", "xcomp", "relcl"):
+                break
+        return None
+
+    def _content(self, verb):
+        """Tokens of the reported content: the clause, or for object verbs what follows the verb."""
+        clause = next((c for c in verb.children if c.dep_ in _CONTENT_DEPS), None)
+        if clause is not None:
+            tokens = [t for t in clause.subtree if not (t.dep_ == "mark" and t.head is clause and t.lower_ == "that")]
+            return tokens
+        infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+        if verb.lemma_.lower() in self.lex.object_verbs and not infinitive:
+            tokens = [t for c in verb.rights if c.dep_ in _OBJECT_DEPS for t in c.subtree]
+            # "defended Witkoff", "called 911": an object alone is not a statement.
+            return sorted(tokens, key=lambda t: t.i) if len(tokens) >= _MIN_OBJECT_TOKENS else None
+        return None
+
+    def _in_quote(self, start: int, end: int) -> float:
+        """Share of [start, end) inside quotation segments."""
+        inside = sum(max(0, min(end, q_end) - max(start, q_start)) for q_start, q_end in self.quotes)
+        return inside / max(1, end - start)
+
+    def rule_reported_speech(self, sent):
+        for verb in sent:
+            lemma = verb.lemma_.lower()
+            if verb.pos_ not in ("VERB", "AUX") or lemma not in self.lex.speech | self.lex.evidence:
+                continue
+            if any(c.dep_ == "auxpass" for c in verb.children):
+                continue  # "is said to" belongs to rule_passive_report
+            if self._in_quote(verb.idx, verb.idx + 1):
+                continue  # a verb inside quoted words belongs to the quote, not to the article
+            content = self._content(verb)
+            if not content:
+                continue
+            subject = self._subject(verb)
+            start, end = _span_of(content)
+            if verb.idx >= start and verb.idx < end:
+                continue
+            if self._in_quote(start, end) >= _QUOTED_CONTENT:
+                continue  # '"...," Trump said': the quote itself is the claim (rule_direct_quote takes the cue)
+            speaker, kind = None, "indirect_quote"
+            if subject is not None:
+                resolved = self.speakers.resolve(subject)
+                documentary = subject.lemma_.lower() in self.lex.source_nouns
+                if resolved.is_outlet or documentary:
+                    kind = "attributed"
+                elif lemma not in self.lex.speech:
+                    continue  # evidence verbs ("shows") report only for documents and outlets
+                speaker = resolved.name
+                if speaker is None and subject.lower_ in GROUP_PRONOUNS:
+                    speaker = self._previous_speaker(subject.idx)
+            elif lemma not in self.lex.speech or verb.dep_ == "amod":
+                continue
+            cue = _cue_text(verb)
+            if kind == "attributed" and subject is not None and subject.i < verb.i:
+                cue = self.doc[subject.i:verb.i + 1].text if verb.i - subject.i <= 2 else cue
+            self._add(kind, start, end, cue, speaker, sent)
+
+    def _previous_speaker(self, before: int) -> str | None:
+        earlier = sorted((c for c in self.claims if c["start"] < before and c["speaker"]), key=lambda c: c["start"])
+        return earlier[-1]["speaker"] if earlier else None
+
+    def rule_attribution_phrase(self, sent):
+        lowered = sent.text.lower()
+        for phrase in self.lex.attribution_phrases:
+            at = lowered.find(phrase)
+            if at < 0:
+                continue
+            first = self.doc.char_span(sent.start_char + at, sent.start_char + at + len(phrase),
+                                       alignment_mode="expand")
+            if first is None:
+                continue
+            # The attribution phrase's whole subtree ("according to verified reports from the ABC") is cut out.
+            anchor = first[-1] if phrase.startswith("according") else first.root
+            top = anchor
+            while top.head is not top and top.head.i in range(first.start, first.end):
+                top = top.head
+            removed = {t.i for t in top.subtree} | {t.i for t in first}
+            rest = [t for t in sent if t.i not in removed]
+            if not rest:
+                continue
+            # Keep the side of the sentence that holds the statement: the longer contiguous run.
+            runs, run = [], []
+            for t in rest:
+                if run and t.i != run[-1].i + 1:
+                    runs.append(run)
+                    run = []
+                run.append(t)
+            runs.append(run)
+            best = max(runs, key=len)
+            self._add("attributed", *_span_of(best), phrase, None, sent)
+
+    def rule_hedge(self, sent):
+        for token in sent:
+            if token.lower_ in self.lex.hedges and token.dep_ == "advmod":
+                start, end = _span_of(token.head.subtree)
+                if token.head.dep_ == "ROOT":
+                    start, end = sent.start_char, sent.end_char
+                self._add("attributed", start, end, token.text, None, sent)
+
+    def rule_passive_report(self, sent):
+        for verb in sent:
+            if verb.lemma_.lower() not in self.lex.passive_reports:
+                continue
+            if not any(c.dep_ == "auxpass" for c in verb.children):
+                continue
+            if not any(c.dep_ in ("xcomp", "prep", "ccomp", "oprd") for c in verb.children):
+                continue
+            root = verb if verb.dep_ == "ROOT" else verb.head
+            start, end = _span_of(root.subtree) if root.dep_ != "ROOT" else (sent.start_char, sent.end_char)
+            self._add("attributed", start, end, _cue_text(verb) + (" as" if any(
+                c.lower_ == "as" for c in verb.children) else ""), None, sent)
+
+    def rule_direct_quote(self):
+        previous = None  # the last quote's claim, for quotes continued across paragraphs
+        for start, end in self.quotes:
+            sent = self.doc.char_span(start, end, alignment_mode="expand")
+            sent = sent.sent if sent is not None else None
+            if sent is None:
+                continue
+            host = self._claim_around(start, end, sent)
+            continued = previous is not None and self.text[previous["end"]:start].count("\n") >= 1 and \
+                self.text[previous["end"]:start].strip(" ,.\"“”\n") == "" and start - previous["end"] < 8
+            words = len(self.text[start:end].split())
+            if host is not None:
+                cue, speaker = host["cue"], host["speaker"]
+            elif continued:
+                cue, speaker = previous["cue"], previous["speaker"]
+            elif words >= _SCARE_QUOTE_WORDS:
+                cue, speaker = None, self._speaker_next_to(sent) or self._recent_speaker(start)
+            else:
+                continue
+            previous = self._add("direct_quote", start, end, cue, speaker, sent) or previous
+
+    def _claim_around(self, start, end, sent) -> dict | None:
+        """The reported-speech claim of this sentence whose cue introduces the quote (or contains it)."""
+        same = [c for c in self.claims if c["_sent"] == (sent.start_char, sent.end_char) and c["kind"] != "direct_quote"]
+        containing = [c for c in same if c["start"] <= start and end <= c["end"] + 2]
+        if containing:
+            return min(containing, key=lambda c: c["end"] - c["start"])
+        if same:
+            return same[0]
+        return self._verb_outside(start, end, sent)
+
+    def _verb_outside(self, start, end, sent) -> dict | None:
+        """'"...," Trump stated' -> the quote is the content itself: take the verb outside the marks."""
+        found = None
+        for verb in sent:
+            if verb.lemma_.lower() in self.lex.speech and verb.pos_ == "VERB" and not self._in_quote(verb.idx, verb.idx + 1):
+                subject = self._subject(verb)
+                speaker = None
+                if subject is not None and not self._in_quote(subject.idx, subject.idx + 1):
+                    speaker = self.speakers.resolve(subject).name
+                found = found or {"cue": _cue_text(verb), "speaker": speaker}
+                if speaker:
+                    return {"cue": _cue_text(verb), "speaker": speaker}
+        return found
+
+    def _speaker_next_to(self, sent) -> str | None:
+        """A quote standing alone: "X said:" at the end of the previous sentence, or 'he said.' after it."""
+        for other in (self._neighbour(sent, -1), self._neighbour(sent, +1)):
+            if other is None:
+                continue
+            found = self._verb_outside(-1, -1, other)
+            if found and found["speaker"] and len(other) <= 12:
+                return found["speaker"]
+        return None
+
+    def _recent_speaker(self, before: int) -> str | None:
+        """A quote paragraph without attribution goes on with the speaker of the paragraph before (news style)."""
+        paragraph_start = self.text.rfind("\n", 0, before) + 1
+        previous_start = self.text.rfind("\n", 0, max(0, paragraph_start - 1))
+        earlier = sorted((c for c in self.claims if previous_start <= c["start"] < before and c["speaker"]),
+                         key=lambda c: c["start"])
+        return earlier[-1]["speaker"] if earlier else None
+
+    def _neighbour(self, sent, step):
+        i = sent.start - 1 if step < 0 else sent.end
+        return self.doc[i].sent if 0 <= i < len(self.doc) else None
+
+    def rule_chip(self):
+        """Citation chips (clean stage) back the sentence they were glued to (their `context`)."""
+        for source in self.sources:
+            if source.get("kind") != "citation" or not source.get("context"):
+                continue
+            at = self.text.find(source["context"])
+            if at < 0:
+                continue
+            span = self.doc.char_span(at, at + len(source["context"]), alignment_mode="expand")
+            if span is None:
+                continue
+            sents = list(span.sents)
+            sent = sents[-1]
+            key = (sent.start_char, sent.end_char)
+            claims = [c for c in self.claims if c["_sent"] == key]
+            if not claims:
+                claims = [self._add("attributed", sent.start_char, sent.end_char, None, None, sent)]
+            for claim in claims:
+                if claim is not None and source["id"] not in claim["source_ids"]:
+                    claim["source_ids"].append(source["id"])
+
+    def link_mentions(self):
+        """Mentions (and hyperlinks) inside a claim's sentence back that claim."""
+        located = [s for s in self.sources if s.get("start") is not None and s.get("kind") in ("mention", "hyperlink")]
+        for claim in self.claims:
+            s_start, s_end = claim["_sent"]
+            for source in located:
+                if s_start <= source["start"] < s_end and source["id"] not in claim["source_ids"]:
+                    claim["source_ids"].append(source["id"])
+
+    def run(self) -> list[dict]:
+        for sent in self.doc.sents:
+            self.rule_reported_speech(sent)
+            self.rule_attribution_phrase(sent)
+            self.rule_hedge(sent)
+            self.rule_passive_report(sent)
+        self.rule_direct_quote()
+        self.link_mentions()
+        self.rule_chip()
+        unique = {}
+        for claim in self.claims:
+            claim.pop("_sent")
+            unique.setdefault(claim["id"], claim)
+        return sorted(unique.values(), key=lambda c: (c["start"], c["end"], c["kind"]))
+
+
+def annotate_claims(doc, entities: list[dict] | None = None, sources: list[dict] | None = None,
+                    lexicon: Lexicon | None = None) -> list[dict]:
+    """Claims of a parsed document (spaCy Doc over Document.text), given its entities and source links."""
+    return ClaimFinder(doc, entities, sources or [], lexicon).run()
+
+
+class ClaimsAnnotator:
+    """Annotator protocol (builder/annotate/stage.py): fills row["claims"]; runs after entities and sources."""
+
+    name = "claims"
+    version = "1"
+    components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
+
+    def __init__(self, config):
+        self.lexicon = load_lexicon()
+
+    def prepare(self, nlp) -> None:
+        """The rules read the parse; nothing to add to the pipeline."""
+
+    def annotate(self, doc, row: dict, model: str) -> None:
+        claims = annotate_claims(doc, row.get("entities"), row.get("sources"), self.lexicon)
+        for claim in claims:
+            claim["origin"] = f"{ORIGIN}:{model}"
+        row["claims"] = claims
+
+    def skip(self, row: dict, reason: str) -> None:
+        row["claims"] = []

@@ -1,0 +1,126 @@
+"""Who said it: resolve the subject of a reporting verb to a document entity's canonical name.
+
+- a name (PERSON, ORG, GPE, NORP, FAC mention inside the subject phrase) -> that entity's canonical name;
+- an outlet -> no speaker (outlets are sources, and the claim becomes `attributed`);
+- a pronoun (he, she) or a definite description ("the president", "the spokeswoman") -> the nearest fitting
+  named PERSON before it, preferring people who are subjects (the ones the text is talking about);
+- anything else ("police", "a spokesperson", "officials") -> null: unnamed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP", "FAC"}
+PERSON_PRONOUNS = {"he", "she", "him", "her"}
+GROUP_PRONOUNS = {"it", "they", "we"}
+_SUBJECT_DEPS = {"nsubj", "nsubjpass"}
+_LOOKBACK_CHARS = 1500  # a pronoun refers back a few sentences, not a whole article
+
+
+@dataclass
+class Speaker:
+    name: str | None
+    is_outlet: bool = False
+
+
+def canonical_entities(doc, entities: list[dict] | None) -> list[dict]:
+    """Entity mentions sorted by start, each with a canonical `entity` name.
+
+    Uses the entity annotator's mentions when given; otherwise spaCy's doc.ents with surname linking (a
+    one-word PERSON mention takes the most recent full name that ends with it), so claims work on their own.
+    """
+    if entities:
+        return sorted((e for e in entities if e["label"] in SPEAKER_LABELS), key=lambda e: e["start"])
+    mentions, full_names = [], []
+    for ent in doc.ents:
+        if ent.label_ not in SPEAKER_LABELS:
+            continue
+        name = ent.text[:-2] if ent.text.endswith(("'s", "’s")) else ent.text
+        canonical = name
+        if ent.label_ == "PERSON":
+            parts = name.split()
+            match = next((f for f in reversed(full_names) if len(parts) < len(f.split())
+                          and f.split()[-len(parts):] == parts), None)
+            canonical = match or name
+            if len(parts) > 1:
+                full_names.append(name)
+        mentions.append({"start": ent.start_char, "end": ent.start_char + len(name), "label": ent.label_,
+                         "text": name, "entity": canonical})
+    return mentions
+
+
+class SpeakerResolver:
+    def __init__(self, doc, entities: list[dict], outlet_spans: list[tuple[int, int]], descriptions: set[str],
+                 quotes: list[tuple[int, int]] = ()):
+        self.doc = doc
+        self.entities = entities
+        # People named inside quoted words are talked about, not talking: never antecedents of "he"/"she".
+        self.unquoted_people = [e for e in entities if e["label"] == "PERSON"
+                                and not any(q_start <= e["start"] < q_end for q_start, q_end in quotes)]
+        self.outlet_spans = outlet_spans
+        self.descriptions = descriptions
+
+    def _is_outlet(self, start: int, end: int) -> bool:
+        return any(s < end and start < e for s, e in self.outlet_spans)
+
+    def resolve(self, subject) -> Speaker:
+        """Speaker of a subject token (the head of the subject phrase)."""
+        phrase_start = subject.left_edge.idx
+        phrase_end = subject.right_edge.idx + len(subject.right_edge)
+        if self._is_outlet(phrase_start, phrase_end):
+            return Speaker(None, is_outlet=True)
+        inside = [e for e in self.entities if phrase_start <= e["start"] and e["end"] <= phrase_end]
+        head = next((e for e in inside if e["start"] <= subject.idx < e["end"]), None)
+        for appos in (c for c in subject.children if c.dep_ == "appos"):  # "The group ..., Big Machine, says"
+            head = head or next((e for e in inside if e["start"] <= appos.idx < e["end"]), None)
+        people = [e for e in inside if e["label"] == "PERSON"]
+        # The name covering the head noun; else the person named in the phrase ("China's ambassador to the UK,
+        # Liu Xiaming,"); a place or group merely modifying a description is not the speaker.
+        if head is not None or people:
+            return Speaker(self.full_name(head or people[-1]))
+        word = subject.lower_
+        if word in PERSON_PRONOUNS:
+            return Speaker(self._nearest_person(subject.idx))
+        if subject.pos_ == "NOUN" and word in self.descriptions and subject.tag_ == "NN" and self._definite(subject):
+            return Speaker(self._nearest_person(subject.idx))
+        return Speaker(None)
+
+    def full_name(self, mention: dict) -> str:
+        """The speaker as written at its fullest mention: "Carlineo" -> "Patrick Carlineo Jr."."""
+        words = mention["text"].split()
+        # Longer forms of the same name ("Marcelo Claure" for "Claure", "Drug Enforcement Administration" for
+        # "DEA"); a different name of the same entity ("Britain" for "UK") is not how the text wrote it.
+        longer = [e for e in self.entities if e["label"] == mention["label"] and (
+            _contains_words(e["text"].split(), words) or _is_acronym_of(mention["text"], e["text"]))]
+        return max([mention, *longer], key=lambda e: (len(e["text"]), -abs(e["start"] - mention["start"])))["text"]
+
+    @staticmethod
+    def _definite(token) -> bool:
+        return any(c.dep_ in ("det", "poss") and c.lower_ in ("the", "this", "his", "her", "their", "its")
+                   for c in token.children)
+
+    def _nearest_person(self, before: int) -> str | None:
+        """Nearest PERSON mention before `before`: in the same sentence, else subjects first, a few sentences back."""
+        candidates = [e for e in reversed(self.unquoted_people)
+                      if e["start"] < before and before - e["start"] <= _LOOKBACK_CHARS]
+        if not candidates:
+            return None
+        sentence_start = self.doc.char_span(before, before + 1, alignment_mode="expand").sent.start_char
+        if candidates[0]["start"] >= sentence_start:
+            return self.full_name(candidates[0])
+        for e in candidates:
+            span = self.doc.char_span(e["start"], e["end"], alignment_mode="expand")
+            if span is not None and span.root.dep_ in _SUBJECT_DEPS:
+                return self.full_name(e)
+        return self.full_name(candidates[0])
+
+
+def _contains_words(longer: list[str], words: list[str]) -> bool:
+    n = len(words)
+    return len(longer) > n and any(longer[i:i + n] == words for i in range(len(longer) - n + 1))
+
+
+def _is_acronym_of(short: str, name: str) -> bool:
+    initials = "".join(w[0] for w in name.replace("-", " ").split() if w[0].isupper())
+    return short.isupper() and 2 <= len(short) <= 6 and short.replace(".", "") == initials

@@ -1,0 +1,190 @@
+"""Source links: where a document's information comes from.
+
+Four kinds (records.SourceLink):
+- hyperlink: a link of the main content (Document.links), with its domain and, when the domain belongs to a
+  known outlet, the outlet's canonical name;
+- citation / reference: citation chips and "More References" items, produced by the clean stage; kept as they are;
+- mention: an outlet named in the text as the origin of information ("reported by Bloomberg", "(Reuters) -",
+  "told The Hill", "according to the Financial Times"). Only names of the outlet lexicon count (platforms and
+  agencies are not outlets), and only where the parse shows them reporting, not merely being talked about.
+
+Ids are stable: a hash of (kind, offsets, name, url), so re-annotating the same text gives the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from builder.annotate.labels import LEXICONS_DIR
+
+# Lemmas that make an outlet the origin of information when the outlet hangs under them in the parse:
+# "reported by X", "X reported", "told X", "according to X", "a X report", "in an interview with X".
+_REPORTING_HEADS = {
+    "according", "report", "tell", "say", "write", "reveal", "publish", "interview", "cite", "quote",
+    "confirm", "obtain", "see", "review", "learn", "break", "show", "allege", "note", "speak", "talk",
+    "disclose", "describe", "explain", "add", "claim", "announce", "estimate", "find", "analysis",
+    "investigation", "story", "article", "reporting", "coverage", "poll", "survey", "source",
+    "transcript", "document", "recording", "leak", "contact", "footage",
+}
+# Dependency relations along which "being the origin" travels upwards from the outlet's name.
+_CARRY_DEPS = {"conj", "appos", "pobj", "prep", "compound", "poss", "nsubj", "nsubjpass", "dobj", "agent",
+               "dative", "pcomp", "cc", "npadvmod"}
+_MAX_HOPS = 4
+# "(Reuters) -" / "(AP) —" wire datelines.
+_DATELINE = re.compile(r"\(\s*$")
+_DATELINE_AFTER = re.compile(r"^\s*\)\s*[-–—]")
+
+
+@dataclass
+class Outlets:
+    """The outlet lexicon: surface form -> canonical name, domain -> canonical name."""
+
+    canonical_by_form: dict[str, str] = field(default_factory=dict)
+    domain_by_name: dict[str, str] = field(default_factory=dict)
+    name_by_domain: dict[str, str] = field(default_factory=dict)
+    pattern: re.Pattern | None = None
+
+    @classmethod
+    def from_records(cls, records: list[dict]) -> "Outlets":
+        outlets = cls()
+        for rec in records:
+            name = rec["name"]
+            domains = rec.get("domains") or ([rec["domain"]] if rec.get("domain") else [])
+            for form in [name, *rec.get("aliases", [])]:
+                outlets.canonical_by_form.setdefault(form, name)
+            for domain in domains:
+                outlets.name_by_domain.setdefault(_bare_domain(domain), name)
+            if domains:
+                outlets.domain_by_name[name] = _bare_domain(domains[0])
+        forms = sorted(outlets.canonical_by_form, key=len, reverse=True)
+        if forms:
+            # Case-sensitive on purpose: "the hill" or "ap" in running text are not outlets.
+            outlets.pattern = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w&])")
+        return outlets
+
+    def outlet_for_domain(self, domain: str | None) -> str | None:
+        """Canonical outlet of a host, trying parent domains too (edition.cnn.com -> cnn.com)."""
+        host = _bare_domain(domain or "")
+        while host:
+            if host in self.name_by_domain:
+                return self.name_by_domain[host]
+            _, _, host = host.partition(".")
+            if "." not in host:
+                return None
+        return None
+
+
+def load_outlets(folder: str | Path | None = None) -> Outlets:
+    """Read outlets.jsonl (one {name, aliases, domain} per line) from `folder` or the bundled lexicons."""
+    path = Path(folder or LEXICONS_DIR) / "outlets.jsonl"
+    if not path.exists():
+        return Outlets.from_records([])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return Outlets.from_records([json.loads(line) for line in lines if line.strip()])
+
+
+def source_id(kind: str, start, end, name: str, url: str | None = None) -> str:
+    blob = f"{kind}|{start}|{end}|{name}|{url or ''}".encode()
+    return "src-" + hashlib.blake2b(blob, digest_size=6).hexdigest()
+
+
+def _bare_domain(host: str) -> str:
+    host = host.lower().strip().rstrip(".")
+    return host[4:] if host.startswith("www.") else host
+
+
+def hyperlink_sources(links: list[dict], outlets: Outlets) -> list[dict]:
+    """One `hyperlink` source per main-content link, with its domain and outlet (when the domain is known)."""
+    sources = []
+    for link in links:
+        url = link.get("url") or ""
+        domain = link.get("domain") or _bare_domain(urlsplit(url).hostname or "") or None
+        outlet = outlets.outlet_for_domain(domain)
+        name = link.get("text") or domain or url
+        sources.append({
+            "id": source_id("hyperlink", link.get("start"), link.get("end"), name, url),
+            "kind": "hyperlink", "name": name, "outlet": outlet, "domain": domain, "url": url,
+            "start": link.get("start"), "end": link.get("end"), "count": None, "context": None,
+        })
+    return sources
+
+
+def _is_dateline(text: str, start: int, end: int) -> bool:
+    return bool(_DATELINE.search(text[max(0, start - 3):start]) and _DATELINE_AFTER.match(text[end:end + 4]))
+
+
+def _reports_in_parse(doc, start: int, end: int) -> bool:
+    """True when the outlet name hangs (within a few hops) under a reporting word: the outlet is a source."""
+    span = doc.char_span(start, end, alignment_mode="expand")
+    if span is None:
+        return False
+    token = span.root
+    for _ in range(_MAX_HOPS):
+        if token.dep_ not in _CARRY_DEPS or token.head is token:
+            return False
+        token = token.head
+        if token.lemma_.lower() in _REPORTING_HEADS:
+            return True
+    return False
+
+
+def mention_sources(text: str, doc, outlets: Outlets) -> list[dict]:
+    """Outlets named in the text as the origin of information, with start/end at the name as written."""
+    if outlets.pattern is None:
+        return []
+    sources = []
+    for match in outlets.pattern.finditer(text):
+        start, end = match.span()
+        if not (_is_dateline(text, start, end) or (doc is not None and _reports_in_parse(doc, start, end))):
+            continue
+        name = match.group()
+        outlet = outlets.canonical_by_form[name]
+        sources.append({
+            "id": source_id("mention", start, end, name), "kind": "mention", "name": name, "outlet": outlet,
+            "domain": outlets.domain_by_name.get(outlet), "url": None, "start": start, "end": end,
+            "count": None, "context": None,
+        })
+    return sources
+
+
+def annotate_sources(text: str, doc, links: list[dict], existing: list[dict], outlets: Outlets) -> list[dict]:
+    """All source links of a document: the clean stage's chips and references first, then hyperlinks, mentions."""
+    sources = [dict(s) for s in existing if s.get("kind") not in ("hyperlink", "mention")]
+    for source in sources:
+        if not source.get("outlet"):
+            source["outlet"] = outlets.canonical_by_form.get(source["name"]) or outlets.outlet_for_domain(
+                source.get("domain") or (source["name"] if "." in source["name"] else None))
+    sources += hyperlink_sources(links, outlets)
+    sources += mention_sources(text, doc, outlets)
+    return sources
+
+
+_SOURCE_FIELDS = ("id", "kind", "name", "outlet", "domain", "url", "start", "end", "count", "context")
+
+
+class SourcesAnnotator:
+    """Annotator protocol (builder/annotate/stage.py): fills row["sources"]; runs after entities."""
+
+    name = "sources"
+    version = "1"
+    components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
+
+    def __init__(self, config):
+        self.outlets = load_outlets(config.lexicons)
+
+    def prepare(self, nlp) -> None:
+        """Nothing to add to the pipeline: mentions are found by the outlet lexicon and the parse."""
+
+    def annotate(self, doc, row: dict, model: str) -> None:
+        found = annotate_sources(row["text"], doc, row.get("links") or [], row.get("sources") or [], self.outlets)
+        row["sources"] = [{key: source.get(key) for key in _SOURCE_FIELDS} for source in found]
+
+    def skip(self, row: dict, reason: str) -> None:
+        """No parse: hyperlinks and the clean stage's chips still stand; mentions need the parse."""
+        found = annotate_sources(row["text"], None, row.get("links") or [], row.get("sources") or [], self.outlets)
+        row["sources"] = [{key: source.get(key) for key in _SOURCE_FIELDS} for source in found]
