@@ -68,7 +68,7 @@ def iter_files(inputs: list[Path], base: Path | None = None) -> Iterator[tuple[P
             found = []
             for folder, dirs, files in os.walk(root):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
-                found.extend(Path(folder) / f for f in files if not f.startswith("."))
+                found.extend(Path(folder) / f for f in files)
         for path in sorted(found):
             yield path, Path(os.path.relpath(path.resolve(), anchor.resolve())).as_posix()
 
@@ -107,18 +107,39 @@ def read_jsonl(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
         yield reject(name, "corrupt-archive", f"cannot read past a broken compressed stream: {exc}")
 
 
+def _bounded_lines(stream, limit: int) -> Iterator[tuple[bytes | None, int]]:
+    """(line, length) pairs; a line longer than `limit` comes as (None, length) and is never held whole."""
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        length = len(line)
+        if length > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # skip the rest of an over-long line, a chunk at a time
+                line = stream.readline(1 << 20)
+                length += len(line)
+            yield None, length
+        else:
+            yield line, length
+
+
+def safe_str(value: str | None) -> str | None:
+    """Text fields from inputs may hold lone surrogates (JSON "\\ud800"); Parquet needs valid UTF-8."""
+    return value.encode("utf-8", "replace").decode("utf-8") if value is not None else None
+
+
 def _jsonl_records(stream, name: str, cfg: IngestConfig) -> Iterator[dict]:
     total = 0
-    for number, line in enumerate(stream, start=1):
+    for number, (line, length) in enumerate(_bounded_lines(stream, cfg.max_page_bytes), start=1):
         origin = f"{name}#{number}"
-        total += len(line)
+        total += length
         if total > cfg.max_decompressed_bytes:
             yield reject(name, "decompression-bomb",
                          f"more than {cfg.max_decompressed_bytes:,} bytes after decompression; stopped reading "
                          "(raise ingest.max_decompressed_bytes if the file is genuine)")
             return
-        if len(line) > cfg.max_page_bytes:
-            yield reject(origin, "too-large", f"line {number} is {len(line):,} bytes, over ingest.max_page_bytes")
+        if line is None:
+            yield reject(origin, "too-large", f"line {number} is {length:,} bytes, over ingest.max_page_bytes")
             continue
         if not line.strip():
             continue
@@ -138,11 +159,11 @@ def _jsonl_records(stream, name: str, cfg: IngestConfig) -> Iterator[dict]:
             continue
         body = next((v for v in (record.html, record.text, record.content) if v is not None), None)
         if body is None:
-            yield reject(origin, "no-content", f"line {number} has neither 'html' nor 'text'", url=record.url)
+            yield reject(origin, "no-content", f"line {number} has neither 'html' nor 'text'", url=safe_str(record.url))
             continue
         kind = "html" if record.html is not None else "text"
-        yield page(origin, body.encode("utf-8", "surrogatepass"), kind, url=record.url,
-                   fetched_at=record.fetched_at, site=record.source)
+        yield page(origin, body.encode("utf-8", "surrogatepass"), kind, url=safe_str(record.url),
+                   fetched_at=safe_str(record.fetched_at), site=safe_str(record.source))
 
 
 def read_warc(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
