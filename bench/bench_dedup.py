@@ -162,7 +162,7 @@ def speed(args) -> None:
     start = time.perf_counter()
     for t in texts[:500]:
         words = t.lower().split()
-        sh = np.array([xxhash.xxh64_intdigest(" ".join(words[i:i + 5])) for i in range(max(1, len(words) - 4))], dtype=np.uint64)
+        sh = np.array([xxhash.xxh64_intdigest(" ".join(words[i:i + 5]).encode()) for i in range(max(1, len(words) - 4))], dtype=np.uint64)
         with np.errstate(over="ignore"):
             (sh[:, None] * a64[None, :] + a64[None, :]).min(axis=0)
     base = 500 / (time.perf_counter() - start)
