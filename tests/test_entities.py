@@ -137,3 +137,14 @@ def test_corpus_entity_table_counts_mentions_and_documents_of_canonical_document
         {"entity": "Donald Trump", "label": "PERSON", "mentions": 1, "documents": 1},
         {"entity": "Steve Witkoff", "label": "PERSON", "mentions": 3, "documents": 2},
     ]
+
+
+@pytest.mark.parametrize("text, cut, expected", [
+    ("Crowds of pro-Russian protesters gathered.", (2, 5), "Russian"),  # "pro", "-", "Russian"
+    ("Ask @Ilhan about it.", (1, 2), None),                            # a handle is not a name
+    ("They sold marijuana there.", (2, 3), None),                       # no capital letter: not a name
+])
+def test_prefixes_handles_and_lowercase_spans(stage, text, cut, expected):
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [Span(doc, *cut, label="NORP")]
+    assert [m["text"] for m in mentions(doc, frozenset({"NORP"}))] == ([expected] if expected else [])

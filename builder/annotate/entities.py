@@ -29,11 +29,22 @@ special chairman chairwoman chair ceo leader speaker spokesman spokeswoman spoke
 foreign defense defence state of the u.s. us white house attorney
 """.split())
 POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
+NAME_TYPES = frozenset(entity_labels(numeric=False))
+
+
+def _outside_name(tokens: list) -> bool:
+    """A leading token that is not part of the name: 'the', punctuation, a stray possessive, or a
+    lowercase prefix glued by a hyphen ("pro-Russian" -> "Russian", "intra-Afghan" -> "Afghan")."""
+    first = tokens[0]
+    return (first.text == "the" or first.is_punct or first.text in POSSESSIVES
+            or (first.is_lower and len(tokens) > 2 and tokens[1].text == "-"))
 
 
 def _trim(tokens: list, label: str) -> list:
     """Drop what the guidelines keep outside a name: titles, a leading 'the', possessives, punctuation."""
-    while tokens and (tokens[0].text == "the" or tokens[0].is_punct):
+    if tokens and tokens[0].text[:1] in "@#":
+        return []  # handles and hashtags are not names
+    while tokens and _outside_name(tokens):
         tokens = tokens[1:]
     if label == "PERSON":
         while len(tokens) > 1 and tokens[0].lower_ in TITLES:
@@ -56,6 +67,8 @@ def mentions(doc, labels: frozenset[str]) -> list[dict]:
         if not tokens:
             continue
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+        if label in NAME_TYPES and not any(c.isupper() for c in doc.text[start:end]):
+            continue  # "marijuana", "potential exchange": a name has a capital letter
         found.append({"start": start, "end": end, "label": label, "text": doc.text[start:end],
                       "linked": ent.ent_id_ or None})
     return found
