@@ -11,6 +11,7 @@ Metrics (builder.annotate.evaluate, layers "claims" and "sources"):
 Baseline in the same run: "quotes only" = every quotation segment as a direct_quote with no speaker.
 
 Usage: python bench/bench_claims.py [--gold PATH]
+The same scores (without the baseline) come from: newscorpus eval ../shared/gold/dev.jsonl --layer claims --layer sources
 """
 
 from __future__ import annotations
@@ -25,17 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 GOLD = REPO.parent / "shared" / "gold" / "dev.jsonl"
 
 
-def clean_sources(raw_text: str) -> list[dict]:
-    """Chips and reference items of a seed page, from the clean stage's rules (empty if not available)."""
-    try:
-        from builder.clean.phrases import load_phrases
-        from builder.clean.rules import find_boilerplate
-    except ImportError:
-        return []
-    _, sources = find_boilerplate(raw_text, load_phrases(("en",)))
-    return sources
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--gold", type=Path, default=GOLD)
@@ -47,11 +37,12 @@ def main() -> int:
     from builder.annotate.claims_quotes import quote_segments
     from builder.annotate.config import AnnotateConfig
     from builder.annotate.evaluate import evaluate_claims, evaluate_sources
+    from builder.annotate.sources_clean import chips_and_references
     from builder.annotate.stage import AnnotateStage
 
     gold = [json.loads(line) for line in args.gold.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [{"text": g["text"], "language": "en", "links": [],
-             "sources": clean_sources(g["raw_text"]) if g.get("raw_text") else []} for g in gold]
+             "sources": chips_and_references(g.get("raw_text"))} for g in gold]
     stage = AnnotateStage(AnnotateConfig())
     began = time.perf_counter()
     stage.setup()

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from builder.annotate.evaluate import LAYERS, MICRO, evaluate, read_gold, to_json
+from builder.annotate.sources_clean import chips_and_references
 from builder.annotate.stage import annotate_records
 from builder.config import CONFIG_NAME, ProjectConfig, load_config, parse_config
 from builder.errors import UserError
@@ -107,7 +108,9 @@ def eval_command(gold_path: Path, as_json: bool, layers: tuple[str, ...], langua
     """Score the annotators against a gold file: P/R/F1 per label, exact and overlap match."""
     config = _config(config_path)
     gold = read_gold(gold_path)
-    records = ({"id": d["doc_id"], "text": d["text"], "language": language} for d in gold)
+    # Seeds carry their raw page: its citation chips and references come from the clean stage's rules.
+    records = ({"id": d["doc_id"], "text": d["text"], "language": language,
+                "sources": chips_and_references(d.get("raw_text"))} for d in gold)
     rows = list(annotate_records(records, config.annotate, config.language))
     report = evaluate(gold, rows, layers or None)
     if as_json:
