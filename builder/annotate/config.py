@@ -17,8 +17,8 @@ class AnnotateConfig(Section):
                                    description="spaCy pipelines for other languages, by ISO code: {de = \"de_core_news_sm\"}")
     batch_size: int = Field(64, ge=1, description="texts per nlp.pipe batch")
     numeric: bool = Field(False, description="also keep the numeric entity types (DATE, MONEY, ...)")
-    lexicons: Optional[str] = Field(None, description="folder with outlets.jsonl and gazetteer.jsonl; "
-                                                      "default: the lexicons bundled with newscorpus")
+    lexicons: Optional[str] = Field(None, description="folder with outlets.jsonl and gazetteer.jsonl (relative to the working "
+                                                      "directory); default: the lexicons bundled with newscorpus")
     ruler: bool = Field(True, description="put the lexicons in an EntityRuler before the statistical NER")
     link: bool = Field(True, description="link mentions to document entities (surnames, titles, aliases)")
 

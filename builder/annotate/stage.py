@@ -18,6 +18,7 @@ from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
 from builder.annotate.claims import ClaimsAnnotator
 from builder.annotate.entities import EntityAnnotator
+from builder.annotate.labels import LABELS_FILE
 from builder.annotate.sources import SourcesAnnotator
 from builder.clean.config import LanguageConfig
 from builder.clean.language import detect_language
@@ -63,7 +64,12 @@ class AnnotateStage(MapStage):
         self.pipelines: dict = {}
 
     def fingerprint(self) -> str:
-        parts = [super().fingerprint(), lexicons.fingerprint(self.config.lexicons)]
+        import spacy.util
+
+        # Outputs also depend on the lexicons, the label file and the installed model packages' versions.
+        parts = [super().fingerprint(), lexicons.fingerprint(self.config.lexicons),
+                 hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest()]
+        parts += [f"{m}=={spacy.util.get_package_version(m)}" for m in self.config.pipelines().values()]
         parts += [f"{a.name}@{a.version}" for a in self.annotators]
         return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
 
