@@ -196,3 +196,15 @@ def test_claim_ids_are_stable_and_follow_offsets_and_kind(nlp):
     assert [c["id"] for c in first] == [c["id"] for c in second]
     c = first[0]
     assert c["id"] == claim_id("indirect_quote", c["start"], c["end"]) != claim_id("attributed", c["start"], c["end"])
+
+
+def test_possessed_description_named_only_afterwards(nlp):
+    text = "Spain's ambassador to Chile accused the rebels of lying. Later, Carmen Ortega flew home."
+    (claim,) = only(claims_of(nlp, text), "indirect_quote")
+    assert claim["cue"] == "accused" and claim["speaker"] == "Carmen Ortega"
+
+
+def test_participle_shares_the_subject_of_its_clause(nlp):
+    text = "Maria Lopez left the meeting early, saying that the vote had been rigged."
+    (claim,) = claims_of(nlp, text)
+    assert claim["cue"] == "saying" and claim["speaker"] == "Maria Lopez"

@@ -108,12 +108,15 @@ class ClaimFinder:
 
     def _subject(self, verb):
         """The verb's subject; participles and conjuncts share their head's ("..., adding that ...")."""
-        for token in (verb, verb.head, verb.head.head):
+        token = verb
+        for _ in range(4):
             subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
             if subject is not None:
                 return subject
-            if token.dep_ not in ("conj", "advcl", "xcomp", "relcl"):
+            # "..., adding that", "after accusing them of": the participle's subject is its head clause's.
+            if token.dep_ not in ("conj", "advcl", "xcomp", "relcl", "pcomp", "prep") or token.head.i == token.i:
                 break
+            token = token.head
         return None
 
     def _content(self, verb):

@@ -56,7 +56,12 @@ class SpeakerResolver:
         self.doc = doc
         self.entities = entities
         # People named inside quoted words are talked about, not talking: never antecedents of "he"/"she".
-        self.unquoted_people = [e for e in entities if e["label"] == "PERSON"
+        # The NER often calls a surname ORG or GPE ("Witkoff"): a mention is a person when its entity or its
+        # last word belongs to a PERSON mention of the document.
+        person_entities = {e["entity"] for e in entities if e["label"] == "PERSON"}
+        surnames = {e["text"].split()[-1] for e in entities if e["label"] == "PERSON" and " " in e["text"]}
+        self.unquoted_people = [e for e in entities
+                                if (e["label"] == "PERSON" or e["entity"] in person_entities or e["text"] in surnames)
                                 and not any(q_start <= e["start"] < q_end for q_start, q_end in quotes)]
         self.outlet_spans = outlet_spans
         self.descriptions = descriptions
@@ -88,8 +93,9 @@ class SpeakerResolver:
         word = subject.lower_
         if word in PERSON_PRONOUNS:
             return Speaker(self._nearest_person(subject.idx))
-        if word in self.descriptions and subject.tag_ in ("NN", "NNP") and (self._definite(subject) or subject.pos_ == "PROPN"):
-            return Speaker(self._nearest_person(subject.idx))
+        described = word in self.descriptions or word.endswith("-old")  # "the president", "the 56-year-old"
+        if described and subject.tag_ in ("NN", "NNP") and (self._definite(subject) or subject.pos_ == "PROPN"):
+            return Speaker(self._nearest_person(subject.idx) or self._next_person(subject.idx))
         return Speaker(None)
 
     def full_name(self, mention: dict) -> str:
@@ -106,8 +112,16 @@ class SpeakerResolver:
 
     @staticmethod
     def _definite(token) -> bool:
-        return any(c.dep_ in ("det", "poss") and c.lower_ in ("the", "this", "his", "her", "their", "its")
+        """'the/this/his ambassador', "China's ambassador": a particular person, not 'a spokesperson'."""
+        return any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ in ("the", "this", "that"))
                    for c in token.children)
+
+    def _next_person(self, after: int) -> str | None:
+        """A description named only afterwards ("China's ambassador ... Liu Xiaming said"), same paragraph."""
+        paragraph_end = self.doc.text.find("\n", after)
+        paragraph_end = len(self.doc.text) if paragraph_end < 0 else paragraph_end
+        later = [e for e in self.unquoted_people if after < e["start"] < min(paragraph_end, after + _LOOKBACK_CHARS)]
+        return self.full_name(later[0]) if later else None
 
     def _nearest_person(self, before: int) -> str | None:
         """Nearest PERSON mention before `before`: in the same sentence, else subjects first, a few sentences back."""
@@ -118,10 +132,14 @@ class SpeakerResolver:
         sentence_start = self.doc.char_span(before, before + 1, alignment_mode="expand").sent.start_char
         if candidates[0]["start"] >= sentence_start:
             return self.full_name(candidates[0])
-        for e in candidates:
-            span = self.doc.char_span(e["start"], e["end"], alignment_mode="expand")
-            if span is not None and span.root.dep_ in _SUBJECT_DEPS:
-                return self.full_name(e)
+        # Main-clause subjects first ("Witkoff suggested that Putin should call" -> Witkoff), then any subject.
+        roots = [span.root for span in (self.doc.char_span(e["start"], e["end"], alignment_mode="expand")
+                                        for e in candidates)]
+        for wanted in (lambda t: t.dep_ in _SUBJECT_DEPS and t.head.dep_ == "ROOT",
+                       lambda t: t.dep_ in _SUBJECT_DEPS):
+            for e, root in zip(candidates, roots):
+                if wanted(root):
+                    return self.full_name(e)
         return self.full_name(candidates[0])
 
 
