@@ -57,6 +57,8 @@ def build(paths, output, config_path, workers, keep_boilerplate):
         table.add_row(f"  {reason}", str(count))
     if result.shards_reused:
         table.add_row("shards reused from work folder", str(result.shards_reused))
+    if result.partial_files_removed:
+        table.add_row("partial files of a killed run removed", str(result.partial_files_removed))
     console.print(table)
     click.echo(f"output: {result.output}")
 

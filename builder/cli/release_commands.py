@@ -33,6 +33,8 @@ def release(version: str, build_dir: Path | None, releases_dir: Path | None, con
     splits = ", ".join(f"{name} {stats.splits[name]}" for name in ("train", "validation", "test"))
     click.echo(f"release {version}: {sum(stats.splits.values())} documents ({splits}); "
                f"parent {result.parent or 'none'}")
+    if result.staging_removed:
+        click.echo(f"removed {result.staging_removed} unfinished staging folder(s) of a killed earlier release")
     click.echo(f"output: {result.folder}")
 
 
@@ -52,8 +54,14 @@ def verify(directory: Path):
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the full difference as JSON.")
-def diff(old: Path, new: Path, as_json: bool):
+@click.option("--report", "report_path", is_flag=False, flag_value=Path("diff-report.html"), type=click.Path(path_type=Path),
+              help="Also draw the difference as an HTML page (default file: diff-report.html).")
+def diff(old: Path, new: Path, as_json: bool, report_path: Path | None):
     """Documents added, removed and changed from release OLD to NEW; annotation counts per layer and label."""
+    if report_path:
+        from builder.report import render_diff_report
+
+        click.echo(f"report written to {render_diff_report(old, new, report_path)}", err=True)
     result = diff_releases(old, new)
     if as_json:
         click.echo(json.dumps(result, indent=2, sort_keys=True))

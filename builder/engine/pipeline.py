@@ -38,6 +38,7 @@ class BuildResult:
     summary: dict
     pages_read: int = 0
     shards_reused: int = 0
+    partial_files_removed: int = 0  # temp files of a killed earlier run, cleaned up before this one
     rejects: list[dict] = field(default_factory=list)
 
 
@@ -71,7 +72,10 @@ def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path 
     output = output if output is not None else config.path(config.build.output)
     engine = LocalEngine(config.path(config.build.work_dir), workers or config.build.workers, on_progress)
     with work_lock(engine.work_dir, "a build"):
-        return _run(config, inputs, output, engine)
+        removed = shard_io.remove_partial_writes(engine.work_dir) + shard_io.remove_partial_writes(output)
+        result = _run(config, inputs, output, engine)
+        result.partial_files_removed = removed
+        return result
 
 
 def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalEngine) -> BuildResult:

@@ -39,6 +39,16 @@ def atomic_write_table(table: pa.Table, path: Path, **options) -> None:
         raise
 
 
+def remove_partial_writes(folder: Path) -> int:
+    """Delete temp files that a killed writer left behind (they are never read); returns how many."""
+    if not folder.exists():
+        return 0
+    partial = [p for p in folder.rglob(".*.tmp") if p.is_file()]
+    for path in partial:
+        path.unlink(missing_ok=True)
+    return len(partial)
+
+
 def write_documents(rows: list[dict], path: Path) -> None:
     rows = sorted((complete(r) for r in rows), key=lambda r: (r["id"], r["origin"]))
     atomic_write_table(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA), path, compression="zstd")

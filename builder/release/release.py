@@ -22,6 +22,7 @@ from typing import Iterator
 
 import pyarrow.parquet as pq
 
+from builder.engine.lock import work_lock
 from builder.errors import UserError
 from builder.release import card
 from builder.release.build_output import readme_header, table_path
@@ -41,6 +42,7 @@ class ReleaseResult:
     folder: Path
     parent: str | None
     stats: ReleaseStats
+    staging_removed: int = 0  # unfinished staging folders of a killed earlier release, cleaned up
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
@@ -155,6 +157,22 @@ def make_release(config, version: str, build_dir: Path | None = None, releases_d
     plan = _Plan(files, config, label_ids)
 
     releases_dir.mkdir(parents=True, exist_ok=True)
+    with work_lock(config.path(config.build.work_dir), f"a release of {version}"):
+        removed = _remove_stale_staging(releases_dir)
+        result = _release(config, version, build_dir, releases_dir, files, parent, labels, label_ids, features, plan)
+        result.staging_removed = removed
+        return result
+
+
+def _remove_stale_staging(releases_dir: Path) -> int:
+    """A killed release leaves only its hidden staging folder (never a half release): remove those."""
+    stale = [p for p in releases_dir.glob(".*.staging-*") if p.is_dir()]
+    for folder in stale:
+        shutil.rmtree(folder, ignore_errors=True)
+    return len(stale)
+
+
+def _release(config, version, build_dir, releases_dir, files, parent, labels, label_ids, features, plan) -> ReleaseResult:
     staging = Path(tempfile.mkdtemp(dir=releases_dir, prefix=f".{version}.staging-"))
     try:
         entries, counts, tables = _write_tables(staging, files, plan, label_ids, features)
