@@ -208,3 +208,16 @@ def test_participle_shares_the_subject_of_its_clause(nlp):
     text = "Maria Lopez left the meeting early, saying that the vote had been rigged."
     (claim,) = claims_of(nlp, text)
     assert claim["cue"] == "saying" and claim["speaker"] == "Maria Lopez"
+
+
+def test_organisation_description_resolves_to_the_named_organisation(nlp):
+    text = "Northwind Logistics opened a depot in Leeds. The company says the depot will hire 200 people."
+    (claim,) = only(claims_of(nlp, text), "indirect_quote")
+    assert claim["speaker"] == "Northwind Logistics"
+
+
+def test_unattributed_quote_paragraph_goes_on_with_the_previous_speaker(nlp):
+    text = ("Maria Lopez said that the plant would stay open.\n\n"
+            "\"We have orders for the next three years and a very loyal workforce.\"")
+    (direct,) = only(claims_of(nlp, text), "direct_quote")
+    assert direct["speaker"] == "Maria Lopez"

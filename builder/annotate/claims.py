@@ -30,6 +30,8 @@ ORIGIN = "claims-rules:1"
 LEXICON_FILE = ANNOTATIONS_DIR / "reporting_verbs.json"
 _CONTENT_DEPS = ("ccomp", "xcomp")
 _OBJECT_DEPS = ("dobj", "prep", "dative", "attr", "oprd")
+# Links from a participle or conjunct up to the clause whose subject it shares ("posted on X accusing Y").
+_CLAUSE_LINKS = ("conj", "advcl", "xcomp", "relcl", "pcomp", "prep", "pobj", "acl")
 _MIN_OBJECT_TOKENS = 3  # "accused the envoy of siding with Russia" reports; "defended Witkoff" does not
 _QUOTED_CONTENT = 0.6  # content mostly in quotation marks is a direct quote, not reported speech
 _SCARE_QUOTE_WORDS = 4  # a quote shorter than this with no reporting verb is a scare quote, not a claim
@@ -46,6 +48,7 @@ class Lexicon:
     hedges: frozenset
     passive_reports: frozenset
     descriptions: frozenset
+    organisations: frozenset
 
 
 @lru_cache(maxsize=None)
@@ -90,7 +93,7 @@ class ClaimFinder:
         outlet_spans = [(s["start"], s["end"]) for s in sources if s.get("kind") == "mention"]
         self.quotes = quote_segments(self.text)
         self.speakers = SpeakerResolver(doc, canonical_entities(doc, entities), outlet_spans, self.lex.descriptions,
-                                        self.quotes)
+                                        self.quotes, self.lex.organisations)
         self.claims: list[dict] = []
 
     def _add(self, kind, start, end, cue, speaker, sent) -> dict | None:
@@ -114,7 +117,7 @@ class ClaimFinder:
             if subject is not None:
                 return subject
             # "..., adding that", "after accusing them of": the participle's subject is its head clause's.
-            if token.dep_ not in ("conj", "advcl", "xcomp", "relcl", "pcomp", "prep") or token.head.i == token.i:
+            if token.dep_ not in _CLAUSE_LINKS or token.head.i == token.i:
                 break
             token = token.head
         return None
@@ -288,7 +291,8 @@ class ClaimFinder:
     def _recent_speaker(self, before: int) -> str | None:
         """A quote paragraph without attribution goes on with the speaker of the paragraph before (news style)."""
         paragraph_start = self.text.rfind("\n", 0, before) + 1
-        previous_start = self.text.rfind("\n", 0, max(0, paragraph_start - 1))
+        previous_end = len(self.text[:paragraph_start].rstrip())  # skip the blank lines between paragraphs
+        previous_start = self.text.rfind("\n", 0, previous_end) + 1
         earlier = sorted((c for c in self.claims if previous_start <= c["start"] < before and c["speaker"]),
                          key=lambda c: c["start"])
         return earlier[-1]["speaker"] if earlier else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP", "FAC"}
+_ORGANISATION_LABELS = {"ORG"}
 PERSON_PRONOUNS = {"he", "she", "him", "her"}
 GROUP_PRONOUNS = {"it", "they", "we"}
 _SUBJECT_DEPS = {"nsubj", "nsubjpass"}
@@ -52,7 +53,8 @@ def canonical_entities(doc, entities: list[dict] | None) -> list[dict]:
 
 class SpeakerResolver:
     def __init__(self, doc, entities: list[dict], outlet_spans: list[tuple[int, int]], descriptions: set[str],
-                 quotes: list[tuple[int, int]] = ()):
+                 quotes: list[tuple[int, int]] = (), organisations: set[str] = frozenset()):
+        self.organisations = organisations
         self.doc = doc
         self.entities = entities
         # People named inside quoted words are talked about, not talking: never antecedents of "he"/"she".
@@ -60,6 +62,7 @@ class SpeakerResolver:
         # last word belongs to a PERSON mention of the document.
         person_entities = {e["entity"] for e in entities if e["label"] == "PERSON"}
         surnames = {e["text"].split()[-1] for e in entities if e["label"] == "PERSON" and " " in e["text"]}
+        self.quoted = [e for e in entities if any(q_start <= e["start"] < q_end for q_start, q_end in quotes)]
         self.unquoted_people = [e for e in entities
                                 if (e["label"] == "PERSON" or e["entity"] in person_entities or e["text"] in surnames)
                                 and not any(q_start <= e["start"] < q_end for q_start, q_end in quotes)]
@@ -93,7 +96,10 @@ class SpeakerResolver:
         word = subject.lower_
         if word in PERSON_PRONOUNS:
             return Speaker(self._nearest_person(subject.idx))
-        described = word in self.descriptions or word.endswith("-old")  # "the president", "the 56-year-old"
+        if word in self.organisations and subject.tag_ == "NN" and self._definite(subject):
+            return Speaker(self._nearest(subject.idx, _ORGANISATION_LABELS))  # "the company says"
+        aged = word == "old" and any(t.lower_ in ("year", "years") for t in subject.lefts)  # "the 56-year-old"
+        described = word in self.descriptions or aged
         if described and subject.tag_ in ("NN", "NNP") and (self._definite(subject) or subject.pos_ == "PROPN"):
             return Speaker(self._nearest_person(subject.idx) or self._next_person(subject.idx))
         return Speaker(None)
@@ -115,6 +121,12 @@ class SpeakerResolver:
         """'the/this/his ambassador', "China's ambassador": a particular person, not 'a spokesperson'."""
         return any(c.dep_ == "poss" or (c.dep_ == "det" and c.lower_ in ("the", "this", "that"))
                    for c in token.children)
+
+    def _nearest(self, before: int, labels: set[str]) -> str | None:
+        """Nearest unquoted mention with one of `labels` before `before`, within a few sentences."""
+        earlier = [e for e in self.entities if e["label"] in labels and e["start"] < before
+                   and before - e["start"] <= _LOOKBACK_CHARS and e not in self.quoted]
+        return self.full_name(earlier[-1]) if earlier else None
 
     def _next_person(self, after: int) -> str | None:
         """A description named only afterwards ("China's ambassador ... Liu Xiaming said"), same paragraph."""
