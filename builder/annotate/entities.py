@@ -59,6 +59,7 @@ def _trim(tokens: list, label: str) -> list:
 def mentions(doc, labels: frozenset[str]) -> list[dict]:
     """Entity spans of a spaCy Doc as plain dicts, trimmed; `linked` is the lexicon's canonical name."""
     found = []
+    text = doc.text  # built from the tokens on every access: read it once
     for ent in doc.ents:
         label = LABEL_MAP.get(ent.label_, ent.label_)
         if label not in labels:
@@ -67,9 +68,9 @@ def mentions(doc, labels: frozenset[str]) -> list[dict]:
         if not tokens:
             continue
         start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-        if label in NAME_TYPES and not any(c.isupper() for c in doc.text[start:end]):
+        if label in NAME_TYPES and not any(c.isupper() for c in text[start:end]):
             continue  # "marijuana", "potential exchange": a name has a capital letter
-        found.append({"start": start, "end": end, "label": label, "text": doc.text[start:end],
+        found.append({"start": start, "end": end, "label": label, "text": text[start:end],
                       "linked": ent.ent_id_ or None})
     return found
 
@@ -102,7 +103,7 @@ class EntityAnnotator:
     def annotate(self, doc, row: dict, model: str) -> None:
         spans = mentions(doc, self.labels)
         if self.config.link:
-            spans = link(doc.text, spans, self.aliases)
+            spans = link(row["text"], spans, self.aliases)
         origin = f"{self.name}@{self.version}:{model}:{self.config_hash}"
         row["entities"] = [
             {"id": entity_id(s["start"], s["end"], s["label"]), "start": s["start"], "end": s["end"],
