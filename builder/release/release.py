@@ -29,6 +29,8 @@ from builder.release.build_output import readme_header, table_path
 from builder.release.diff import diff_releases, format_diff
 from builder.release.labels import entity_labels
 from builder.release.manifest import ContentDigest, schema_signature, sha256_file, tool_versions, write_manifest
+from builder.review.decisions import read_all
+from builder.review.merge import merged_layers
 from builder.release.parquet import ROW_GROUP_SIZE, WRITER_OPTIONS, write_parquet
 from builder.release.splits import SPLITS, document_split
 from builder.release.stats import ReleaseStats
@@ -70,10 +72,22 @@ def _build_documents(build_dir: Path) -> list[Path]:
     return files
 
 
-def _iter_documents(files: list[Path]) -> Iterator[dict]:
+def _iter_documents(files: list[Path], decisions: dict[str, list] | None = None) -> Iterator[dict]:
+    """Build documents, with the annotators' decisions merged over the machine layers (the human wins)."""
+    decisions = decisions or {}
     for path in files:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_SIZE):
-            yield from batch.to_pylist()
+            for doc in batch.to_pylist():
+                yield merged_layers(doc, decisions[doc["id"]]) if doc["id"] in decisions else doc
+
+
+def human_decisions(config) -> tuple[dict[str, list], list[str]]:
+    """The project's decision logs (annotations/decisions/*.jsonl), grouped by document id; warnings."""
+    decisions, warnings = read_all(config.path("annotations"))
+    grouped: dict[str, list] = {}
+    for decision in decisions:
+        grouped.setdefault(decision.doc_id, []).append(decision)
+    return grouped, warnings
 
 
 def _rejects(build_dir: Path) -> Counter:
@@ -85,11 +99,12 @@ class _Plan:
     """First pass over the build: which documents go where, the statistics, the input fingerprint."""
 
     def __init__(self, files: list[Path], config, label_ids: dict[str, int]):
+        self.decisions, self.warnings = human_decisions(config)
         self.ratios = config.release.splits.model_dump()
         self.keep_duplicates = config.release.keep_duplicates
         self.stats = ReleaseStats()
         raw_hashes, unknown = [], set()
-        for doc in _iter_documents(files):
+        for doc in _iter_documents(files, self.decisions):
             raw_hashes.append(doc["raw_hash"])
             unknown.update(e["label"] for e in doc["entities"] if e["label"] not in label_ids)
             if self.keeps(doc):
@@ -112,7 +127,7 @@ def _write_tables(staging: Path, files: list[Path], plan: _Plan, label_ids: dict
     digests = {name: ContentDigest() for name in CONFIGS}
 
     def rows(config: str, split: str):
-        for doc in _iter_documents(files):
+        for doc in _iter_documents(files, plan.decisions):
             if not plan.keeps(doc) or document_split(doc, plan.ratios) != split:
                 continue
             doc = encode_labels(doc, label_ids)

@@ -34,7 +34,7 @@ class ReleaseStats:
         self.source_kinds.update(s["kind"] for s in doc["sources"])
         spans = doc["entities"] + doc["claims"]
         self.spans += len(spans)
-        self.human_spans += sum(1 for s in spans if s["origin"].startswith("human:"))
+        self.human_spans += sum(1 for s in spans if s["origin"].startswith("human:") or s.get("verified_by"))
 
     def add_dropped_duplicate(self, doc: dict) -> None:
         self.duplicates_removed[doc["duplicate_kind"] or "near"] += 1
