@@ -221,3 +221,11 @@ def test_unattributed_quote_paragraph_goes_on_with_the_previous_speaker(nlp):
             "\"We have orders for the next three years and a very loyal workforce.\"")
     (direct,) = only(claims_of(nlp, text), "direct_quote")
     assert direct["speaker"] == "Maria Lopez"
+
+
+def test_named_non_outlet_source_of_according_to_is_the_speaker(nlp):
+    claims = claims_of(nlp, "According to the World Health Organization, 300 people were infected.")
+    (claim,) = only(claims, "attributed")
+    assert claim["speaker"] == "World Health Organization"
+    (outlet,) = only(claims_of(nlp, "According to the Financial Times, the bank will cut jobs."), "attributed")
+    assert outlet["speaker"] is None

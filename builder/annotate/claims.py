@@ -208,7 +208,9 @@ class ClaimFinder:
                 run.append(t)
             runs.append(run)
             best = max(runs, key=len)
-            self._add("attributed", *_span_of(best), phrase, None, sent)
+            cut = sorted(removed)
+            speaker = self.speakers.named_in(self.doc[cut[0]].idx, self.doc[cut[-1]].idx + len(self.doc[cut[-1]]))
+            self._add("attributed", *_span_of(best), phrase, speaker, sent)
 
     def rule_hedge(self, sent):
         for token in sent:

@@ -38,6 +38,8 @@ def canonical_entities(doc, entities: list[dict] | None) -> list[dict]:
         if ent.label_ not in SPEAKER_LABELS:
             continue
         name = ent.text[:-2] if ent.text.endswith(("'s", "’s")) else ent.text
+        lead = 4 if name.startswith("the ") else 0  # SPEC: a lowercase "the" is not part of the name
+        name = name[lead:]
         canonical = name
         if ent.label_ == "PERSON":
             parts = name.split()
@@ -46,7 +48,7 @@ def canonical_entities(doc, entities: list[dict] | None) -> list[dict]:
             canonical = match or name
             if len(parts) > 1:
                 full_names.append(name)
-        mentions.append({"start": ent.start_char, "end": ent.start_char + len(name), "label": ent.label_,
+        mentions.append({"start": ent.start_char + lead, "end": ent.start_char + lead + len(name), "label": ent.label_,
                          "text": name, "entity": canonical})
     return mentions
 
@@ -104,6 +106,13 @@ class SpeakerResolver:
             return Speaker(self._nearest_person(subject.idx) or self._next_person(subject.idx))
         return Speaker(None)
 
+    def named_in(self, start: int, end: int) -> str | None:
+        """The first non-outlet name inside an attribution phrase ("according to the United Nations")."""
+        if self._is_outlet(start, end):
+            return None
+        inside = [e for e in self.entities if start <= e["start"] and e["end"] <= end]
+        return self.full_name(inside[0]) if inside else None
+
     def full_name(self, mention: dict) -> str:
         """The speaker as written at its fullest mention: "Carlineo" -> "Patrick Carlineo Jr."."""
         words = mention["text"].split()
@@ -142,6 +151,8 @@ class SpeakerResolver:
         if not candidates:
             return None
         sentence_start = self.doc.char_span(before, before + 1, alignment_mode="expand").sent.start_char
+        # The parser sometimes runs a sentence across a paragraph break: a sentence never starts before it.
+        sentence_start = max(sentence_start, self.doc.text.rfind("\n", 0, before) + 1)
         if candidates[0]["start"] >= sentence_start:
             return self.full_name(candidates[0])
         # Main-clause subjects first ("Witkoff suggested that Putin should call" -> Witkoff), then any subject.
