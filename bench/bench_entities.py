@@ -6,7 +6,7 @@ Both are scored in the same run, exact and overlap, over PERSON, ORG, GPE, LOC, 
 Speed: words/s on one core of (b)'s entity stage and of the model's full pipeline, on the dev texts
 repeated to at least --min-words words.
 
-Run: /work/venv/bin/python bench/bench_entities.py [--json]
+Run: /work/venv/bin/python bench/bench_entities.py [--json] [--ablations]
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--min-words", type=int, default=100_000)
+    parser.add_argument("--ablations", action="store_true", help="also score ours without the ruler / linking")
     args = parser.parse_args()
     if not GOLD.exists():
         print(f"gold set not found at {GOLD} (it lives in ../shared next to the repo); nothing to measure.")
@@ -69,6 +70,10 @@ def main() -> int:
         "plain": evaluate_entities(gold, plain_rows(plain, texts), LABELS),
         "ours": evaluate_entities(gold, ours_rows(stage, texts), LABELS),
     }
+    if args.ablations:
+        for name, change in (("no_ruler", {"ruler": False}), ("no_linking", {"link": False})):
+            variant = AnnotateStage(config.model_copy(update=change))
+            report[f"ours_{name}"] = evaluate_entities(gold, ours_rows(variant, texts), LABELS)
     bulk = texts * (args.min_words // sum(len(t.split()) for t in texts) + 1)
     plain_rows(plain, texts[:2]), ours_rows(stage, texts[:2])  # warm up both
     report["speed_words_per_s"] = {
@@ -86,6 +91,9 @@ def main() -> int:
             a, b = report["plain"][mode][label], report["ours"][mode][label]
             print(f"  {label:8} {a['precision']:.3f} {a['recall']:.3f} {a['f1']:.3f}    "
                   f"{b['precision']:.3f} {b['recall']:.3f} {b['f1']:.3f}  (gold {b['tp'] + b['fn']})")
+    for name in ("ours_no_ruler", "ours_no_linking"):
+        if name in report:
+            print(f"{name}: exact F1 " + ", ".join(f"{k} {v['f1']:.3f}" for k, v in report[name]["exact"].items()))
     speed = report["speed_words_per_s"]
     print(f"\nspeed per core (CPU time), 1 process, {speed['words']} words: entity stage {speed['ours_entity_stage']} words/s "
           f"({'+'.join(speed['pipes_ours'])}); full pipeline {speed['model_full_pipeline']} words/s")
