@@ -35,3 +35,13 @@ def examples_build(tmp_path_factory, examples_config):
     out = tmp_path_factory.mktemp("examples-build")
     build(config, output=out)
     return out
+
+
+@pytest.fixture(scope="session")
+def examples_release(tmp_path_factory, examples_config, examples_build) -> Path:
+    """Release 1.0.0 of the examples build, made once (folder releases/1.0.0)."""
+    from builder.release.release import make_release
+
+    releases = tmp_path_factory.mktemp("examples-releases")
+    make_release(examples_config, "1.0.0", examples_build, releases)
+    return releases / "1.0.0"
