@@ -109,3 +109,15 @@ def test_removal_offsets_point_into_pre_clean_text():
 def test_split_lines_offsets():
     text = "  a line  \n\nsecond"
     assert [(text[ln.start:ln.end], ln.text) for ln in split_lines(text)] == [("a line", "a line"), ("second", "second")]
+
+
+def test_related_box_inside_an_article_takes_only_its_links():
+    text = "\n\n".join([PARA, "Related:", "Harbour fees to rise in spring", "Shopping:", PARA2, PARA, PARA2, PARA])
+    out, removals, _ = clean(text, plain_text=False)
+    assert rules_of(removals) == {"Related:": "related-block", "Harbour fees to rise in spring": "related-block"}
+    assert "Shopping:" in out
+
+
+def test_share_bar_needs_an_action_word():
+    keep = f"{PARA}\n\nX, Facebook\n\n{PARA2}"
+    assert clean(keep, plain_text=False)[0] == keep

@@ -88,3 +88,9 @@ def test_examples_build_has_no_chrome_line(examples_build, expected):
     assert any(s["kind"] == "citation" for r in rows for s in r["sources"])
     for r in rows:
         assert all(r["text"][k["start"]:k["end"]] == k["text"] for k in r["links"])
+
+
+def test_lines_repeated_inside_a_page_are_the_articles_own_template():
+    rows = [doc("a.example", [*BODIES[n], "Pros", f"Light and quiet model {n}.", "Pros", f"Cheap to run {n}."], n) for n in range(4)]
+    docs, _ = run(rows)
+    assert all("Pros" in d["text"].split("\n") for d in docs)

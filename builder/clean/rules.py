@@ -89,7 +89,8 @@ def share_bar(lines: list[Line], ph: Phrases) -> list[int]:
     out = []
     for i, ln in enumerate(lines):
         tokens = [label_key(t) for t in re.split(r"[\s|·•/]+", ln.text) if label_key(t)]
-        if tokens and len(tokens) <= 8 and all(t in ph.share_words for t in tokens):
+        # two or more buttons, one of them an action ('share', 'teilen'): 'X, Facebook' alone may be prose
+        if 2 <= len(tokens) <= 8 and all(t in ph.share_words for t in tokens) and any(t in ph.navigation for t in tokens):
             out.append(i)
     return out
 
@@ -109,7 +110,7 @@ def read_more_teaser(lines: list[Line], ph: Phrases) -> list[int]:
 def chrome_pattern(lines: list[Line], ph: Phrases) -> list[int]:
     """Cookie notices, copyright lines, subscription prompts (regular expressions in the data files)."""
     return [i for i, ln in enumerate(lines)
-            if len(words(ln.text)) <= 50 and any(p.search(ln.text) for p in ph.line_patterns)]
+            if len(words(ln.text)) <= 40 and any(p.search(ln.text) for p in ph.line_patterns)]
 
 
 def link_bar(lines: list[Line], ph: Phrases) -> list[int]:
@@ -117,7 +118,7 @@ def link_bar(lines: list[Line], ph: Phrases) -> list[int]:
     out = []
     for i, ln in enumerate(lines):
         parts = [p.strip() for p in re.split(r"\s[|·•]\s", ln.text)]
-        if len(parts) >= 3 and all(0 < len(words(p)) <= 6 and not _SENTENCE_END.search(p) for p in parts):
+        if len(parts) >= 3 and all(0 < len(words(p)) <= 6 and not re.search(r"\d|[.!?]$", p) for p in parts):
             out.append(i)
     return out
 
@@ -163,8 +164,8 @@ PLAIN_TEXT_RULES = {"image-caption": image_caption}  # trafilatura already drops
 def related_block(lines: list[Line], ph: Phrases, text_length: int) -> list[int]:
     """'More References' / 'Related' / 'Noticias relacionadas' and its items.
 
-    In the second half of a page the block runs to the end of the page; earlier, it ends at the first
-    paragraph of prose (a related box inside an article).
+    In the second half of a page the block runs to the end of the page; earlier, it is a related box
+    inside the article: the heading and at most three link titles after it.
     """
     for i, ln in enumerate(lines):
         if label_key(ln.text) not in ph.related_headings:
@@ -172,8 +173,8 @@ def related_block(lines: list[Line], ph: Phrases, text_length: int) -> list[int]
         if ln.start >= text_length / 2:
             return list(range(i, len(lines)))
         block = [i]
-        for j in range(i + 1, len(lines)):
-            if is_paragraph(lines[j].text):
+        for j in range(i + 1, min(i + 4, len(lines))):
+            if not is_heading_like(lines[j].text) or lines[j].text.endswith(":"):
                 break
             block.append(j)
         return block
@@ -275,5 +276,6 @@ def find_boilerplate(text: str, ph: Phrases, links: list[dict] | None = None,
         if text.rfind("\n", 0, removal["start"]) + 1 in kept_starts:  # chips on removed lines go with them
             removals.append(removal)
             sources.extend(chip_sources)
-    removals += list_markers(kept_lines)
+    if plain_text:  # in HTML, lists are structure (trafilatura drops the markers); a "1)" in a <p> is prose
+        removals += list_markers(kept_lines)
     return sorted(removals, key=lambda r: (r["start"], r["end"])), sources

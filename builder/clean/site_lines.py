@@ -39,10 +39,15 @@ def _unmarked_lines(text: str, removals: list[dict]):
 
 
 def document_keys(doc: dict) -> tuple[str, str, set[str]] | None:
-    """map: (site, text hash, line hashes) of one document; None when it has no site."""
+    """map: (site, text hash, line hashes) of one document; None when it has no site.
+
+    Lines repeated inside the page itself ('Pros' / 'Cons' per reviewed product) are the article's own
+    template, not site chrome (which shows once per page), so they are not counted.
+    """
     if not doc.get("site"):
         return None
-    return doc["site"], doc["text_hash"], {line_key(ln.text) for ln in _unmarked_lines(doc["text"], doc["removals"] or [])}
+    counts = Counter(line_key(ln.text) for ln in _unmarked_lines(doc["text"], doc["removals"] or []))
+    return doc["site"], doc["text_hash"], {key for key, n in counts.items() if n == 1}
 
 
 def build_index(keys, cfg: CleanConfig) -> dict[str, list[str]]:
