@@ -229,3 +229,9 @@ def test_named_non_outlet_source_of_according_to_is_the_speaker(nlp):
     assert claim["speaker"] == "World Health Organization"
     (outlet,) = only(claims_of(nlp, "According to the Financial Times, the bank will cut jobs."), "attributed")
     assert outlet["speaker"] is None
+
+
+def test_subject_after_the_verb(nlp):
+    text = "\"We have been turning down orders for two years,\" said co-founder Erin Matsuda."
+    (claim,) = claims_of(nlp, text)
+    assert claim["kind"] == "direct_quote" and claim["speaker"] == "Erin Matsuda"

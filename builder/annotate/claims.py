@@ -113,13 +113,24 @@ class ClaimFinder:
         """The verb's subject; participles and conjuncts share their head's ("..., adding that ...")."""
         token = verb
         for _ in range(4):
-            subject = next((c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-            if subject is not None:
-                return subject
+            subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if subjects:  # "said co-founder Erin Matsuda" parses as several subjects: the named one wins
+                return next((c for c in subjects if c.pos_ == "PROPN"), subjects[0])
             # "..., adding that", "after accusing them of": the participle's subject is its head clause's.
             if token.dep_ not in _CLAUSE_LINKS or token.head.i == token.i:
                 break
             token = token.head
+        return self._inverted_subject(verb)
+
+    @staticmethod
+    def _inverted_subject(verb):
+        """'..., said co-founder Erin Matsuda.': a name right after the verb, with nothing reported after it."""
+        if any(c.dep_ in _CONTENT_DEPS and c.i > verb.i for c in verb.children):
+            return None
+        for child in verb.rights:
+            if child.dep_ in ("nsubj", "dobj", "attr", "npadvmod", "dep", "appos") and child.i - verb.i <= 8 \
+                    and any(t.pos_ == "PROPN" for t in child.subtree):
+                return child
         return None
 
     def _content(self, verb):
