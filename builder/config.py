@@ -33,7 +33,8 @@ class BuildConfig(Section):
     work_dir: str = Field(".newscorpus", description="cache of stage outputs (resumable builds)")
     workers: int = Field(1, ge=1, le=512)
     shard_size: int = Field(256, ge=1, description="documents per work shard")
-    engine: Literal["local"] = "local"
+    engine: Literal["local", "ray"] = Field("local", description="local: process pool on this machine (fastest "
+                                           "there); ray: a Ray cluster (pip install 'newscorpus[ray]'; RAY_ADDRESS joins one)")
 
 
 class ProjectConfig(Section):

@@ -16,6 +16,8 @@ import json
 class MapStage:
     name: str = "stage"
     version: str = "1"
+    # What one worker of this stage needs, for engines that place workers (Ray: num_cpus, num_gpus, memory).
+    resources: dict = {"num_cpus": 1}
 
     def __init__(self, config=None):
         self.config = config
@@ -24,6 +26,11 @@ class MapStage:
         settings = self.config.model_dump(mode="json") if self.config is not None else None
         blob = json.dumps([self.name, self.version, settings], sort_keys=True, default=str).encode()
         return hashlib.blake2b(blob, digest_size=8).hexdigest()
+
+    def worker_key(self) -> str:
+        """Names the worker-side state of this stage: a worker reuses a set-up stage with the same key.
+        The fingerprint, unless the stage holds state that does not show in its outputs' names."""
+        return self.fingerprint()
 
     def setup(self) -> None:
         """Load what every batch needs (models, lexicons). Called once per worker process."""
@@ -39,6 +46,7 @@ class Chain(MapStage):
         super().__init__(None)
         self.stages = stages
         self.name = "+".join(s.name for s in stages)
+        self.resources = {k: max(s.resources.get(k, 0) for s in stages) for st in stages for k in st.resources}
 
     def fingerprint(self) -> str:
         blob = "|".join(s.fingerprint() for s in self.stages).encode()

@@ -28,7 +28,8 @@ def _project_config(config_path: str | None) -> ProjectConfig:
 @click.option("-c", "--config", "config_path", type=click.Path(), help=f"Project config (default: ./{CONFIG_NAME}).")
 @click.option("-w", "--workers", type=click.IntRange(1, 512), help="Worker processes (default: build.workers).")
 @click.option("--keep-boilerplate", is_flag=True, help="Mark boilerplate in `removals` but leave it in the text.")
-def build(paths, output, config_path, workers, keep_boilerplate):
+@click.option("--engine", type=click.Choice(["local", "ray"]), help="Where stages run (default: build.engine).")
+def build(paths, output, config_path, workers, keep_boilerplate, engine):
     """Build the dataset.
 
     With no PATHS, builds the project in the current folder from its newscorpus.toml. With PATHS
@@ -40,6 +41,8 @@ def build(paths, output, config_path, workers, keep_boilerplate):
         config = _project_config(config_path)
     if keep_boilerplate:
         config = config.model_copy(update={"clean": config.clean.model_copy(update={"keep_boilerplate": True})})
+    if engine:
+        config = config.model_copy(update={"build": config.build.model_copy(update={"engine": engine})})
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed} pages"),
                   TimeElapsedColumn(), console=console, transient=True) as progress:

@@ -158,6 +158,9 @@ class ApplyClusters(MapStage):
     def fingerprint(self) -> str:
         return self._fingerprint
 
+    def worker_key(self) -> str:
+        return f"{self._fingerprint}|{self.assignments_dir}"
+
     def process(self, rows):
         path = self.assignments_dir / f"{origins_digest(r['origin'] for r in rows)}.parquet"
         fields = {a.pop("origin"): a for a in pq.read_table(path).to_pylist()} if rows else {}
@@ -236,7 +239,16 @@ def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine) -> t
 
 
 def _apply(shard_list: list[Shard], out: Path, run: str, engine: LocalEngine) -> list[Shard]:
-    return engine.map(ApplyClusters(out, run), [Task(s.fingerprint, path=s.path) for s in shard_list])
+    """Each shard's task is keyed by its own assignment file's bytes, not by the whole run: when new
+    documents join the index, shards whose cluster fields did not change keep their outputs, and so
+    does every stage after dedup (annotation above all) on those shards."""
+    tasks = []
+    for s in shard_list:
+        origins = pq.read_table(s.path, columns=["origin"]).column("origin").to_pylist()
+        assigned = out / f"{origins_digest(origins)}.parquet"
+        content = stable_hash(assigned.read_bytes(), 12) if origins else "empty"
+        tasks.append(Task(stable_hash(f"{s.fingerprint}|{content}", 12), path=s.path))
+    return engine.map(ApplyClusters(out, "apply-by-assignment"), tasks)
 
 
 def manifest_path(engine: LocalEngine) -> Path:

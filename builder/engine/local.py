@@ -41,7 +41,7 @@ _ready: dict[str, MapStage] = {}  # per worker: stages whose setup() has run
 
 
 def _run_task(stage: MapStage, task: Task, out: Shard) -> Shard:
-    key = stage.fingerprint()
+    key = stage.worker_key()
     if key not in _ready:
         stage.setup()
         _ready[key] = stage

@@ -43,7 +43,13 @@ class BuildResult:
 
 
 def _batches(pages: Iterator[dict], size: int, rejects: list[dict]) -> Iterator[Task]:
-    """Group raw pages into tasks named by the hash of their content; file-level rejects go aside."""
+    """Group raw pages into tasks named by the hash of their content; file-level rejects go aside.
+
+    Batches end where a page's origin hashes to a cut point (content-defined boundaries, about `size`
+    pages apart, between size/2 and 3*size): adding or removing files changes only the batches around
+    them, so an incremental build re-extracts only those. Fixed-size batches would shift every batch
+    after the first new file. Outputs are sorted by id, so the layout never changes the dataset bytes."""
+    least, step = max(1, size // 2), max(1, size - size // 2)
     batch: list[dict] = []
     digest = hashlib.blake2b(digest_size=12)
 
@@ -56,7 +62,8 @@ def _batches(pages: Iterator[dict], size: int, rejects: list[dict]) -> Iterator[
             continue
         batch.append(item)
         digest.update(item["origin"].encode() + b"\0" + hashlib.blake2b(item["data"], digest_size=16).digest())
-        if len(batch) == size:
+        cut = int.from_bytes(hashlib.blake2b(item["origin"].encode(), digest_size=8).digest(), "big") % step == 0
+        if (len(batch) >= least and cut) or len(batch) >= 3 * size:
             yield task()
             batch, digest = [], hashlib.blake2b(digest_size=12)
     if batch:
@@ -70,7 +77,10 @@ def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path 
     if missing:
         raise UserError(f"input not found: {', '.join(missing)}. Check build.inputs in newscorpus.toml or the paths you gave.")
     output = output if output is not None else config.path(config.build.output)
-    engine = LocalEngine(config.path(config.build.work_dir), workers or config.build.workers, on_progress)
+    engine_type = LocalEngine
+    if config.build.engine == "ray":
+        from builder.engine.ray_engine import RayEngine as engine_type  # optional extra: imported only when chosen
+    engine = engine_type(config.path(config.build.work_dir), workers or config.build.workers, on_progress)
     with work_lock(engine.work_dir, "a build"):
         removed = shard_io.remove_partial_writes(engine.work_dir) + shard_io.remove_partial_writes(output)
         result = _run(config, inputs, output, engine)
