@@ -94,3 +94,32 @@ def test_lines_repeated_inside_a_page_are_the_articles_own_template():
     rows = [doc("a.example", [*BODIES[n], "Pros", f"Light and quiet model {n}.", "Pros", f"Cheap to run {n}."], n) for n in range(4)]
     docs, _ = run(rows)
     assert all("Pros" in d["text"].split("\n") for d in docs)
+
+
+def _write_site(folder, n_pages=4):
+    site = folder / "quaynews.example"
+    site.mkdir()
+    for n in range(n_pages):
+        body = "\n\n".join(BODIES[n])
+        (site / f"story-{n}.txt").write_text(f"Quay News: the harbour's paper\n\n{body}\n\nShare\n\nPrevious\n\nOlder story {n}\n", encoding="utf-8")
+    return site
+
+
+def _build(tmp_path, keep):
+    from builder.config import parse_config
+    from builder.engine.pipeline import build
+
+    config = parse_config({"build": {"work_dir": str(tmp_path / "work"), "output": str(tmp_path / f"out-{keep}")},
+                           "clean": {"keep_boilerplate": keep}}, root=str(tmp_path))
+    result = build(config, inputs=[tmp_path / "quaynews.example"])
+    return pq.read_table(result.output / "data" / "documents").to_pylist()
+
+
+def test_build_removes_or_only_marks_with_keep_boilerplate(tmp_path):
+    _write_site(tmp_path)
+    cleaned, marked = _build(tmp_path, False), _build(tmp_path, True)
+    assert sorted(d["text"] for d in cleaned) == sorted("\n\n".join(BODIES[n]) for n in range(4))
+    assert all(d["text"].startswith("Quay News: the harbour's paper") for d in marked)
+    for doc in marked:  # marking keeps offsets valid in the unchanged text
+        assert {r["rule"] for r in doc["removals"]} == {"site-repeat", "navigation", "prev-next"}
+        assert all(doc["text"][r["start"]:r["end"]] == r["text"] for r in doc["removals"])

@@ -7,7 +7,9 @@ so that every removal keeps its offsets in the text before cleaning.
 
 from __future__ import annotations
 
-from builder.clean.phrases import load_phrases
+import hashlib
+
+from builder.clean.phrases import PHRASE_DIR, load_phrases
 from builder.clean.rules import find_boilerplate
 from builder.stage import MapStage
 
@@ -15,6 +17,14 @@ from builder.stage import MapStage
 class BoilerplateStage(MapStage):
     name = "boilerplate"
     version = "1"
+
+    def fingerprint(self) -> str:
+        """Config, version and the phrase files' bytes: editing a phrase list re-runs the stage."""
+        digest = hashlib.blake2b(super().fingerprint().encode(), digest_size=8)
+        for lang in sorted(self.config.phrase_languages):
+            path = PHRASE_DIR / f"{lang}.toml"
+            digest.update(path.read_bytes() if path.exists() else lang.encode())
+        return digest.hexdigest()
 
     def process(self, rows):
         if not self.config.page_rules:
