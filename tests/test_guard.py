@@ -12,7 +12,8 @@ HEAVY = page("heavy.html", b"<html><body>" + b"<div><p>Long text of a very long 
 
 
 def test_slow_page_times_out_and_the_child_is_replaced():
-    guard = GuardedExtractor(IngestConfig(timeout_seconds=0.05, max_page_bytes=50_000_000))
+    # The heavy page needs about a minute; the good one well under a second even on a loaded machine.
+    guard = GuardedExtractor(IngestConfig(timeout_seconds=5, max_page_bytes=50_000_000))
     try:
         slow, good = guard.extract_many([HEAVY, GOOD])
         assert slow["reason"] == "timeout" and slow["origin"] == "heavy.html"
@@ -42,3 +43,13 @@ def test_guarded_results_equal_inline_results():
         assert guard.extract_many([GOOD]) == [extract_page(GOOD, cfg)]
     finally:
         guard.close()
+
+
+def test_a_limit_too_small_to_start_is_a_clear_user_error():
+    import pytest
+
+    from builder.errors import UserError
+
+    guard = GuardedExtractor(IngestConfig(max_memory_mb=20))
+    with pytest.raises(UserError, match="could not start"):
+        guard.extract_many([GOOD])

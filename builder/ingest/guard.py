@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 
+from builder.errors import UserError
 from builder.ingest.config import IngestConfig
 from builder.ingest.readers import reject
 
@@ -67,7 +68,12 @@ class GuardedExtractor:
         )
         _write_frame(child.stdin, self.cfg.model_dump())
         # Wait for 'ready' (imports done) so start-up time never counts against a page's time limit.
-        _read_frame(child.stdout.fileno(), time.monotonic() + _STARTUP_SECONDS)
+        try:
+            _read_frame(child.stdout.fileno(), time.monotonic() + _STARTUP_SECONDS)
+        except (EOFError, TimeoutError, struct.error):
+            child.kill()
+            raise UserError(f"the extractor process could not start (ingest.max_memory_mb={self.cfg.max_memory_mb} "
+                            "may be too small to load it: raise it, or set it to 0 for no limit)") from None
         return child
 
     def _kill(self) -> None:
