@@ -72,8 +72,8 @@ class GuardedExtractor:
             _read_frame(child.stdout.fileno(), time.monotonic() + _STARTUP_SECONDS)
         except (EOFError, TimeoutError, struct.error):
             child.kill()
-            raise UserError(f"the extractor process could not start (ingest.max_memory_mb={self.cfg.max_memory_mb} "
-                            "may be too small to load it: raise it, or set it to 0 for no limit)") from None
+            raise UserError("the extractor process could not start: run `python -m builder.ingest.guard 0` to see "
+                            "why, or set ingest.isolate = false to extract in the worker itself") from None
         return child
 
     def _kill(self) -> None:
