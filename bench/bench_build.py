@@ -271,10 +271,12 @@ def measure(options) -> str:
     return "\n".join(lines)
 
 
-def record(table: str, command: str) -> None:
+def record(table: str, command: str, first_commit: str) -> None:
     import trafilatura
 
-    header = (f"\n### {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {_git_commit()}\n\n"
+    last = _git_commit()  # others commit while a long run goes on: each child imports the tree of its start
+    commits = last if last == first_commit else f"{first_commit} (start) to {last} (end)"
+    header = (f"\n### {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, commit {commits}\n\n"
               f"`{command}` — machine: nproc {os.cpu_count()}, Python {platform.python_version()}, "
               f"trafilatura {trafilatura.__version__}, {platform.machine()} Linux {platform.release()}.\n\n")
     text = README.read_text(encoding="utf-8") if README.exists() else "# Benchmarks\n"
@@ -309,10 +311,11 @@ def main() -> None:
         print(f"bench_build: {CORPORA} is absent (it holds the real pages this benchmark reads); nothing measured.")
         return
     command = "python bench/bench_build.py " + " ".join(sys.argv[1:])
+    first_commit = _git_commit()
     table = measure(options)
     print(table)
     if not options.no_record:
-        record(table, command.strip())
+        record(table, command.strip(), first_commit)
         print(f"\nrecorded in {README}")
 
 
