@@ -6,8 +6,10 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-# The repository's annotations/ folder (labels, lexicons), next to the `builder` package.
-ANNOTATIONS_DIR = Path(__file__).resolve().parents[2] / "annotations"
+from builder.bundled import ANNOTATIONS
+
+# The bundled annotations/ folder (labels, lexicons): see builder/bundled.py.
+ANNOTATIONS_DIR = ANNOTATIONS
 LABELS_FILE = ANNOTATIONS_DIR / "labels.json"
 LEXICONS_DIR = ANNOTATIONS_DIR / "lexicons"
 

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from builder.bundled import ANNOTATIONS
 from builder.errors import UserError
 
-PHRASE_DIR = Path(__file__).resolve().parents[2] / "annotations" / "boilerplate"
+PHRASE_DIR = ANNOTATIONS / "boilerplate"
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")  # arrows, bullets, colons, pipes around a label
 
 
