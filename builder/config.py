@@ -32,7 +32,8 @@ class BuildConfig(Section):
     output: str = Field("build", description="output folder of `newscorpus build`")
     work_dir: str = Field(".newscorpus", description="cache of stage outputs (resumable builds)")
     workers: int = Field(1, ge=1, le=512)
-    shard_size: int = Field(256, ge=1, description="documents per work shard")
+    shard_size: int = Field(64, ge=1, description="documents per work shard (and per task: memory in flight is "
+                            "about 2 x workers x shard_size pages)")
     engine: Literal["local", "ray"] = Field("local", description="local: process pool on this machine (fastest "
                                            "there); ray: a Ray cluster (pip install 'newscorpus[ray]'; RAY_ADDRESS joins one)")
 

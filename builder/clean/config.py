@@ -9,7 +9,7 @@ class LanguageConfig(Section):
     keep: list[str] = Field(default_factory=list, description="ISO codes to keep; empty keeps every language")
     min_letters: int = Field(20, ge=1, description="texts with fewer letters are 'unknown', not a guess")
     min_score: float = Field(0.5, ge=0, le=1, description="below this probability the language is 'unknown'")
-    sample_chars: int = Field(3000, ge=100, description="characters of text the detector reads")
+    sample_chars: int = Field(1000, ge=100, description="characters of text the detector reads (its cost grows with them)")
     seed: int = 0
 
 

@@ -64,6 +64,27 @@ class LocalEngine:
         self.on_progress = on_progress or (lambda n: None)
         self.reused = 0  # shards found complete in the work folder (cache hits / resumed work)
         self.reject_files: list[Path] = []  # rejects of every shard this engine produced or reused
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self) -> ProcessPoolExecutor:
+        """One pool for the whole build: workers start once, and each keeps its loaded stages (the
+        extractor child, the spaCy pipeline) from one map to the next."""
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["builder.ingest.extract", "trafilatura", "pyarrow.parquet"])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def __enter__(self) -> "LocalEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _target(self, stage: MapStage, task: Task) -> Shard:
         fp = derive(task.fingerprint, stage)
@@ -85,9 +106,7 @@ class LocalEngine:
         fn must be a picklable module-level function that returns something small."""
         if self.workers == 1 or len(items) <= 1:
             return [fn(item) for item in items]
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(min(self.workers, len(items)), mp_context=context) as pool:
-            return list(pool.map(fn, items))
+        return list(self.pool().map(fn, items))
 
     def _cached(self, target: Shard) -> bool:
         return target.path.exists() and target.rejects.exists()
@@ -103,24 +122,22 @@ class LocalEngine:
             self.on_progress(len(task.rows) if task.rows is not None else 1)
 
     def _map_pool(self, stage, tasks) -> list[Shard]:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["builder.ingest.extract", "trafilatura", "pyarrow.parquet"])
         results: dict[int, Shard] = {}
         pending: dict = {}
-        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-            for index, task in enumerate(tasks):
-                target = self._target(stage, task)
-                if self._cached(target):
-                    self.reused += 1
-                    results[index] = target
-                    self.on_progress(len(task.rows) if task.rows is not None else 1)
-                    continue
-                while len(pending) >= 2 * self.workers:
-                    self._collect(pending, results)
-                size = len(task.rows) if task.rows is not None else 1
-                pending[pool.submit(_run_task, stage, task, target)] = (index, size)
-            while pending:
+        pool = self.pool()
+        for index, task in enumerate(tasks):
+            target = self._target(stage, task)
+            if self._cached(target):
+                self.reused += 1
+                results[index] = target
+                self.on_progress(len(task.rows) if task.rows is not None else 1)
+                continue
+            while len(pending) >= 2 * self.workers:
                 self._collect(pending, results)
+            size = len(task.rows) if task.rows is not None else 1
+            pending[pool.submit(_run_task, stage, task, target)] = (index, size)
+        while pending:
+            self._collect(pending, results)
         return [results[i] for i in sorted(results)]
 
     def _collect(self, pending: dict, results: dict) -> None:

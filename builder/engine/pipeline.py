@@ -81,7 +81,7 @@ def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path 
     if config.build.engine == "ray":
         from builder.engine.ray_engine import RayEngine as engine_type  # optional extra: imported only when chosen
     engine = engine_type(config.path(config.build.work_dir), workers or config.build.workers, on_progress)
-    with work_lock(engine.work_dir, "a build"):
+    with work_lock(engine.work_dir, "a build"), engine:
         removed = shard_io.remove_partial_writes(engine.work_dir) + shard_io.remove_partial_writes(output)
         result = _run(config, inputs, output, engine)
         result.partial_files_removed = removed

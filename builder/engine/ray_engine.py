@@ -72,6 +72,15 @@ class RayEngine:
         self.reused = 0
         self.reject_files: list[Path] = []
 
+    def close(self) -> None:
+        """Nothing to release per build: the Ray cluster outlives it (tests and notebooks reuse it)."""
+
+    def __enter__(self) -> "RayEngine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def _target(self, stage: MapStage, task: Task) -> Shard:
         fp = derive(task.fingerprint, stage)
         folder = self.work_dir / stage.name

@@ -13,6 +13,10 @@ class IngestConfig(Section):
         2_000_000_000, gt=0, description="stop reading a .gz/.zst input past this many bytes (bombs)"
     )
     favor_precision: bool = Field(True, description="trafilatura favor_precision (fewer footer lines)")
+    fallback: bool = Field(True, description="let trafilatura compare with its fallback extractors "
+                           "(readability, jusText): better recall on odd layouts, about a quarter of its time")
+    extensive_date_search: bool = Field(False, description="search the page text for a date when the metadata "
+                                        "has none (htmldate's extensive search: slow)")
     min_text_chars: int = Field(40, ge=0, description="documents with less clean text are rejected ('empty')")
     isolate: bool = Field(True, description="extract in a killable child process (time and memory limits)")
     timeout_seconds: float = Field(30.0, gt=0, description="a page whose extraction takes longer is rejected ('timeout')")

@@ -160,9 +160,12 @@ def _flatten(element, parts: list, builder: _TextBuilder):
 def _extract_html(html: str, url: str | None, cfg: IngestConfig):
     import trafilatura
 
+    from trafilatura.settings import set_date_params
+
     result = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_links=True, include_comments=False,
-        include_tables=True, favor_precision=cfg.favor_precision, deduplicate=False,
+        include_tables=True, favor_precision=cfg.favor_precision, deduplicate=False, fast=not cfg.fallback,
+        date_extraction_params=set_date_params(cfg.extensive_date_search),
     )
     if result is None or result.body is None:
         return None, result
