@@ -112,3 +112,26 @@ def test_path_traversal_names_and_urls_stay_inside_the_output(tmp_path):
                for p in written)
     ids = pq.read_table(out / "data/documents/train-00000-of-00001.parquet", columns=["id"]).column("id").to_pylist()
     assert len(ids) == 2 and all(len(i) == 32 and all(c in "0123456789abcdef" for c in i) for i in ids)
+
+
+def test_limits_on_depth_and_links_are_clear_rejects():
+    body = "<p>" + "A sentence of a real paragraph about the harbour and the town council. " * 4 + "</p>"
+    deep = ("<html><body>" + "<div>" * 240 + body + "</div>" * 240 + "</body></html>").encode()
+    result = extract_page(page("deep.html", deep, "html"), CFG)
+    assert result["reason"] == "too-deep" and "ingest.max_depth" in result["detail"]
+    links = "".join(f'<a href="https://l.example/{i}">link {i}</a> ' for i in range(60))
+    farm = f"<html><body><article><p>{links}</p>{body}</article></body></html>".encode()
+    assert extract_page(page("farm.html", farm, "html"), IngestConfig(isolate=False, max_links=50))["reason"] == "too-many-links"
+    assert "reason" not in extract_page(page("farm.html", farm, "html"), CFG)
+
+
+def test_too_many_annotations_is_a_reject_in_a_build(tmp_path):
+    names = ["Angela Merkel", "Emmanuel Macron", "Olaf Scholz", "Keir Starmer", "Giorgia Meloni"]
+    text = " ".join(f"On Monday {a} told reporters in London that {b} had spoken with the president about the "
+                    f"budget, according to Reuters." for a in names for b in names)
+    (tmp_path / "names.txt").write_text(text, encoding="utf-8")
+    config = parse_config({"build": {"work_dir": str(tmp_path / "work")}, "annotate": {"max_annotations": 10}},
+                          root=str(tmp_path))
+    result = build(config, inputs=[tmp_path / "names.txt"], output=tmp_path / "out")
+    assert result.summary["documents"] == 0
+    assert result.summary["rejects_by_reason"] == {"too-many-annotations": 1}

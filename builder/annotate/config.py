@@ -21,6 +21,8 @@ class AnnotateConfig(Section):
                                                       "directory); default: the lexicons bundled with newscorpus")
     ruler: bool = Field(True, description="put the lexicons in an EntityRuler before the statistical NER")
     link: bool = Field(True, description="link mentions to document entities (surnames, titles, aliases)")
+    max_annotations: int = Field(20_000, ge=0, description="documents with more entity, claim and source spans are "
+                                 "rejected ('too-many-annotations'): a list or a data dump, not an article")
 
     def pipelines(self) -> dict[str, str]:
         """Language code -> spaCy pipeline name."""

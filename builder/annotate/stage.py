@@ -87,8 +87,17 @@ class AnnotateStage(MapStage):
             self.pipelines[language] = nlp
 
     def process(self, rows):
+        """Annotate, then reject documents with implausibly many spans (in a build they must not vanish)."""
+        rows = self.annotate_rows(rows)
+        limit = self.config.max_annotations
+        spans = {id(r): len(r.get("entities") or []) + len(r.get("claims") or []) + len(r.get("sources") or []) for r in rows}
+        rejects = [{"origin": r["origin"], "url": r.get("url"), "stage": "annotate", "reason": "too-many-annotations",
+                    "detail": f"{spans[id(r)]:,} spans, over annotate.max_annotations={limit}"} for r in rows if spans[id(r)] > limit]
+        return [r for r in rows if spans[id(r)] <= limit], rejects
+
+    def annotate_rows(self, rows: list[dict]) -> list[dict]:
         if not self.annotators:
-            return rows, []
+            return rows
         self.setup()
         by_language: dict[str, list[dict]] = {}
         for row in rows:
@@ -106,7 +115,7 @@ class AnnotateStage(MapStage):
             for row, doc in zip(group, nlp.pipe((r["text"] for r in group), batch_size=self.config.batch_size)):
                 for annotator in self.annotators:
                     annotator.annotate(doc, row, model)
-        return rows, []
+        return rows
 
 
 def annotate_records(records: Iterable[dict], config: AnnotateConfig, language_config: LanguageConfig,
@@ -120,7 +129,7 @@ def annotate_records(records: Iterable[dict], config: AnnotateConfig, language_c
         lang = record.get("language") or language or detect_language(record["text"], language_config)[0]
         pending.append({**record, "language": lang})
         if len(pending) == batch:
-            yield from stage.process(pending)[0]
+            yield from stage.annotate_rows(pending)
             pending = []
     if pending:
-        yield from stage.process(pending)[0]
+        yield from stage.annotate_rows(pending)

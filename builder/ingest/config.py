@@ -17,6 +17,9 @@ class IngestConfig(Section):
                            "(readability, jusText): better recall on odd layouts, about a quarter of its time")
     extensive_date_search: bool = Field(False, description="search the page text for a date when the metadata "
                                         "has none (htmldate's extensive search: slow)")
+    max_depth: int = Field(200, ge=10, description="pages nested deeper are rejected ('too-deep'); the HTML parser "
+                           "itself flattens anything past 256 levels")
+    max_links: int = Field(5000, ge=0, description="pages with more links in their main text are rejected ('too-many-links')")
     min_text_chars: int = Field(40, ge=0, description="documents with less clean text are rejected ('empty')")
     isolate: bool = Field(True, description="extract in a killable child process (time and memory limits)")
     timeout_seconds: float = Field(30.0, gt=0, description="a page whose extraction takes longer is rejected ('timeout')")

@@ -157,13 +157,35 @@ def _flatten(element, parts: list, builder: _TextBuilder):
             parts.clear()
 
 
+def tree_depth(tree) -> int:
+    """Deepest nesting level of a parsed page (iterative: a deep page must not exhaust the stack)."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
+
+
+class TooDeep(ValueError):
+    pass
+
+
 def _extract_html(html: str, url: str | None, cfg: IngestConfig):
     import trafilatura
+    from trafilatura.utils import load_html
+
+    tree = load_html(html)  # parsed once here, so the depth check costs no second parse
+    if tree is None:
+        return None, None
+    depth = tree_depth(tree)
+    if depth > cfg.max_depth:
+        raise TooDeep(f"the page nests {depth} levels deep, over ingest.max_depth={cfg.max_depth}")
 
     from trafilatura.settings import set_date_params
 
     result = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_links=True, include_comments=False,
+        tree, url=url, with_metadata=True, include_links=True, include_comments=False,
         include_tables=True, favor_precision=cfg.favor_precision, deduplicate=False, fast=not cfg.fallback,
         date_extraction_params=set_date_params(cfg.extensive_date_search),
     )
@@ -194,11 +216,16 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
             builder, meta = _extract_html(page_text, url, cfg)
         except MemoryError:
             raise  # the guard process turns this into a 'too-much-memory' reject
+        except TooDeep as exc:
+            return reject(origin, "too-deep", str(exc), url=url, stage="extract")
         except Exception as exc:  # a parser failure on one page must not stop the build
             return reject(origin, "parse-error", f"trafilatura failed: {type(exc).__name__}: {exc}", url=url, stage="extract")
         if builder is None:
             return reject(origin, "no-main-text", "trafilatura found no main text in the page", url=url, stage="extract")
         text, links = builder.text(), builder.links
+        if len(links) > cfg.max_links:
+            return reject(origin, "too-many-links", f"{len(links):,} links in the main text, over ingest.max_links={cfg.max_links} "
+                          "(a link farm or a sitemap, not an article)", url=url, stage="extract")
         title = meta.title
         authors = [a.strip() for a in (meta.author or "").split(";") if a.strip()]
         published = _published(meta.date)
