@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from builder.atomic import atomic_path
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA, Document
 
 # Missing fields of a document dict are filled from the model's defaults before writing.
@@ -25,18 +24,9 @@ def complete(row: dict) -> dict:
 
 
 def atomic_write_table(table: pa.Table, path: Path, **options) -> None:
-    """Write to a temp file in the same folder, fsync, rename: a killed writer leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    """A killed writer leaves no half file (see builder.atomic)."""
+    with atomic_path(path) as tmp:
         pq.write_table(table, tmp, **options)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def remove_partial_writes(folder: Path) -> int:

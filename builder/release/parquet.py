@@ -7,13 +7,13 @@ schema metadata in a fixed key order, and each row group written as one contiguo
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from builder.atomic import atomic_path
 
 ROW_GROUP_SIZE = 1000
 WRITER_OPTIONS = {
@@ -45,28 +45,18 @@ def with_hf_metadata(schema: pa.Schema, features=None) -> pa.Schema:
 def write_parquet(rows: Iterable[dict], schema: pa.Schema, path: Path, features=None) -> tuple[int, int]:
     """Write rows (already in their final order) atomically; returns (rows, Arrow bytes)."""
     schema = with_hf_metadata(schema, features)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     count = nbytes = 0
-    try:
-        with pq.ParquetWriter(tmp, schema, **WRITER_OPTIONS) as writer:
-            group: list[dict] = []
-            for row in rows:
-                group.append(row)
-                if len(group) == ROW_GROUP_SIZE:
-                    nbytes += _write_group(writer, group, schema)
-                    count += len(group)
-                    group = []
-            if group:  # an empty table gets no row group: datasets fails on a 0-row group
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, **WRITER_OPTIONS) as writer:
+        group: list[dict] = []
+        for row in rows:
+            group.append(row)
+            if len(group) == ROW_GROUP_SIZE:
                 nbytes += _write_group(writer, group, schema)
                 count += len(group)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+                group = []
+        if group:  # an empty table gets no row group: datasets fails on a 0-row group
+            nbytes += _write_group(writer, group, schema)
+            count += len(group)
     return count, nbytes
 
 
