@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from builder.dedup import lsh
 from builder.dedup.config import DedupConfig
 from builder.engine.local import LocalEngine, Shard, Task
+from builder.atomic import atomic_path
 from builder.engine.shards import atomic_write_table
 from builder.errors import UserError
 from builder.ingest.extract import stable_hash
@@ -188,10 +189,8 @@ class DedupIndex:
 
 
 def atomic_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_text(text)
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
 
 
 def _settings(cfg: DedupConfig) -> dict:
