@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +21,8 @@ from builder.records import Document, Reject
 from builder.stage import Chain
 
 INGEST = IngestConfig(isolate=False)  # the guard is tested on its own; here we want many fast examples
-FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+# 40 examples per property in the suite; bench/fuzz_ingest.py sets NEWSCORPUS_FUZZ_EXAMPLES for a long run.
+FUZZ = settings(max_examples=int(os.environ.get("NEWSCORPUS_FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                        HealthCheck.too_slow])
 
 TAGS = st.sampled_from(["p", "div", "article", "nav", "h1", "li", "ul", "a", "script", "style", "table", "td", "br"])
