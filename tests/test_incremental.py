@@ -93,3 +93,14 @@ def test_batches_stay_put_when_pages_are_added():
     assert len(new - old) <= 2  # the batch that took the new page (and at most one boundary shift)
     sizes = [len(t.rows) for t in _batches(iter(pages(names)), 16, [])]
     assert max(sizes) <= 3 * 16 and sum(sizes) == 400
+
+
+def test_a_new_dump_file_leaves_the_batches_of_earlier_files_alone():
+    from builder.engine.pipeline import _batches
+
+    def records(files):
+        return [{"origin": f"{name}#{line}", "data": f"{name}{line}".encode()} for name in files for line in range(37)]
+
+    old = {t.fingerprint for t in _batches(iter(records(["a.jsonl", "b.jsonl"])), 16, [])}
+    new = {t.fingerprint for t in _batches(iter(records(["a.jsonl", "b.jsonl", "c.jsonl"])), 16, [])}
+    assert old <= new  # every earlier batch is still there, the last one of b.jsonl included

@@ -48,7 +48,9 @@ def _batches(pages: Iterator[dict], size: int, rejects: list[dict]) -> Iterator[
     Batches end where a page's origin hashes to a cut point (content-defined boundaries, about `size`
     pages apart, between size/2 and 3*size): adding or removing files changes only the batches around
     them, so an incremental build re-extracts only those. Fixed-size batches would shift every batch
-    after the first new file. Outputs are sorted by id, so the layout never changes the dataset bytes."""
+    after the first new file. A container file (JSONL, WARC: origins 'file#record') also ends its batch, so
+    a new dump file never reopens the last batch of the one before it. Outputs are sorted by id, so the
+    layout never changes the dataset bytes."""
     least, step = max(1, size // 2), max(1, size - size // 2)
     batch: list[dict] = []
     digest = hashlib.blake2b(digest_size=12)
@@ -60,6 +62,10 @@ def _batches(pages: Iterator[dict], size: int, rejects: list[dict]) -> Iterator[
         if "data" not in item:
             rejects.append(item)
             continue
+        container = batch[-1]["origin"].partition("#") if batch else ("", "", "")
+        if container[1] and item["origin"].partition("#")[0] != container[0]:
+            yield task()
+            batch, digest = [], hashlib.blake2b(digest_size=12)
         batch.append(item)
         digest.update(item["origin"].encode() + b"\0" + hashlib.blake2b(item["data"], digest_size=16).digest())
         cut = int.from_bytes(hashlib.blake2b(item["origin"].encode(), digest_size=8).digest(), "big") % step == 0
