@@ -57,13 +57,38 @@ def derive(input_fingerprint: str, stage: MapStage) -> str:
     return hashlib.blake2b(f"{input_fingerprint}|{stage.fingerprint()}".encode(), digest_size=12).hexdigest()
 
 
-class LocalEngine:
+class ShardEngine:
+    """What every engine shares: output shards named by fingerprint in the work folder, the cache test,
+    counters, and use as a context manager. Subclasses say where tasks run (map, call, close)."""
+
     def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None):
         self.work_dir = Path(work_dir)
         self.workers = workers
         self.on_progress = on_progress or (lambda n: None)
         self.reused = 0  # shards found complete in the work folder (cache hits / resumed work)
         self.reject_files: list[Path] = []  # rejects of every shard this engine produced or reused
+
+    def _target(self, stage: MapStage, task: Task) -> Shard:
+        fp = derive(task.fingerprint, stage)
+        folder = self.work_dir / stage.name
+        return Shard(fp, folder / f"{fp}.parquet", folder / f"{fp}.rejects.parquet")
+
+    def _cached(self, target: Shard) -> bool:
+        return target.path.exists() and target.rejects.exists()
+
+    def close(self) -> None:
+        """Release what the engine holds between maps (nothing by default)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class LocalEngine(ShardEngine):
+    def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None):
+        super().__init__(work_dir, workers, on_progress)
         self._pool: ProcessPoolExecutor | None = None
 
     def pool(self) -> ProcessPoolExecutor:
@@ -79,17 +104,6 @@ class LocalEngine:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
-
-    def __enter__(self) -> "LocalEngine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _target(self, stage: MapStage, task: Task) -> Shard:
-        fp = derive(task.fingerprint, stage)
-        folder = self.work_dir / stage.name
-        return Shard(fp, folder / f"{fp}.parquet", folder / f"{fp}.rejects.parquet")
 
     def map(self, stage: MapStage, tasks: Iterable[Task]) -> list[Shard]:
         """Run the stage over every task; returns output shards in input order."""
@@ -107,9 +121,6 @@ class LocalEngine:
         if self.workers == 1 or len(items) <= 1:
             return [fn(item) for item in items]
         return list(self.pool().map(fn, items))
-
-    def _cached(self, target: Shard) -> bool:
-        return target.path.exists() and target.rejects.exists()
 
     def _map_inline(self, stage, tasks) -> Iterator[Shard]:
         for task in tasks:

@@ -21,7 +21,7 @@ import pickle
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from builder.engine.local import Shard, Task, _run_task, derive
+from builder.engine.local import Shard, ShardEngine, Task, _run_task
 from builder.errors import UserError
 from builder.stage import MapStage
 
@@ -53,7 +53,7 @@ class _StageWorker:
         return {"index": batch["index"], "rows": np.asarray(rows, dtype=np.int64)}
 
 
-class RayEngine:
+class RayEngine(ShardEngine):
     """Drop-in for LocalEngine (same map/call/reused/reject_files); `workers` is the actor pool size."""
 
     def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None,
@@ -66,25 +66,7 @@ class RayEngine:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, **options)
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
-        self.work_dir = Path(work_dir)
-        self.workers = workers
-        self.on_progress = on_progress or (lambda n: None)
-        self.reused = 0
-        self.reject_files: list[Path] = []
-
-    def close(self) -> None:
-        """Nothing to release per build: the Ray cluster outlives it (tests and notebooks reuse it)."""
-
-    def __enter__(self) -> "RayEngine":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _target(self, stage: MapStage, task: Task) -> Shard:
-        fp = derive(task.fingerprint, stage)
-        folder = self.work_dir / stage.name
-        return Shard(fp, folder / f"{fp}.parquet", folder / f"{fp}.rejects.parquet")
+        super().__init__(work_dir, workers, on_progress)  # close() keeps the cluster: it outlives a build
 
     def map(self, stage: MapStage, tasks: Iterable[Task]) -> list[Shard]:
         """Run the stage over every task; returns output shards in input order (cached shards reused)."""
@@ -94,7 +76,7 @@ class RayEngine:
             for task in window:
                 target = self._target(stage, task)
                 out.append(target)
-                if target.path.exists() and target.rejects.exists():
+                if self._cached(target):
                     self.reused += 1
                     self.on_progress(_size(task))
                 else:
