@@ -127,3 +127,18 @@ def test_disagreement_is_flagged_and_the_adjudicator_wins(tmp_path):
     assert flags == []
     berlin = view["entities"][1]
     assert (berlin["label"], berlin["origin"], berlin["verified_by"]) == ("LOC", "human:judge", ["ann", "judge"])
+
+
+def test_a_damaged_line_is_caught_by_its_checksum(tmp_path):
+    with DecisionLog(tmp_path, "dora") as log:
+        for start in (0, 10):
+            log.append(action="accept", doc_id="d1", layer="entities", start=start, end=start + 5, text="Alice",
+                       span={"label": "PERSON"})
+    path = log.path
+    lines = path.read_bytes().split(b"\n")
+    assert all(b'"check":"' in line for line in lines if line)
+    assert len(read_log(path).decisions) == 2
+    lines[0] = lines[0].replace(b'"Alice"', b'"Alica"', 1)  # valid JSON, valid decision, wrong content
+    path.write_bytes(b"\n".join(lines))
+    with pytest.raises(UserError, match="checksum mismatch"):
+        read_log(path)

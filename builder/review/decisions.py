@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -94,7 +96,7 @@ def read_log(path: Path) -> LogContents:
         last = number == len(lines)
         if raw.strip():
             try:
-                out.decisions.append(Decision.model_validate_json(raw))
+                out.decisions.append(parse_line(raw))
             except (ValidationError, ValueError) as exc:
                 if last:  # no newline after it: the write never finished
                     out.torn_tail = raw.decode("utf-8", "replace")
@@ -104,6 +106,27 @@ def read_log(path: Path) -> LogContents:
         offset += len(raw) + (0 if last else 1)
         out.good_bytes = offset
     return out
+
+
+def _check(body: str) -> str:
+    return hashlib.blake2b(body.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def format_line(decision: Decision) -> bytes:
+    """One JSON line with a checksum of its content, so a damaged line is found, not misread."""
+    body = decision.model_dump_json(exclude_none=True)
+    return (body[:-1] + f',"check":"{_check(body)}"}}\n').encode("utf-8")
+
+
+def parse_line(raw: bytes) -> Decision:
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    check = value.pop("check", None)  # logs written before checksums have none
+    decision = Decision.model_validate(value)
+    if check is not None and check != _check(decision.model_dump_json(exclude_none=True)):
+        raise ValueError("checksum mismatch: the line was changed or damaged after it was written")
+    return decision
 
 
 def _first_error(exc: Exception) -> str:
@@ -180,8 +203,7 @@ class DecisionLog:
         """Validate, write, flush and fsync one decision; return it once it is on disk."""
         decision = Decision(seq=self.next_seq, annotator=self.annotator, role=self.role,
                             at=fields.pop("at", None) or dt.datetime.now(dt.timezone.utc), **fields)
-        line = decision.model_dump_json(exclude_none=True) + "\n"
-        self._file.write(line.encode("utf-8"))
+        self._file.write(format_line(decision))
         self._file.flush()
         os.fsync(self._file.fileno())
         self.decisions.append(decision)
