@@ -79,9 +79,9 @@ def test_previous_next_footer_and_neighbour_titles():
 
 
 def test_citation_chips_become_sources():
-    text = (f"The mayor called it \"a fair deal.\" Harbour News+1\n\n"
-            f"Officials expect delays into the spring. Reuters+2Port Weekly+2\n\n"
-            f"The figures were published online. www.portdata.org+1")
+    text = ("The mayor called it \"a fair deal.\" Harbour News+1\n\n"
+            "Officials expect delays into the spring. Reuters+2Port Weekly+2\n\n"
+            "The figures were published online. www.portdata.org+1")
     out, removals, sources = clean(text)
     assert out == "The mayor called it \"a fair deal.\"\n\nOfficials expect delays into the spring.\n\nThe figures were published online."
     assert [(s["name"], s["count"]) for s in sources] == [("Harbour News", 1), ("Reuters", 2), ("Port Weekly", 2), ("www.portdata.org", 1)]
@@ -94,7 +94,7 @@ def test_no_chip_without_sentence_end_or_in_arithmetic():
 
 
 def test_list_markers_stripped_items_become_paragraphs():
-    text = f"Options:\n\n  • First option here\n  • Second option here\n1. Numbered item"
+    text = "Options:\n\n  • First option here\n  • Second option here\n1. Numbered item"
     out, removals, _ = clean(text)
     assert out == "Options:\n\nFirst option here\n\nSecond option here\n\nNumbered item"
     assert {r["rule"] for r in removals} == {"list-marker"}

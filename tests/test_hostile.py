@@ -3,7 +3,6 @@ escapes the output folder."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
 import zlib

@@ -23,7 +23,6 @@ for the new shards. Clusters are a function of the set of documents, so incremen
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
