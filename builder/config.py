@@ -6,8 +6,6 @@ Errors come out as one line that names the key and says what is allowed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tomllib
 from pathlib import Path
 from typing import Literal, Optional
@@ -53,12 +51,6 @@ class ProjectConfig(Section):
     def path(self, value: str) -> Path:
         p = Path(value)
         return p if p.is_absolute() or self.root is None else Path(self.root) / p
-
-    def section_fingerprint(self, section: str) -> str:
-        """Stable hash of one section, for caching stage outputs by what they depend on."""
-        data = getattr(self, section).model_dump(mode="json")
-        blob = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-        return hashlib.blake2b(blob, digest_size=8).hexdigest()
 
 
 def _describe(error: dict, source: str) -> str:

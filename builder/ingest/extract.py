@@ -19,7 +19,6 @@ from builder.ingest.config import IngestConfig
 from builder.ingest.decode import Undecodable, decode
 from builder.ingest.readers import reject
 
-EXTRACTOR = "trafilatura"
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _BLOCKS = {"p", "head", "item", "quote", "cell", "code", "lb"}
