@@ -235,3 +235,71 @@ def test_subject_after_the_verb(nlp):
     text = "\"We have been turning down orders for two years,\" said co-founder Erin Matsuda."
     (claim,) = claims_of(nlp, text)
     assert claim["kind"] == "direct_quote" and claim["speaker"] == "Erin Matsuda"
+
+
+# -- speaker resolution: news-writing conventions ----------------------------------------------------
+
+def _said(claims, words):
+    return next(c for c in claims if words in c["text"])
+
+
+def test_speaker_entity_is_the_canonical_name_of_the_linked_entity(nlp):
+    text = "The US welcomed the agreement, saying it would help farmers."
+    entities = [{"start": 4, "end": 6, "label": "GPE", "text": "US", "entity": "United States"}]
+    (claim,) = annotate_claims(nlp(text), entities, [])
+    assert claim["speaker"] == "US" and claim["speaker_entity"] == "United States"
+
+
+def test_unnamed_speaker_has_no_speaker_entity(nlp):
+    (claim,) = claims_of(nlp, "Police said the driver fled the scene.")
+    assert claim["speaker_entity"] is None
+
+
+def test_country_abbreviation_is_not_expanded_to_the_full_name(nlp):
+    text = "Trade between the United States and Peru grew. The US said the tariffs would stay."
+    claim = _said(claims_of(nlp, text), "tariffs")
+    assert claim["speaker"] == "US"
+
+
+def test_pronoun_continues_the_pronoun_chain_of_the_previous_sentence(nlp):
+    text = ("Tom Baker said the budget was tight.\n\nWhen Mayor Ann Lee opened the bridge on Monday, she said the "
+            "city had waited years for it.\n\nShe also said the toll would stay low.")
+    assert _said(claims_of(nlp, text), "toll")["speaker"] == "Ann Lee"
+
+
+def test_group_pronoun_resolves_to_the_organisation_that_was_subject(nlp):
+    text = ("Tom Baker criticised the label last week.\n\nNorthwind Records have denied any wrongdoing.\n\n"
+            "\"We have followed every rule in our contracts,\" they said in a statement.")
+    assert only(claims_of(nlp, text), "direct_quote")[0]["speaker"] == "Northwind Records"
+
+
+def test_description_named_further_down_is_that_person(nlp):
+    text = ("Norway's ambassador to Chile accused the government of ignoring the fishing treaty.\n\n"
+            "The dispute began in May over catch limits.\n\n"
+            "Norway's ambassador to Chile, Erik Lund, has said that the treaty is binding on both sides.")
+    assert _said(claims_of(nlp, text), "ignoring")["speaker"] == "Erik Lund"
+
+
+def test_description_with_another_qualifier_is_not_the_same_title(nlp):
+    text = ("Russian President Ivan Petrov met President Maria Lopez in Lima on Friday.\n\n"
+            "The president said that the meeting had gone well.")
+    assert _said(claims_of(nlp, text), "meeting had gone")["speaker"] == "Maria Lopez"
+
+
+def test_age_description_resolves_to_the_person_before_it(nlp):
+    text = "Carla Mendes joined the club in 2010.\n\nThe 62-year-old said the move was the best of her career."
+    assert _said(claims_of(nlp, text), "the move")["speaker"] == "Carla Mendes"
+
+
+def test_attribution_after_a_quote_of_several_sentences(nlp):
+    text = ("Farmers met in Leeds on Monday.\n\n\"The harvest was poor this year. Prices will rise before the "
+            "winter,\" said union leader Rosa Diaz.")
+    (claim,) = only(claims_of(nlp, text), "direct_quote")
+    assert claim["speaker"] == "Rosa Diaz"
+
+
+def test_quote_speaker_comes_from_the_speech_verb_not_the_outlet(nlp):
+    text = ("Ann Lee spoke at the rally on Monday.\n\n"
+            "\"We will win this seat back next year,\" she said, according to Reuters.")
+    (claim,) = only(claims_of(nlp, text), "direct_quote")
+    assert claim["speaker"] == "Ann Lee"

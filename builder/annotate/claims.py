@@ -101,7 +101,8 @@ class ClaimFinder:
         if end - start < 2:
             return None
         claim = {"id": claim_id(kind, start, end), "start": start, "end": end, "kind": kind,
-                 "text": self.text[start:end], "cue": cue, "speaker": speaker, "speaker_entity": speaker,
+                 "text": self.text[start:end], "cue": cue, "speaker": speaker,
+                 "speaker_entity": self.speakers.entity_of(speaker),
                  "source_ids": [], "origin": ORIGIN, "confidence": None,
                  "_sent": (sent.start_char, sent.end_char)}
         self.claims.append(claim)
@@ -255,6 +256,9 @@ class ClaimFinder:
             continued = previous is not None and self.text[previous["end"]:start].count("\n") >= 1 and \
                 self.text[previous["end"]:start].strip(" ,.\"“”\n") == "" and start - previous["end"] < 8
             words = len(self.text[start:end].split())
+            if host is None or not host["speaker"]:
+                # '"...," he said, according to the Gazette': the outlet is the source, the speech verb the speaker.
+                host = self._trailing_attribution(end) or host
             if host is not None:
                 cue, speaker = host["cue"], host["speaker"]
             elif continued:
@@ -290,6 +294,19 @@ class ClaimFinder:
                 if speaker:
                     return {"cue": _cue_text(verb), "speaker": speaker}
         return found
+
+    def _trailing_attribution(self, end: int) -> dict | None:
+        """'"First sentence. Second one," said Ann Lee.' or '"...," he said': a speech verb within a few words after
+        the closing mark names the speaker, whichever sentence the parser put it in."""
+        after = self.doc.char_span(end, min(len(self.text), end + 40), alignment_mode="expand")
+        if after is None:
+            return None
+        for verb in after[:4]:
+            if verb.lemma_.lower() in self.lex.speech and verb.pos_ == "VERB" and not self._in_quote(verb.idx, verb.idx + 1):
+                subject = self._subject(verb)
+                speaker = self.speakers.resolve(subject).name if subject is not None else None
+                return {"cue": _cue_text(verb), "speaker": speaker} if speaker else None
+        return None
 
     def _speaker_next_to(self, sent) -> str | None:
         """A quote standing alone: "X said:" at the end of the previous sentence, or 'he said.' after it."""

@@ -3,7 +3,12 @@
 - a name (PERSON, ORG, GPE, NORP, FAC mention inside the subject phrase) -> that entity's canonical name;
 - an outlet -> no speaker (outlets are sources, and the claim becomes `attributed`);
 - a pronoun (he, she) or a definite description ("the president", "the spokeswoman") -> the nearest fitting
-  named PERSON before it, preferring people who are subjects (the ones the text is talking about);
+  named PERSON before it, preferring people who are subjects (the ones the text is talking about); a pronoun
+  whose previous sentence opens with the same pronoun as subject ("He said ... / He also said") continues
+  that chain; a description written earlier right next to a name ("President Ann Lee", "Ann Lee, the
+  mayor") is that name, however far back;
+- "they"/"it" -> the nearest organisation that was the subject of an earlier sentence ("Acme have denied it.
+  ... they said");
 - anything else ("police", "a spokesperson", "officials") -> null: unnamed.
 """
 
@@ -68,11 +73,16 @@ class SpeakerResolver:
         self.unquoted_people = [e for e in entities
                                 if (e["label"] == "PERSON" or e["entity"] in person_entities or e["text"] in surnames)
                                 and not any(q_start <= e["start"] < q_end for q_start, q_end in quotes)]
+        self.quotes = quotes
         self.outlet_spans = outlet_spans
         self.descriptions = descriptions
 
     def _is_outlet(self, start: int, end: int) -> bool:
         return any(s < end and start < e for s, e in self.outlet_spans)
+
+    def entity_of(self, name: str | None) -> str | None:
+        """Canonical name of the document entity a speaker string was written as (None when no mention is)."""
+        return next((e["entity"] for e in self.entities if e["text"] == name), None) if name else None
 
     def resolve(self, subject) -> Speaker:
         """Speaker of a subject token (the head of the subject phrase)."""
@@ -97,13 +107,16 @@ class SpeakerResolver:
             return Speaker(self.full_name({"text": text, "label": "PERSON", "start": subject.idx, "entity": text}))
         word = subject.lower_
         if word in PERSON_PRONOUNS:
-            return Speaker(self._nearest_person(subject.idx))
+            return Speaker(self._pronoun_chain(subject) or self._nearest_person(subject.idx))
+        if word in GROUP_PRONOUNS - {"we"}:
+            return Speaker(self._organisation_subject(subject.idx))
         if word in self.organisations and subject.tag_ == "NN" and self._definite(subject):
             return Speaker(self._nearest(subject.idx, _ORGANISATION_LABELS))  # "the company says"
         aged = word == "old" and any(t.lower_ in ("year", "years") for t in subject.lefts)  # "the 56-year-old"
         described = word in self.descriptions or aged
-        if described and subject.tag_ in ("NN", "NNP") and (self._definite(subject) or subject.pos_ == "PROPN"):
-            return Speaker(self._nearest_person(subject.idx) or self._next_person(subject.idx))
+        if described and (subject.tag_ in ("NN", "NNP") or aged) and (self._definite(subject) or subject.pos_ == "PROPN"):
+            return Speaker(self._named_with(subject) or self._nearest_person(subject.idx)
+                           or self._next_person(subject.idx))
         return Speaker(None)
 
     def named_in(self, start: int, end: int) -> str | None:
@@ -122,7 +135,8 @@ class SpeakerResolver:
         longer = [e for e in self.entities if (
             (e["label"] == mention["label"] == "PERSON" and _contains_words(e["text"].split(), words))
             or (len(words) == 1 and len(e["text"].split()) > 1 and e["text"].split()[-1] == words[0])
-            or (e["label"] == mention["label"] and _is_acronym_of(mention["text"], e["text"])))]
+            # Agencies are spelled out then abbreviated; "US" and "UK" are names of their own, not short forms.
+            or (e["label"] == mention["label"] == "ORG" and _is_acronym_of(mention["text"], e["text"])))]
         return max([mention, *longer], key=lambda e: (len(e["text"]), -abs(e["start"] - mention["start"])))["text"]
 
     @staticmethod
@@ -143,6 +157,57 @@ class SpeakerResolver:
         paragraph_end = len(self.doc.text) if paragraph_end < 0 else paragraph_end
         later = [e for e in self.unquoted_people if after < e["start"] < min(paragraph_end, after + _LOOKBACK_CHARS)]
         return self.full_name(later[0]) if later else None
+
+    def _named_with(self, subject) -> str | None:
+        """The person the article writes this description next to: "President Ann Lee", "Ann Lee, the mayor",
+        "the city's mayor Ann Lee" -> "the mayor" or "the city's mayor" is Ann Lee. The last such person before
+        the description, else the first after it (a lead that names the speaker only further down)."""
+        owner = next((c for c in subject.children if c.dep_ == "poss"), subject)  # "the city's mayor of Leeds"
+        words = [t for t in subject.subtree if t.dep_ != "det" and t.i >= owner.left_edge.i]
+        description = self.doc[words[0].i:words[-1].i + 1].text.lower()
+        text = self.doc.text.lower()
+        found = None
+        for person in self.unquoted_people:
+            if found and person["start"] >= subject.idx:
+                break
+            before = text[max(0, person["start"] - len(description) - 2):person["start"]].rstrip(" ,")
+            qualifier = self.doc.text[:person["start"]].rstrip(" ,")[:-len(description)].split()[-1:]
+            if qualifier and qualifier[0][0].isupper() and qualifier[0] != "The":
+                before = ""  # "Russian President Vladimir Putin" is not who "the president" means
+            after = text[person["end"]:person["end"] + len(description) + 8].lstrip(" ,")
+            after = after[4:] if after.startswith("the ") else after
+            if person["start"] != subject.idx and (before.endswith(description) or after.startswith(description)):
+                found = person
+        return self.full_name(found) if found else None
+
+    def _pronoun_chain(self, pronoun) -> str | None:
+        """'He said ... / He also said ...': when the main subject of the previous sentence is the same pronoun,
+        this one refers to whoever that one does (news paragraphs keep one speaker going)."""
+        sentence = pronoun.sent
+        if sentence.start == 0 or any(e["start"] < pronoun.idx for e in self.unquoted_people
+                                      if e["start"] >= sentence.start_char):
+            return None  # a person named earlier in this very sentence is nearer
+        previous = self.doc[sentence.start - 1].sent
+        main = [t for t in previous if t.dep_ in _SUBJECT_DEPS and t.head.dep_ == "ROOT"
+                and not any(q_start <= t.idx < q_end for q_start, q_end in self.quotes)]
+        if main and main[0].lower_ == pronoun.lower_:
+            return self._pronoun_chain(main[0]) or self._nearest_person(main[0].idx)
+        return None
+
+    def _organisation_subject(self, before: int) -> str | None:
+        """Nearest ORG mention before `before` that heads the subject of its clause, within a few sentences."""
+        for e in reversed(self.entities):
+            if e["label"] != "ORG" or e["start"] >= before or e in self.quoted:
+                continue
+            if before - e["start"] > _LOOKBACK_CHARS:
+                break
+            span = self.doc.char_span(e["start"], e["end"], alignment_mode="expand")
+            # "Acme have denied it", "The company that runs it, Acme, denies it": the subject or its apposition.
+            subject = span is not None and (span.root.dep_ in _SUBJECT_DEPS or (
+                span.root.dep_ == "appos" and span.root.head.dep_ in _SUBJECT_DEPS))
+            if subject and not self._is_outlet(e["start"], e["end"]):
+                return self.full_name(e)
+        return None
 
     def _nearest_person(self, before: int) -> str | None:
         """Nearest PERSON mention before `before`: in the same sentence, else subjects first, a few sentences back."""
