@@ -42,22 +42,50 @@ def with_hf_metadata(schema: pa.Schema, features=None) -> pa.Schema:
     return schema.with_metadata({b"huggingface": meta.encode()})
 
 
+class ParquetSink:
+    """Rows in, one deterministic Parquet file out (atomically, on close). Several sinks can be fed from
+    one pass over the data: a release routes each document to its config's and split's file."""
+
+    def __init__(self, schema: pa.Schema, path: Path, features=None):
+        self.schema = with_hf_metadata(schema, features)
+        self._atomic = atomic_path(path)
+        self._writer = pq.ParquetWriter(self._atomic.__enter__(), self.schema, **WRITER_OPTIONS)
+        self._group: list[dict] = []
+        self.rows = self.nbytes = 0
+
+    def add(self, row: dict) -> None:
+        self._group.append(row)
+        if len(self._group) == ROW_GROUP_SIZE:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._group:  # an empty table gets no row group: datasets fails on a 0-row group
+            self.nbytes += _write_group(self._writer, self._group, self.schema)
+            self.rows += len(self._group)
+            self._group = []
+
+    def close(self) -> tuple[int, int]:
+        """Finish the file; returns (rows, Arrow bytes)."""
+        self._flush()
+        self._writer.close()
+        self._atomic.__exit__(None, None, None)
+        return self.rows, self.nbytes
+
+    def abort(self) -> None:
+        self._writer.close()
+        self._atomic.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
 def write_parquet(rows: Iterable[dict], schema: pa.Schema, path: Path, features=None) -> tuple[int, int]:
     """Write rows (already in their final order) atomically; returns (rows, Arrow bytes)."""
-    schema = with_hf_metadata(schema, features)
-    count = nbytes = 0
-    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema, **WRITER_OPTIONS) as writer:
-        group: list[dict] = []
+    sink = ParquetSink(schema, path, features)
+    try:
         for row in rows:
-            group.append(row)
-            if len(group) == ROW_GROUP_SIZE:
-                nbytes += _write_group(writer, group, schema)
-                count += len(group)
-                group = []
-        if group:  # an empty table gets no row group: datasets fails on a 0-row group
-            nbytes += _write_group(writer, group, schema)
-            count += len(group)
-    return count, nbytes
+            sink.add(row)
+    except BaseException:
+        sink.abort()
+        raise
+    return sink.close()
 
 
 def _write_group(writer: pq.ParquetWriter, rows: list[dict], schema: pa.Schema) -> int:

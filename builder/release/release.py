@@ -31,7 +31,7 @@ from builder.release.labels import entity_labels
 from builder.release.manifest import ContentDigest, schema_signature, sha256_file, tool_versions, write_manifest
 from builder.review.decisions import read_all
 from builder.review.merge import merged_layers
-from builder.release.parquet import ROW_GROUP_SIZE, WRITER_OPTIONS, write_parquet
+from builder.release.parquet import ROW_GROUP_SIZE, WRITER_OPTIONS, ParquetSink
 from builder.release.splits import SPLITS, document_split
 from builder.release.stats import ReleaseStats
 from builder.release.tables import CONFIGS, SCHEMAS, encode_labels, flat_rows, release_features
@@ -123,28 +123,34 @@ class _Plan:
 
 
 def _write_tables(staging: Path, files: list[Path], plan: _Plan, label_ids: dict, features: dict):
+    """One pass over the build: each kept document goes to its split's file of every config."""
     entries, counts = [], {name: {} for name in CONFIGS}
     digests = {name: ContentDigest() for name in CONFIGS}
-
-    def rows(config: str, split: str):
+    sinks = {(config, split): ParquetSink(SCHEMAS[config], staging / table_path(config, split), features[config])
+             for config in CONFIGS for split in SPLITS}
+    try:
         for doc in _iter_documents(files, plan.decisions):
-            if not plan.keeps(doc) or document_split(doc, plan.ratios) != split:
+            if not plan.keeps(doc):
                 continue
+            split = document_split(doc, plan.ratios)
             doc = encode_labels(doc, label_ids)
-            for row in [doc] if config == "documents" else flat_rows(doc, config):
-                digests[config].add((row.get("doc_id", row["id"]), row["id"]), row)
-                yield row
-
-    for config in CONFIGS:
-        for split in SPLITS:
-            path = table_path(config, split)
-            n, nbytes = write_parquet(rows(config, split), SCHEMAS[config], staging / path, features[config])
-            if n == 0:  # datasets cannot load a 0-row split ("corresponds to no data"): leave it out
-                (staging / path).unlink()
-                continue
-            counts[config][split] = (n, nbytes)
-            entries.append({"path": path, "config": config, "split": split, "rows": n,
-                            "bytes": (staging / path).stat().st_size, "sha256": sha256_file(staging / path)})
+            for config in CONFIGS:
+                for row in [doc] if config == "documents" else flat_rows(doc, config):
+                    digests[config].add((row.get("doc_id", row["id"]), row["id"]), row)
+                    sinks[config, split].add(row)
+    except BaseException:
+        for sink in sinks.values():
+            sink.abort()
+        raise
+    for (config, split), sink in sinks.items():
+        path = table_path(config, split)
+        n, nbytes = sink.close()
+        if n == 0:  # datasets cannot load a 0-row split ("corresponds to no data"): leave it out
+            (staging / path).unlink()
+            continue
+        counts[config][split] = (n, nbytes)
+        entries.append({"path": path, "config": config, "split": split, "rows": n,
+                        "bytes": (staging / path).stat().st_size, "sha256": sha256_file(staging / path)})
     tables = {name: {"rows": sum(n for n, _ in counts[name].values()), "content_digest": digests[name].hexdigest()}
               for name in CONFIGS}
     return entries, counts, tables
