@@ -63,6 +63,7 @@ class SpeakerResolver:
                  quotes: list[tuple[int, int]] = (), organisations: set[str] = frozenset()):
         self.organisations = organisations
         self.doc = doc
+        self.text = doc.text  # spaCy rebuilds doc.text from the tokens on every access: read it once
         self.entities = entities
         # People named inside quoted words are talked about, not talking: never antecedents of "he"/"she".
         # The NER often calls a surname ORG or GPE ("Witkoff"): a mention is a person when its entity or its
@@ -153,8 +154,8 @@ class SpeakerResolver:
 
     def _next_person(self, after: int) -> str | None:
         """A description named only afterwards ("China's ambassador ... Liu Xiaming said"), same paragraph."""
-        paragraph_end = self.doc.text.find("\n", after)
-        paragraph_end = len(self.doc.text) if paragraph_end < 0 else paragraph_end
+        paragraph_end = self.text.find("\n", after)
+        paragraph_end = len(self.text) if paragraph_end < 0 else paragraph_end
         later = [e for e in self.unquoted_people if after < e["start"] < min(paragraph_end, after + _LOOKBACK_CHARS)]
         return self.full_name(later[0]) if later else None
 
@@ -165,13 +166,13 @@ class SpeakerResolver:
         owner = next((c for c in subject.children if c.dep_ == "poss"), subject)  # "the city's mayor of Leeds"
         words = [t for t in subject.subtree if t.dep_ != "det" and t.i >= owner.left_edge.i]
         description = self.doc[words[0].i:words[-1].i + 1].text.lower()
-        text = self.doc.text.lower()
+        text = self.text.lower()
         found = None
         for person in self.unquoted_people:
             if found and person["start"] >= subject.idx:
                 break
             before = text[max(0, person["start"] - len(description) - 2):person["start"]].rstrip(" ,")
-            qualifier = self.doc.text[:person["start"]].rstrip(" ,")[:-len(description)].split()[-1:]
+            qualifier = self.text[:person["start"]].rstrip(" ,")[:-len(description)].split()[-1:]
             if qualifier and qualifier[0][0].isupper() and qualifier[0] != "The":
                 before = ""  # "Russian President Vladimir Putin" is not who "the president" means
             after = text[person["end"]:person["end"] + len(description) + 8].lstrip(" ,")
@@ -217,7 +218,7 @@ class SpeakerResolver:
             return None
         sentence_start = self.doc.char_span(before, before + 1, alignment_mode="expand").sent.start_char
         # The parser sometimes runs a sentence across a paragraph break: a sentence never starts before it.
-        sentence_start = max(sentence_start, self.doc.text.rfind("\n", 0, before) + 1)
+        sentence_start = max(sentence_start, self.text.rfind("\n", 0, before) + 1)
         if candidates[0]["start"] >= sentence_start:
             return self.full_name(candidates[0])
         # Main-clause subjects first ("Witkoff suggested that Putin should call" -> Witkoff), then any subject.
