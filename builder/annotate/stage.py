@@ -64,6 +64,12 @@ class AnnotateStage(MapStage):
         self.pipelines: dict = {}
 
     def fingerprint(self) -> str:
+        # Asked for every task (output names): hash the lexicons and look up model versions once.
+        if getattr(self, "_fingerprint", None) is None:
+            self._fingerprint = self._compute_fingerprint()
+        return self._fingerprint
+
+    def _compute_fingerprint(self) -> str:
         import spacy.util
 
         # Outputs also depend on the lexicons, the label file and the installed model packages' versions.
