@@ -96,6 +96,7 @@ class Document(_Record):
     url: Optional[str] = None
     canonical_url: Optional[str] = None
     site: Optional[str] = Field(None, description="host, or the source declared by the input")
+    site_name: Optional[str] = Field(None, description="the name the site gives itself (og:site_name, JSON-LD publisher)")
     origin: str = Field(description="input file, with #line or #offset inside archives")
     content_type: Optional[str] = None
     encoding: Optional[str] = None

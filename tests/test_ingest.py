@@ -48,6 +48,18 @@ def test_html_file_extracts_text_metadata_and_link_offsets(tmp_path):
     assert doc["text"][link["start"]:link["end"]] == "a short notice"
 
 
+def test_relative_links_resolve_against_the_canonical_url_and_site_name_is_kept(tmp_path):
+    page = ARTICLE.replace('href="https://ferries.example/notice"', 'href="../timetables/winter"').replace(
+        "</head>", '<meta property="og:site_name" content="The Tidewater Times"></head>')
+    (tmp_path / "ferry.html").write_text(page, encoding="utf-8")
+    (raw,) = pages(tmp_path, "ferry.html")
+    doc = extract_page(raw, CFG)
+    (link,) = doc["links"]
+    assert link["url"] == "https://www.tidewater.example/2026/02/timetables/winter"
+    assert link["domain"] == "tidewater.example"
+    assert doc["site_name"] == "The Tidewater Times"
+
+
 def test_plain_text_passes_through_normalised(tmp_path):
     folder = tmp_path / "scraped"
     folder.mkdir()

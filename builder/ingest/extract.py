@@ -11,12 +11,14 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
-from urllib.parse import urlsplit
+from itertools import islice
+from urllib.parse import urljoin, urlsplit
 
 import courlan
 
 from builder.ingest.config import IngestConfig
 from builder.ingest.decode import Undecodable, decode
+from builder.ingest.metadata import page_metadata
 from builder.ingest.readers import reject
 
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -75,15 +77,6 @@ def host_of(url: str | None) -> str | None:
 
 def document_id(canonical: str | None, raw: bytes) -> str:
     return stable_hash(canonical if canonical else raw)
-
-
-def _published(value: str | None) -> dt.date | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def parse_timestamp(value) -> dt.datetime | None:
@@ -156,6 +149,14 @@ def _flatten(element, parts: list, builder: _TextBuilder):
             parts.clear()
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def has_letters(text: str, least: int) -> bool:
+    """At least `least` letters; stops counting there (a full count of a long article costs ~1 ms)."""
+    return least == 0 or next(islice(_LETTER.finditer(text), least - 1, None), None) is not None
+
+
 def tree_depth(tree) -> int:
     """Deepest nesting level of a parsed page (iterative: a deep page must not exhaust the stack)."""
     deepest, stack = 0, [(tree, 1)]
@@ -164,6 +165,12 @@ def tree_depth(tree) -> int:
         deepest = max(deepest, depth)
         stack.extend((child, depth + 1) for child in element)
     return deepest
+
+
+def nests_deeper(tree, levels: int) -> bool:
+    """Whether any element sits more than `levels` deep: one XPath of levels+1 child steps, evaluated in C
+    (about 6x faster than walking the tree in Python, which only the rare reject message still does)."""
+    return bool(tree.getroottree().xpath("boolean(/" + "/".join(["*"] * (levels + 1)) + ")"))
 
 
 class TooDeep(ValueError):
@@ -177,25 +184,28 @@ def _extract_html(html: str, url: str | None, cfg: IngestConfig):
     tree = load_html(html)  # parsed once here, so the depth check costs no second parse
     if tree is None:
         return None, None
-    depth = tree_depth(tree)
-    if depth > cfg.max_depth:
-        raise TooDeep(f"the page nests {depth} levels deep, over ingest.max_depth={cfg.max_depth}")
+    if nests_deeper(tree, cfg.max_depth):
+        raise TooDeep(f"the page nests {tree_depth(tree)} levels deep, over ingest.max_depth={cfg.max_depth}")
 
-    from trafilatura.settings import set_date_params
-
+    meta = page_metadata(tree, url, cfg.extensive_date_search)  # before trafilatura, which prunes the tree it is given
     result = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_links=True, include_comments=False,
+        tree, url=url, with_metadata=False, include_links=True, include_comments=False,
         include_tables=True, favor_precision=cfg.favor_precision, deduplicate=False, fast=not cfg.fallback,
-        date_extraction_params=set_date_params(cfg.extensive_date_search),
     )
     if result is None or result.body is None:
-        return None, result
+        return None, meta
     builder = _TextBuilder()
     parts: list = []
     _flatten(result.body, parts, builder)
     if parts:
         builder.add_block(parts)
-    return builder, result
+    base = url or meta.url
+    if base:  # relative hrefs ("/people/ann-lee") made absolute against the page's own URL
+        for link in builder.links:
+            if not urlsplit(link["url"]).scheme:
+                link["url"] = urljoin(base, link["url"])
+                link["domain"] = host_of(link["url"])
+    return builder, meta
 
 
 def extract_page(raw: dict, cfg: IngestConfig) -> dict:
@@ -208,7 +218,7 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
     except Undecodable as exc:
         return reject(origin, exc.reason, exc.detail, url=url, stage="extract")
 
-    title = authors = published = None
+    title = authors = published = site_name = None
     links: list[dict] = []
     if raw["kind"] == "html":
         try:
@@ -225,17 +235,13 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
         if len(links) > cfg.max_links:
             return reject(origin, "too-many-links", f"{len(links):,} links in the main text, over ingest.max_links={cfg.max_links} "
                           "(a link farm or a sitemap, not an article)", url=url, stage="extract")
-        title = meta.title
-        authors = [a.strip() for a in (meta.author or "").split(";") if a.strip()]
-        published = _published(meta.date)
+        title, authors, published, site_name = meta.title, meta.authors, meta.published, meta.site_name
         url = url or meta.url
-        if meta.url and not raw.get("url"):
-            url = meta.url
     else:
         text = normalize_text(page_text)
 
-    letters = sum(ch.isalpha() for ch in text)
-    if letters < cfg.min_text_chars:
+    if not has_letters(text, cfg.min_text_chars):
+        letters = sum(ch.isalpha() for ch in text)
         return reject(origin, "empty", f"only {letters} letters of text after extraction (minimum ingest.min_text_chars={cfg.min_text_chars})",
                       url=url, stage="extract")
     canonical = canonical_url(url)
@@ -251,6 +257,7 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
         "title": title,
         "authors": authors or [],
         "published": published,
+        "site_name": site_name,
         "text": text,
         "raw_hash": stable_hash(data),
         "text_hash": text_hash(text),
