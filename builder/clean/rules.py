@@ -88,11 +88,28 @@ def share_bar(lines: list[Line], ph: Phrases) -> list[int]:
     """A line made only of share buttons: 'Share Tweet Email', 'Compartir Tuitear Correo'."""
     out = []
     for i, ln in enumerate(lines):
-        tokens = [label_key(t) for t in re.split(r"[\s|·•/]+", ln.text) if label_key(t)]
+        tokens = _share_buttons(ln.text, ph)
         # two or more buttons, one of them an action ('share', 'teilen'): 'X, Facebook' alone may be prose
-        if 2 <= len(tokens) <= 8 and all(t in ph.share_words for t in tokens) and any(t in ph.navigation for t in tokens):
+        if tokens and len(tokens) >= 2 and any(t in ph.navigation for t in tokens):
             out.append(i)
     return out
+
+
+_BUTTON_GAP = re.compile(r"[\s|·•/]+")
+
+
+def _share_buttons(text: str, ph: Phrases) -> list[str] | None:
+    """The line's labels if it has at most 8 and all are share words; None as soon as one is not
+    (most lines are prose: this stops at their first word instead of normalising every word)."""
+    tokens = []
+    for raw in _BUTTON_GAP.split(text):
+        key = label_key(raw)
+        if not key:
+            continue
+        if key not in ph.share_words or len(tokens) == 8:
+            return None
+        tokens.append(key)
+    return tokens
 
 
 def read_more_teaser(lines: list[Line], ph: Phrases) -> list[int]:
