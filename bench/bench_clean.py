@@ -8,6 +8,8 @@
     reprinted on both; chrome lines removed, article lines removed, reprint lines kept
 (c) ScrapingHub metric (4-gram shingle P/R/F1, mean over pages) of trafilatura alone vs trafilatura +
     our clean stage, on scrapinghub_aeb and wcxb_dev_articles, in the same run
+(d) extraction settings (favor_precision, fallback) + clean against a bare trafilatura.extract with its
+    defaults: F1 and extraction CPU time per page; `--extraction-settings` runs only this part
 """
 
 from __future__ import annotations
@@ -204,13 +206,60 @@ def scrapinghub_metric() -> None:
         print(f"overall ({len(vals)} pages) {name:11s}: P {p:.4f} R {r:.4f} F1 {f:.4f}")
 
 
+def _gold_pages():
+    for corpus in ("scrapinghub_aeb", "wcxb_dev_articles"):
+        folder = SHARED / "corpora" / corpus
+        for line in (folder / "manifest.jsonl").read_text().splitlines():
+            rec = json.loads(line)
+            gold = json.loads((folder / rec["gold"]).read_text(encoding="utf-8"))
+            text = gold["articleBody"] if "articleBody" in gold else gold["ground_truth"].get("main_content") or ""
+            yield corpus, rec, (folder / rec["html"]).read_bytes(), text
+
+
+def extraction_settings() -> None:
+    """(d) Quality and CPU time of the extraction settings, after the clean stage, against a bare
+    trafilatura.extract (defaults) on the same pages in the same run: what the build's defaults buy."""
+    import trafilatura
+
+    print("\n## (d) extraction settings + clean vs bare trafilatura.extract (same run)")
+    pages = list(_gold_pages())
+    variants = {"bare trafilatura.extract, defaults (baseline)": None,
+                "newscorpus favor_precision=true, fallback=true": IngestConfig(favor_precision=True),
+                "newscorpus favor_precision=false, fallback=true": IngestConfig(favor_precision=False),
+                "newscorpus favor_precision=false, fallback=false": IngestConfig(favor_precision=False, fallback=False)}
+    print("| extraction | pages | P | R | F1 | extraction CPU ms/page | F1 vs baseline | CPU vs baseline |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    base = None
+    for name, cfg in variants.items():
+        start, texts = time.process_time(), {}
+        for corpus, rec, data, _ in pages:
+            key = f"{corpus}/{rec['id']}"
+            if cfg is None:
+                texts[key] = trafilatura.extract(data, url=rec.get("url")) or ""
+                continue
+            doc = extract_page({"origin": key, "data": data, "url": rec.get("url"), "kind": "html"}, cfg)
+            if "id" in doc:
+                texts[key] = doc
+        ms = 1000 * (time.process_time() - start) / len(pages)
+        if cfg is not None:
+            texts = {d["origin"]: d["text"] for d in clean_rows([dict(d) for d in texts.values()])}
+        scores = [prf(texts.get(f"{c}/{r['id']}", ""), gold) for c, r, _, gold in pages]
+        p, r, f = (sum(v[i] for v in scores) / len(scores) for i in range(3))
+        base = base or (f, ms)
+        print(f"| {name} | {len(pages)} | {p:.4f} | {r:.4f} | {f:.4f} | {ms:.1f} | {f / base[0]:.4f} | {ms / base[1]:.2f}x |")
+
+
 def main() -> None:
     if not (SHARED / "gold" / "dev.jsonl").exists() or not (SHARED / "corpora").exists():
         print(f"bench_clean: {SHARED} (gold, corpora) not found; nothing to measure.")
         return
+    if "--extraction-settings" in sys.argv:
+        extraction_settings()
+        return
     seeds()
     synthetic_sites()
     scrapinghub_metric()
+    extraction_settings()
 
 
 if __name__ == "__main__":
