@@ -32,6 +32,7 @@ def detect_language(text: str, cfg: LanguageConfig) -> tuple[str, float | None]:
     if sum(ch.isalpha() for ch in sample) < cfg.min_letters:
         return UNKNOWN, None
     detector = _detector_factory(cfg.seed).create()
+    detector.n_trial = cfg.trials  # langdetect has no setter; the attribute is what its loop reads
     detector.append(sample)
     try:
         best = detector.get_probabilities()[0]
