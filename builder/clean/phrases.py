@@ -16,12 +16,18 @@ from builder.bundled import ANNOTATIONS
 from builder.errors import UserError
 
 PHRASE_DIR = ANNOTATIONS / "boilerplate"
-_EDGES = re.compile(r"^[\W_]+|[\W_]+$")  # arrows, bullets, colons, pipes around a label
 
 
 def label_key(line: str) -> str:
-    """How a navigation label is compared: lower case, no edge punctuation, single spaces."""
-    return " ".join(_EDGES.sub("", line.lower()).split())
+    """How a navigation label is compared: lower case, no edge punctuation (arrows, bullets, colons, pipes:
+    anything but letters and digits), single spaces. Scanned from both ends: a regex for the trailing run
+    retries at every space of a long paragraph, and every line of every page goes through here."""
+    start, end = 0, len(line)
+    while start < end and not line[start].isalnum():
+        start += 1
+    while end > start and not line[end - 1].isalnum():
+        end -= 1
+    return " ".join(line[start:end].lower().split())
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,8 @@ def read_more_teaser(lines: list[Line], ph: Phrases) -> list[int]:
     out = []
     for i, ln in enumerate(lines):
         lower = ln.text.lower()
+        if not lower.startswith(ph.read_more_prefixes):
+            continue
         for prefix in ph.read_more_prefixes:
             if lower.startswith(prefix) and lower[len(prefix):].lstrip().startswith(":") and len(words(lower)) <= 30:
                 out.append(i)
