@@ -103,15 +103,18 @@ class _TextBuilder:
     def add_block(self, parts: list[tuple[str, str | None]]):
         """parts: (text, link target or None). Whitespace is normalised across part boundaries."""
         pieces, links = [], []
+        length, after_space = 0, True  # of the pieces so far; a block starts as if after a space
         for text, target in parts:
             text = _SPACE.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text.replace("\n", " "))))
-            joined = "".join(pieces)
-            if joined.endswith(" ") or not joined:
+            if after_space:
                 text = text.lstrip()
             if target and text.strip():
-                start = len("".join(pieces)) + (len(text) - len(text.lstrip()))
+                start = length + (len(text) - len(text.lstrip()))
                 links.append((start, start + len(text.strip()), target, text.strip()))
-            pieces.append(text)
+            if text:
+                pieces.append(text)
+                length += len(text)
+                after_space = text.endswith(" ")
         block = "".join(pieces)
         stripped = block.rstrip()
         if not stripped:
