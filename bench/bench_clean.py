@@ -8,7 +8,7 @@
     reprinted on both; chrome lines removed, article lines removed, reprint lines kept
 (c) ScrapingHub metric (4-gram shingle P/R/F1, mean over pages) of trafilatura alone vs trafilatura +
     our clean stage, on scrapinghub_aeb and wcxb_dev_articles, in the same run
-(d) extraction settings (favor_precision, fallback) + clean against a bare trafilatura.extract with its
+(d) extraction settings (ingest.focus, ingest.fallback) + clean against a bare trafilatura.extract with its
     defaults: F1 and extraction CPU time per page; `--extraction-settings` runs only this part
 """
 
@@ -224,9 +224,8 @@ def extraction_settings() -> None:
     print("\n## (d) extraction settings + clean vs bare trafilatura.extract (same run)")
     pages = list(_gold_pages())
     variants = {"bare trafilatura.extract, defaults (baseline)": None,
-                "newscorpus favor_precision=true, fallback=true": IngestConfig(favor_precision=True),
-                "newscorpus favor_precision=false, fallback=true": IngestConfig(favor_precision=False),
-                "newscorpus favor_precision=false, fallback=false": IngestConfig(favor_precision=False, fallback=False)}
+                **{f"newscorpus focus={focus}, fallback=true": IngestConfig(focus=focus) for focus in ("recall", "balanced", "precision")},
+                "newscorpus focus=balanced, fallback=false": IngestConfig(focus="balanced", fallback=False)}
     print("| extraction | pages | P | R | F1 | extraction CPU ms/page | F1 vs baseline | CPU vs baseline |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     base = None

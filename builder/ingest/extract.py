@@ -193,7 +193,7 @@ def _extract_html(html: str, url: str | None, cfg: IngestConfig):
     meta = page_metadata(tree, url, cfg.extensive_date_search)  # before trafilatura, which prunes the tree it is given
     result = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_links=True, include_comments=False,
-        include_tables=True, favor_precision=cfg.favor_precision, deduplicate=False, fast=not cfg.fallback,
+        include_tables=True, favor_precision=cfg.focus == "precision", favor_recall=cfg.focus == "recall", deduplicate=False, fast=not cfg.fallback,
     )
     if result is None or result.body is None:
         return None, meta
