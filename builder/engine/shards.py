@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.atomic import atomic_path
@@ -52,8 +54,38 @@ def read_rows(path: Path, columns: list[str] | None = None) -> list[dict]:
     return pq.read_table(path, columns=columns).to_pylist()
 
 
-def iter_rows(path: Path, batch_size: int = 512) -> Iterator[dict]:
-    """Rows of a shard, a batch at a time, for merging many shards in bounded memory."""
-    with pq.ParquetFile(path) as handle:
-        for batch in handle.iter_batches(batch_size=batch_size):
-            yield from batch.to_pylist()
+def merged_groups(paths: list[Path], size: int) -> Iterator[pa.Table]:
+    """The rows of many shards sorted by (id, origin) as one sorted stream, `size` rows per table.
+
+    Only the sort keys of every shard and one batch per shard are in memory. Each shard is sorted the
+    same way, so a group takes the next rows of each shard it draws from, then puts them in order."""
+    keys = [pq.read_table(p, columns=["id", "origin"]) for p in paths]
+    if not keys:
+        return
+    shard_of = np.repeat(np.arange(len(keys)), [k.num_rows for k in keys])
+    sequence = shard_of[pc.sort_indices(pa.concat_tables(keys), sort_keys=[("id", "ascending"), ("origin", "ascending")]).to_numpy()]
+    cursors = [_Cursor(p) for p in paths]
+    for start in range(0, len(sequence), size):
+        part = sequence[start:start + size]
+        by_shard = np.argsort(part, kind="stable")  # the drawn rows, shard by shard, each shard in its order
+        drawn = pa.concat_tables([cursors[s].take(int(n)) for s, n in zip(*np.unique(part, return_counts=True))])
+        yield drawn.take(np.argsort(by_shard))
+
+
+class _Cursor:
+    """Reads one shard from the start, a batch at a time, handing out the next n rows on request."""
+
+    def __init__(self, path: Path):
+        self._batches = pq.ParquetFile(path).iter_batches(batch_size=512)
+        self._buffer: pa.Table | None = None
+
+    def take(self, n: int) -> pa.Table:
+        pieces = []
+        while n:
+            if self._buffer is None or self._buffer.num_rows == 0:
+                self._buffer = pa.Table.from_batches([next(self._batches)])
+            piece = self._buffer.slice(0, n)
+            self._buffer = self._buffer.slice(piece.num_rows)
+            pieces.append(piece)
+            n -= piece.num_rows
+        return pa.concat_tables(pieces)

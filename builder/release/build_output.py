@@ -10,18 +10,17 @@ Layout:
 
 from __future__ import annotations
 
-import heapq
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Iterable
 
+import pyarrow.compute as pc
 import yaml
 
 from builder.annotate.entity_table import CORPUS_ENTITY_SCHEMA, EntityCounter
-from builder.engine.shards import iter_rows
+from builder.engine.shards import merged_groups
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA
-from builder.release.parquet import hf_features, write_parquet, yaml_features
+from builder.release.parquet import ROW_GROUP_SIZE, ParquetSink, hf_features, write_parquet, yaml_features
 
 TABLES = {"documents": DOCUMENT_SCHEMA, "rejects": REJECT_SCHEMA, "corpus_entities": CORPUS_ENTITY_SCHEMA}
 
@@ -54,26 +53,23 @@ def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: st
     return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n"
 
 
-def merge_sorted(shard_paths: Iterable[Path]) -> Iterable[dict]:
-    """Rows of many id-sorted shards as one id-sorted stream, a batch per shard in memory."""
-    return heapq.merge(*(iter_rows(p) for p in shard_paths), key=lambda r: (r["id"], r["origin"]))
-
-
 def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, pretty_name: str) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     languages: Counter = Counter()
     canonical = 0
     entities = EntityCounter()
-
-    def counted(rows):
-        nonlocal canonical
-        for row in rows:
-            entities.add(row)
-            languages[row["language"]] += 1
-            canonical += bool(row["is_canonical"])
-            yield row
-
-    n_docs, doc_bytes = write_parquet(counted(merge_sorted(shard_paths)), DOCUMENT_SCHEMA, out / table_path("documents"))
+    sink = ParquetSink(DOCUMENT_SCHEMA, out / table_path("documents"))
+    try:
+        for group in merged_groups(shard_paths, ROW_GROUP_SIZE):  # Arrow all the way: no Python rows of text
+            languages.update(group.column("language").to_pylist())
+            canonical += pc.sum(group.column("is_canonical")).as_py() or 0
+            for row in group.select(["is_canonical", "entities"]).to_pylist():
+                entities.add(row)
+            sink.add_group(group)
+    except BaseException:
+        sink.abort()
+        raise
+    n_docs, doc_bytes = sink.close()
     rejects = sorted(rejects, key=lambda r: (r["origin"], r["stage"], r["reason"]))
     _, reject_bytes = write_parquet(rejects, REJECT_SCHEMA, out / table_path("rejects"))
     summary = {

@@ -49,27 +49,39 @@ class ParquetSink:
     def __init__(self, schema: pa.Schema, path: Path, features=None):
         self.schema = with_hf_metadata(schema, features)
         self._atomic = atomic_path(path)
-        self._writer = pq.ParquetWriter(self._atomic.__enter__(), self.schema, **WRITER_OPTIONS)
+        self._tmp = self._atomic.__enter__()
+        self._writer = pq.ParquetWriter(self._tmp, self.schema, **WRITER_OPTIONS)
         self._group: list[dict] = []
-        self.rows = self.nbytes = 0
+        self.rows = 0
 
     def add(self, row: dict) -> None:
         self._group.append(row)
         if len(self._group) == ROW_GROUP_SIZE:
             self._flush()
 
+    def add_group(self, table: pa.Table) -> None:
+        """A whole row group straight from Arrow (ROW_GROUP_SIZE rows; fewer only for the last one)."""
+        self._flush()
+        self._write(table.replace_schema_metadata(self.schema.metadata))
+
     def _flush(self) -> None:
         if self._group:  # an empty table gets no row group: datasets fails on a 0-row group
-            self.nbytes += _write_group(self._writer, self._group, self.schema)
-            self.rows += len(self._group)
+            self._write(pa.Table.from_pylist(self._group, schema=self.schema))
             self._group = []
 
+    def _write(self, table: pa.Table) -> None:
+        self._writer.write_table(table.combine_chunks())  # one contiguous chunk: the same bytes however it was built
+        self.rows += table.num_rows
+
     def close(self) -> tuple[int, int]:
-        """Finish the file; returns (rows, Arrow bytes)."""
+        """Finish the file; returns (rows, bytes of the data uncompressed). The size is read from the file,
+        so it is the same whatever Arrow buffers the rows came in."""
         self._flush()
         self._writer.close()
+        meta = pq.read_metadata(self._tmp)
+        nbytes = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         self._atomic.__exit__(None, None, None)
-        return self.rows, self.nbytes
+        return self.rows, nbytes
 
     def abort(self) -> None:
         self._writer.close()
@@ -77,7 +89,7 @@ class ParquetSink:
 
 
 def write_parquet(rows: Iterable[dict], schema: pa.Schema, path: Path, features=None) -> tuple[int, int]:
-    """Write rows (already in their final order) atomically; returns (rows, Arrow bytes)."""
+    """Write rows (already in their final order) atomically; returns (rows, bytes uncompressed)."""
     sink = ParquetSink(schema, path, features)
     try:
         for row in rows:
@@ -86,12 +98,6 @@ def write_parquet(rows: Iterable[dict], schema: pa.Schema, path: Path, features=
         sink.abort()
         raise
     return sink.close()
-
-
-def _write_group(writer: pq.ParquetWriter, rows: list[dict], schema: pa.Schema) -> int:
-    table = pa.Table.from_pylist(rows, schema=schema).combine_chunks()
-    writer.write_table(table)
-    return table.nbytes
 
 
 def yaml_features(features) -> list:
