@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
 
 import pyarrow.parquet as pq
 import pytest
 
-from builder.dedup.clusters import DedupIndex, dedup_incremental, deduplicate, manifest_path
+from builder.dedup.clusters import DedupIndex, dedup_incremental, deduplicate, index_shards, manifest_path
 from builder.dedup.config import DedupConfig
 from builder.dedup.minhash import estimated_jaccard, permutations, signature
 from builder.engine import shards as shard_io
@@ -167,3 +168,33 @@ def test_examples_build_clusters_expected_pairs(examples_build, expected):
     everything = {o for g in expected["near_duplicates"] + expected["exact_duplicates"] for o in g}
     singles = [r for r in rows if r["origin"] not in everything]
     assert all(r["is_canonical"] and r["cluster_id"] == r["id"] for r in singles)
+
+
+def test_a_rebuild_updates_the_buckets_of_changed_shards_to_the_clusters_of_a_fresh_run(tmp_path):
+    """Between builds one shard changes and one is new: the bucket states of the earlier run are updated
+    (rows of the gone shard out, new rows in, their band groups paired again) to what a fresh run finds,
+    also where groups are large enough to become stars."""
+    cfg = DedupConfig(max_bucket_pairs=2)  # a band shared by three documents already makes a star
+    docs = corpus()
+    kept = write_shards(tmp_path, docs[:6], 2, prefix="kept")
+    engine = LocalEngine(tmp_path / "work")
+    reprinted = doc("g/reprint", reprint(article(1)).replace("Staff", "Desk"), None, None)
+    deduplicate(kept + write_shards(tmp_path, [docs[6], reprinted], 2, prefix="before"), cfg, engine)
+    for name in index_shards(kept, cfg, engine):  # an update never reads the band files of unchanged shards
+        shutil.rmtree(tmp_path / "work" / "dedup-index" / "bands" / name)
+    rewritten = doc("g/reprint", article(6), None, None)  # the reprint becomes a story of its own
+    new = [doc("h/one", article(7), None, None), doc("h/two", article(8), None, None)]
+    now = kept + write_shards(tmp_path, [docs[6], rewritten], 2, prefix="after") + write_shards(tmp_path, new, 2, prefix="new")
+    updated = {r["origin"]: r for s in deduplicate(now, cfg, engine) for r in shard_io.read_rows(s.path)}
+    fresh = {r["origin"]: r for s in deduplicate(now, cfg, LocalEngine(tmp_path / "fresh")) for r in shard_io.read_rows(s.path)}
+    fields = ("id", "cluster_id", "is_canonical", "duplicate_kind", "similarity")
+    assert {o: tuple(r[f] for f in fields) for o, r in updated.items()} == {o: tuple(r[f] for f in fields) for o, r in fresh.items()}
+    assert clusters(updated) >= {frozenset({"a/original", "b/exact-copy", "d/reprint"}), frozenset({"g/reprint"})}
+    # Candidates are verified, so stale ones would not show in the clusters: compare the pairs themselves.
+    (run,) = {p.name for p in (tmp_path / "work" / "dedup-index" / "pairs").iterdir()} & {p.name for p in (tmp_path / "fresh" / "dedup-index" / "pairs").iterdir()}
+    assert candidate_pairs(tmp_path / "work", run) == candidate_pairs(tmp_path / "fresh", run)
+
+
+def candidate_pairs(work, run) -> set:
+    tables = [pq.read_table(p) for p in (work / "dedup-index" / "pairs" / run).glob("[0-9][0-9][0-9][0-9].parquet")]
+    return {(row["band_key"], row["left"], row["right"]) for table in tables for row in table.to_pylist()}

@@ -205,21 +205,22 @@ def index_shards(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine)
     """Map step: an index entry per shard (cached: the entry name derives from the shard fingerprint)."""
     folder = engine.work_dir / INDEX_FOLDER
     fp = _config_fingerprint(cfg)
-    jobs = [(s.path, lsh.Entry(folder, stable_hash(f"{s.fingerprint}|{fp}", 12)), _settings(cfg)) for s in shard_list]
-    return [e.name for e in engine.call(lsh.index_shard, jobs)]
+    entries = [lsh.Entry(folder, stable_hash(f"{s.fingerprint}|{fp}", 12)) for s in shard_list]
+    engine.call(lsh.index_shard, [(s.path, e, _settings(cfg)) for s, e in zip(shard_list, entries) if not e.signatures.exists()])
+    return [e.name for e in entries]
 
 
-def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine) -> tuple[Path, str]:
-    """Keyed + global steps over every entry of the index; returns (assignments folder, its fingerprint)."""
-    run = stable_hash(json.dumps([_settings(cfg), sorted(index.entries)], sort_keys=True), 12)
+def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine, previous: list[str] | None = None) -> tuple[Path, str]:
+    """Keyed + global steps over every entry of the index; returns (assignments folder, its fingerprint).
+
+    `previous`: the entries of an earlier run with the same settings, whose bucket states are updated
+    rather than computed from scratch (see lsh.bucket_pairs): the pairs, and so the clusters, are the same."""
+    run = _run_name(cfg, index.entries)
     out = index.folder / "assignments" / run
     if (out / "DONE").exists():
         return out, run
-    pair_dir = index.folder / "pairs" / run
-    jobs = [([lsh.Entry(index.folder, name).bucket(b) for name in sorted(index.entries)], pair_dir / f"{b:04d}.parquet", cfg.max_bucket_pairs)
-            for b in range(cfg.buckets)] if cfg.near else []
-    pair_files = engine.call(lsh.bucket_pairs, jobs)
-    found = [pq.read_table(p) for p in pair_files]
+    pair_files = engine.call(lsh.bucket_pairs, _bucket_jobs(index, cfg, run, previous)) if cfg.near else []
+    found = [pq.read_table(p, columns=["left", "right"]) for p in pair_files]
     pairs = np.stack([np.concatenate([t.column(c).to_numpy() for t in found]) for c in ("left", "right")], axis=1) if found else np.empty((0, 2), np.uint64)
     signature_files = [lsh.Entry(index.folder, name).signatures for name in sorted(index.entries)]
     tables = [pq.read_table(p) for p in signature_files]
@@ -234,6 +235,24 @@ def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine) -> t
     out.mkdir(parents=True, exist_ok=True)
     (out / "DONE").touch()
     return out, run
+
+
+def _run_name(cfg: DedupConfig, entries: list[str]) -> str:
+    return stable_hash(json.dumps([_settings(cfg), sorted(entries)], sort_keys=True), 12)
+
+
+def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[str] | None) -> list[lsh.BucketJob]:
+    """One job per bucket: from the previous run's bucket states when they are all there, else from scratch."""
+    pair_dir = index.folder / "pairs"
+    before = pair_dir / _run_name(cfg, previous) if previous is not None else None
+    states = [before / f"{b:04d}.parquet" for b in range(cfg.buckets)] if before else []
+    if before is None or not all(p.exists() and lsh.rows_path(p).exists() for p in states):
+        before, previous = None, []
+    added, removed = sorted(set(index.entries) - set(previous)), sorted(set(previous) - set(index.entries))
+    return [lsh.BucketJob([lsh.Entry(index.folder, name).bucket(b) for name in added],
+                          [lsh.Entry(index.folder, name).bucket(b) for name in removed],
+                          before / f"{b:04d}.parquet" if before else None, pair_dir / run / f"{b:04d}.parquet",
+                          cfg.max_bucket_pairs) for b in range(cfg.buckets)]
 
 
 def _apply(shard_list: list[Shard], out: Path, run: str, engine: LocalEngine) -> list[Shard]:
@@ -254,12 +273,16 @@ def manifest_path(engine: LocalEngine) -> Path:
 
 
 def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> list[Shard]:
-    """Full dedup of a build; stores the build's index manifest in the work folder."""
+    """Full dedup of a build; stores the build's index manifest in the work folder. The previous build's
+    manifest names the entries whose bucket states this run updates (new pages: a few entries change)."""
     if not cfg.enabled:
         return engine.map(_Singletons(), [Task(s.fingerprint, path=s.path) for s in shard_list])
     index = DedupIndex(engine.work_dir / INDEX_FOLDER, index_shards(shard_list, cfg, engine), _config_fingerprint(cfg))
-    out, run = cluster_index(index, cfg, engine)
-    index.save(manifest_path(engine))
+    manifest = manifest_path(engine)
+    before = DedupIndex.load(manifest) if manifest.exists() else None
+    previous = before.entries if before and before.config_fingerprint == index.config_fingerprint else None
+    out, run = cluster_index(index, cfg, engine, previous)
+    index.save(manifest)
     return _apply(shard_list, out, run, engine)
 
 
@@ -273,7 +296,7 @@ def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConf
     if index.config_fingerprint != _config_fingerprint(cfg):
         raise UserError("the dedup index was made with other shingle/hash settings; rebuild it with the current dedup config.")
     grown = DedupIndex(index.folder, sorted(set(index.entries) | set(index_shards(new_shards, cfg, engine))), index.config_fingerprint)
-    out, run = cluster_index(grown, cfg, engine)
+    out, run = cluster_index(grown, cfg, engine, index.entries)
     return _apply(new_shards, out, run, engine), grown, out
 
 

@@ -2,7 +2,8 @@
 
 index_shard:  one document shard -> its index entry: a signature file (small keys + MinHash signature
               per document) and band-key files hash-partitioned into `buckets` parts.
-bucket_pairs: one bucket, with every band key of that partition from every entry -> candidate pairs.
+bucket_pairs: one bucket, with the band keys of that partition from every entry -> candidate pairs,
+              updated from the previous run's state of the bucket (only band groups that changed).
 
 Both write their outputs atomically and return only paths or counts, so they behave the same on a
 process pool or on a cluster with shared storage. An index entry never changes once written, which
@@ -23,7 +24,7 @@ from builder.dedup import minhash
 from builder.engine.shards import atomic_write_table
 
 SIGNATURE_COLUMNS = ["origin", "id", "text_hash", "canonical_url", "published"]
-PAIR_SCHEMA = pa.schema([("left", pa.uint64()), ("right", pa.uint64())])
+GROUP_PAIR_SCHEMA = pa.schema([("band_key", pa.uint64()), ("left", pa.uint64()), ("right", pa.uint64())])
 BAND_SCHEMA = pa.schema([("band_key", pa.uint64()), ("key", pa.uint64())])
 
 
@@ -90,34 +91,69 @@ def _write_bands(entry: Entry, settings: dict, keys: np.ndarray, blobs: list[byt
         atomic_write_table(table, entry.bucket(index), compression="zstd")
 
 
-def bucket_pairs(job: tuple[list[Path], Path, int]) -> Path:
-    """Candidate pairs (left < right) of one bucket: documents that share a band key.
+@dataclass(frozen=True)
+class BucketJob:
+    """One bucket of a clustering run, updated from the previous run's state of the same bucket."""
 
-    The bucket is processed as a whole partition: one sort, then group boundaries. Groups of two are
-    the common case and are vectorised; larger groups emit all pairs up to `max_pairs_group` members,
-    a star on their smallest key beyond that (a band shared by hundreds is boilerplate, not a reprint).
+    added: list[Path]  # band files of this bucket from the entries the previous run did not have
+    removed: list[Path]  # ... from the entries it had that are gone
+    previous: Path | None  # the previous run's pairs file of this bucket (None: start empty)
+    out: Path  # this run's pairs file; its band rows go beside it (rows_path)
+    max_group: int
+
+
+def rows_path(pairs: Path) -> Path:
+    return pairs.with_name(pairs.stem + ".rows.parquet")
+
+
+def bucket_pairs(job: BucketJob) -> Path:
+    """Candidate pairs (left < right) of one bucket: documents that share a band key, with that key.
+
+    A bucket's state is every band row of the index (rows_path) and the pairs of each band group. A run
+    takes the previous run's state, drops the rows of removed entries, adds those of new entries, and
+    computes again only the groups whose band key one of those rows has: every other group has the same
+    members, so the same pairs, as in a run from scratch. Groups of two are the common case and are
+    vectorised; larger groups emit all pairs up to `max_group` members, a star on their smallest key
+    beyond that (a band shared by hundreds is boilerplate, not a reprint).
     """
-    paths, out, max_group = job
-    if out.exists():
-        return out
-    table = pa.concat_tables([pq.read_table(p) for p in paths]) if paths else BAND_SCHEMA.empty_table()
-    band_key = table.column("band_key").to_numpy()
-    key = table.column("key").to_numpy()
-    order = np.lexsort((key, band_key))
-    band_key, key = band_key[order], key[order]
-    starts = np.flatnonzero(np.r_[True, band_key[1:] != band_key[:-1]])
+    if job.out.exists():
+        return job.out
+    added, removed = _read_bands(job.added), _read_bands(job.removed)
+    if job.previous is not None:
+        rows, pairs = pq.read_table(rows_path(job.previous)), pq.read_table(job.previous)
+    else:
+        rows, pairs = BAND_SCHEMA.empty_table(), GROUP_PAIR_SCHEMA.empty_table()
+    gone = np.unique(removed.column("key").to_numpy())
+    rows = pa.concat_tables([rows.filter(~np.isin(rows.column("key").to_numpy(), gone)), added])
+    rows = rows.sort_by([("band_key", "ascending"), ("key", "ascending")])
+    touched = np.union1d(added.column("band_key").to_numpy(), removed.column("band_key").to_numpy())
+    pairs = pa.concat_tables([
+        pairs.filter(~np.isin(pairs.column("band_key").to_numpy(), touched)),
+        _group_pairs(rows.filter(np.isin(rows.column("band_key").to_numpy(), touched)), job.max_group),
+    ]).sort_by([("band_key", "ascending"), ("left", "ascending"), ("right", "ascending")])
+    atomic_write_table(rows, rows_path(job.out), compression="zstd")
+    atomic_write_table(pairs, job.out, compression="zstd")  # last: marks the bucket done
+    return job.out
+
+
+def _read_bands(paths: list[Path]) -> pa.Table:
+    return pa.concat_tables([pq.read_table(p) for p in paths]) if paths else BAND_SCHEMA.empty_table()
+
+
+def _group_pairs(rows: pa.Table, max_group: int) -> pa.Table:
+    """(band_key, left, right) of every band group of `rows` (sorted by band key, then key)."""
+    band_key, key = rows.column("band_key").to_numpy(), rows.column("key").to_numpy()
+    starts = np.flatnonzero(np.r_[True, band_key[1:] != band_key[:-1]]) if len(key) else np.empty(0, np.int64)
     sizes = np.diff(np.r_[starts, len(key)])
-    pairs = [np.stack([key[starts[sizes == 2]], key[starts[sizes == 2] + 1]], axis=1)]
+    pairs = [np.stack([band_key[starts[sizes == 2]], key[starts[sizes == 2]], key[starts[sizes == 2] + 1]], axis=1)]
     for start, size in zip(starts[sizes > 2], sizes[sizes > 2]):
         members = np.unique(key[start:start + size])
         if len(members) > max_group:
-            pairs.append(np.stack([np.repeat(members[0], len(members) - 1), members[1:]], axis=1))
+            left, right = np.zeros(len(members) - 1, np.int64), np.arange(1, len(members))
         else:
             left, right = np.triu_indices(len(members), k=1)
-            pairs.append(np.stack([members[left], members[right]], axis=1))
-    found = np.concatenate(pairs) if pairs else np.empty((0, 2), dtype=np.uint64)
-    found = np.sort(found, axis=1)
-    found = found[found[:, 0] != found[:, 1]]
-    found = np.unique(found, axis=0)
-    atomic_write_table(pa.table({"left": found[:, 0], "right": found[:, 1]}, schema=PAIR_SCHEMA), out, compression="zstd")
-    return out
+        pairs.append(np.stack([np.repeat(band_key[start], len(left)), members[left], members[right]], axis=1))
+    found = np.concatenate(pairs).astype(np.uint64)
+    found[:, 1:] = np.sort(found[:, 1:], axis=1)
+    found = np.unique(found[found[:, 1] != found[:, 2]], axis=0)
+    return pa.table({"band_key": found[:, 0], "left": found[:, 1], "right": found[:, 2]}, schema=GROUP_PAIR_SCHEMA)
