@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Iterator
 
 
 class MapStage:
@@ -38,6 +39,19 @@ class MapStage:
     def process(self, rows: list[dict]) -> tuple[list[dict], list[dict]]:
         raise NotImplementedError
 
+    def process_steps(self, stages: list["MapStage"], rows: list[dict]) -> Iterator[tuple[list[dict], list[dict]]]:
+        """`stages` (this one first) one after another on a batch, yielding each one's (documents, rejects).
+        The engine writes each output before asking for the next, so a stage may change its input rows in
+        place. Stages that share work override this (the annotation layers parse a document once for all)."""
+        for stage in stages:
+            rows, rejects = stage.process(rows)
+            yield rows, rejects
+
+
+def resources_of(stages) -> dict:
+    """What a worker running all of these stages needs: the largest request of each kind."""
+    return {k: max(s.resources.get(k, 0) for s in stages) for st in stages for k in st.resources}
+
 
 class Chain(MapStage):
     """Several map stages fused into one pass over each shard (one read, one write)."""
@@ -46,7 +60,7 @@ class Chain(MapStage):
         super().__init__(None)
         self.stages = stages
         self.name = "+".join(s.name for s in stages)
-        self.resources = {k: max(s.resources.get(k, 0) for s in stages) for st in stages for k in st.resources}
+        self.resources = resources_of(stages)
 
     def fingerprint(self) -> str:
         blob = "|".join(s.fingerprint() for s in self.stages).encode()

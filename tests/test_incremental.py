@@ -4,12 +4,19 @@ build of the union byte for byte."""
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
+from builder.engine import shards as shard_io
+from builder.engine.batches import cut_batches, page_digest
+from builder.engine.local import LocalEngine, Task
 from builder.engine.pipeline import build
+from builder.stage import MapStage
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -42,6 +49,9 @@ def digests(folder: Path) -> dict[str, str]:
 def _config(examples_config, root: Path, work: Path):
     return examples_config.model_copy(update={"root": str(root), "build": examples_config.build.model_copy(
         update={"work_dir": str(work), "shard_size": 4})})
+
+
+STAGES = ("extract+boilerplate", "clean", "language", "dedup", "annotate")
 
 
 def _shards(work: Path, stage: str) -> set[Path]:
@@ -79,28 +89,96 @@ def test_new_pages_rerun_only_their_shards_and_equal_a_full_build(examples_confi
     assert digests(tmp_path / "incremental") != digests(tmp_path / "first")  # the new pages are in it
 
 
+def scanned(origins):
+    return [{"origin": origin, "digest": page_digest({"origin": origin, "data": origin.encode()})} for origin in origins]
+
+
 def test_batches_stay_put_when_pages_are_added():
-    from builder.engine.pipeline import _batches
-
-    def pages(names):
-        return [{"origin": n, "data": n.encode()} for n in names]
-
     names = [f"site/page-{i:04d}.html" for i in range(400)]
     grown = sorted(names + ["site/page-0100a.html"])
-    old = {t.fingerprint for t in _batches(iter(pages(names)), 16, [])}
-    new = {t.fingerprint for t in _batches(iter(pages(grown)), 16, [])}
+    old = {name for name, _ in cut_batches(scanned(names), 16, [])}
+    new = {name for name, _ in cut_batches(scanned(grown), 16, [])}
     assert len(old) >= 10
     assert len(new - old) <= 2  # the batch that took the new page (and at most one boundary shift)
-    sizes = [len(t.rows) for t in _batches(iter(pages(names)), 16, [])]
+    sizes = [len(pages) for _, pages in cut_batches(scanned(names), 16, [])]
     assert max(sizes) <= 3 * 16 and sum(sizes) == 400
 
 
 def test_a_new_dump_file_leaves_the_batches_of_earlier_files_alone():
-    from builder.engine.pipeline import _batches
-
     def records(files):
-        return [{"origin": f"{name}#{line}", "data": f"{name}{line}".encode()} for name in files for line in range(37)]
+        return scanned(f"{name}#{line}" for name in files for line in range(37))
 
-    old = {t.fingerprint for t in _batches(iter(records(["a.jsonl", "b.jsonl"])), 16, [])}
-    new = {t.fingerprint for t in _batches(iter(records(["a.jsonl", "b.jsonl", "c.jsonl"])), 16, [])}
+    old = {name for name, _ in cut_batches(records(["a.jsonl", "b.jsonl"]), 16, [])}
+    new = {name for name, _ in cut_batches(records(["a.jsonl", "b.jsonl", "c.jsonl"]), 16, [])}
     assert old <= new  # every earlier batch is still there, the last one of b.jsonl included
+
+
+def test_a_new_dump_file_reextracts_its_own_batch_only_and_equals_a_cold_build(examples_config, project, tmp_path):
+    config = _config(examples_config, project, tmp_path / "work")
+    build(config, output=tmp_path / "first")
+    before = {stage: _shards(tmp_path / "work", stage) for stage in STAGES}
+
+    lines = [json.dumps({"url": f"https://harbourgazette.example/{name}", "html": ARTICLE.format(title=title, lead=lead)})
+             for name, (title, lead) in NEW_PAGES.items()]
+    (project / "examples" / "jsonl" / "zz-new-dump.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build(config, output=tmp_path / "incremental")
+
+    assert len(_shards(tmp_path / "work", "extract+boilerplate") - before["extract+boilerplate"]) == 1
+    for stage in STAGES[1:]:  # the new shard, and the few whose documents share a site line with it
+        assert len(_shards(tmp_path / "work", stage) - before[stage]) <= 3, stage
+    build(_config(examples_config, project, tmp_path / "fresh-work"), output=tmp_path / "full")
+    assert digests(tmp_path / "incremental") == digests(tmp_path / "full")
+
+
+def test_an_input_whose_size_and_mtime_did_not_change_is_not_read_again(examples_config, project, tmp_path):
+    """Like make and git, the build trusts a file's stat: same size and mtime, same pages (no read)."""
+    config = _config(examples_config, project, tmp_path / "work")
+    build(config, output=tmp_path / "first")
+    page = project / "examples" / "html" / "harbourgazette.example" / "seal-pup-count-record.html"
+    stat = page.stat()
+    page.write_bytes(page.read_bytes().replace(b"seal", b"SEAL"))  # same size
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    build(config, output=tmp_path / "same-stat")
+    assert digests(tmp_path / "same-stat") == digests(tmp_path / "first")
+
+    os.utime(page)  # now it looks changed: read again
+    build(config, output=tmp_path / "touched")
+    assert digests(tmp_path / "touched") != digests(tmp_path / "first")
+
+
+def test_a_file_changed_within_its_mtime_tick_is_still_read_again(examples_config, project, tmp_path):
+    """A file written just before a build may change again without its stat showing it: its bytes decide."""
+    config = _config(examples_config, project, tmp_path / "work")
+    page = project / "examples" / "html" / "harbourgazette.example" / "book-sale-fills-four-rooms.html"
+    title, lead = NEW_PAGES[page.name]
+    page.write_text(ARTICLE.format(title=title, lead=lead), encoding="utf-8")
+    build(config, output=tmp_path / "first")
+    stat = page.stat()
+    page.write_text(ARTICLE.format(title=title, lead=lead.replace("eleven", "twelve")), encoding="utf-8")  # same size
+    os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    build(config, output=tmp_path / "second")
+    texts = pq.read_table(tmp_path / "second" / "data" / "documents", columns=["text"]).column("text").to_pylist()
+    assert any("twelve thousand" in text for text in texts)
+
+
+class Stamp(MapStage):
+    """Writes into each row which run processed it (the run is no setting: the fingerprint stays)."""
+
+    name = "stamp"
+    run = "first"
+
+    def process(self, rows):
+        return [{**row, "title": Stamp.run} for row in rows], []
+
+
+def test_a_per_document_stage_processes_only_the_rows_that_changed(tmp_path, monkeypatch):
+    engine = LocalEngine(tmp_path / "work")
+    rows = [{"id": f"d{i}", "origin": f"page-{i}", "text": f"text {i}", "raw_hash": "r", "text_hash": f"t{i}"} for i in range(3)]
+    shard_io.write_documents(rows, tmp_path / "work" / "input" / "before.parquet")
+    engine.map(Stamp(), [Task("before", path=tmp_path / "work" / "input" / "before.parquet", lineage="batch")], per_document=True)
+
+    rows[1]["text"] = "text 1, corrected"  # the same batch of pages, one of them changed
+    shard_io.write_documents(rows, tmp_path / "work" / "input" / "after.parquet")
+    monkeypatch.setattr(Stamp, "run", "second")
+    (out,) = engine.map(Stamp(), [Task("after", path=tmp_path / "work" / "input" / "after.parquet", lineage="batch")], per_document=True)
+    assert {r["origin"]: r["title"] for r in shard_io.read_rows(out.path)} == {"page-0": "first", "page-1": "second", "page-2": "first"}

@@ -264,7 +264,7 @@ def _apply(shard_list: list[Shard], out: Path, run: str, engine: LocalEngine) ->
         origins = pq.read_table(s.path, columns=["origin"]).column("origin").to_pylist()
         assigned = out / f"{origins_digest(origins)}.parquet"
         content = stable_hash(assigned.read_bytes(), 12) if origins else "empty"
-        tasks.append(Task(stable_hash(f"{s.fingerprint}|{content}", 12), path=s.path))
+        tasks.append(Task.of(s, stable_hash(f"{s.fingerprint}|{content}", 12)))
     return engine.map(ApplyClusters(out, "apply-by-assignment"), tasks)
 
 
@@ -276,7 +276,7 @@ def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) 
     """Full dedup of a build; stores the build's index manifest in the work folder. The previous build's
     manifest names the entries whose bucket states this run updates (new pages: a few entries change)."""
     if not cfg.enabled:
-        return engine.map(_Singletons(), [Task(s.fingerprint, path=s.path) for s in shard_list])
+        return engine.map(_Singletons(), [Task.of(s) for s in shard_list])
     index = DedupIndex(engine.work_dir / INDEX_FOLDER, index_shards(shard_list, cfg, engine), _config_fingerprint(cfg))
     manifest = manifest_path(engine)
     before = DedupIndex.load(manifest) if manifest.exists() else None

@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from builder.engine import shards
+from builder.engine import reuse, shards
+from builder.engine.reuse import Donor, LineageMemo
 from builder.stage import MapStage
 
 
@@ -26,31 +27,69 @@ class Shard:
     path: Path
     rejects: Path
     rows: int = 0
+    lineage: str = ""  # the batch of raw pages the shard descends from (see reuse.py)
 
 
 @dataclass
 class Task:
-    """Input of one map task: a shard file, or a batch of rows already in memory (raw pages)."""
+    """Input of one map task: a shard file, or a batch of rows (raw pages) in memory or read by `load`."""
 
     fingerprint: str
     rows: list[dict] | None = None
     path: Path | None = None
+    load: Callable[[], list[dict]] | None = None  # called only when the output is not cached, in task order
+    size: int | None = None  # pages of a batch that `load` reads
+    lineage: str | None = None  # None: the task is a batch of raw pages, its own lineage
+
+    @classmethod
+    def of(cls, shard: Shard, fingerprint: str | None = None) -> "Task":
+        """A task over a shard (named by the shard's fingerprint unless given another)."""
+        return cls(fingerprint or shard.fingerprint, path=shard.path, lineage=shard.lineage)
+
+    @property
+    def units(self) -> int:
+        """What progress counts: pages of a batch, 1 for a shard."""
+        return self.size if self.size is not None else len(self.rows) if self.rows is not None else 1
+
+    def ready(self) -> "Task":
+        """This task with its rows in memory, as it travels to a worker."""
+        return self if self.load is None else replace(self, rows=self.load(), load=None, size=None)
+
+
+@dataclass
+class Job:
+    """What a worker runs: the stages from `start` on, over one task, writing one shard per stage."""
+
+    start: int
+    task: Task
+    targets: list[Shard]
+    donor: Donor | None = None
 
 
 _ready: dict[str, MapStage] = {}  # per worker: stages whose setup() has run
 
 
-def _run_task(stage: MapStage, task: Task, out: Shard) -> Shard:
+def _set_up(stage: MapStage) -> MapStage:
     key = stage.worker_key()
     if key not in _ready:
         stage.setup()
         _ready[key] = stage
-    stage = _ready[key]
-    rows = task.rows if task.rows is not None else shards.read_rows(task.path)
-    documents, rejects = stage.process(rows)
-    shards.write_rejects(rejects, out.rejects)
-    shards.write_documents(documents, out.path)  # written last: its presence marks the task done
-    return Shard(out.fingerprint, out.path, out.rejects, len(documents))
+    return _ready[key]
+
+
+def run_job(stages: list[MapStage], job: Job) -> int:
+    """Runs the job's stages in one pass and writes each stage's output; returns the last one's row count.
+    Rows the donor already holds (per-document stages, see reuse.py) are copied, not processed again."""
+    stages = [_set_up(stage) for stage in stages[job.start:]]
+    rows = job.task.rows if job.task.rows is not None else shards.read_rows(job.task.path)
+    todo, kept = reuse.split(rows, job.donor) if job.donor else (rows, [([], []) for _ in stages])
+    count = 0
+    # Each output is written before the next stage runs: a stage may change its input rows in place.
+    for (documents, rejects), (old_documents, old_rejects), target in zip(stages[0].process_steps(stages, todo), kept, job.targets):
+        shards.write_rejects(rejects + old_rejects, target.rejects)
+        shards.write_documents(documents + old_documents, target.path)  # written last: marks the step done
+        count = len(documents) + len(old_documents)
+    return count
 
 
 def derive(input_fingerprint: str, stage: MapStage) -> str:
@@ -59,22 +98,77 @@ def derive(input_fingerprint: str, stage: MapStage) -> str:
 
 class ShardEngine:
     """What every engine shares: output shards named by fingerprint in the work folder, the cache test,
-    counters, and use as a context manager. Subclasses say where tasks run (map, call, close)."""
+    which steps of a task still have to run, counters, and use as a context manager. Subclasses say where
+    jobs run (_run_jobs, call, close)."""
 
     def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None):
         self.work_dir = Path(work_dir)
         self.workers = workers
         self.on_progress = on_progress or (lambda n: None)
-        self.reused = 0  # shards found complete in the work folder (cache hits / resumed work)
+        self.reused = 0  # stage outputs found complete in the work folder (cache hits / resumed work)
         self.reject_files: list[Path] = []  # rejects of every shard this engine produced or reused
 
-    def _target(self, stage: MapStage, task: Task) -> Shard:
-        fp = derive(task.fingerprint, stage)
-        folder = self.work_dir / stage.name
-        return Shard(fp, folder / f"{fp}.parquet", folder / f"{fp}.rejects.parquet")
+    def map(self, stage: MapStage, tasks: Iterable[Task], per_document: bool = False) -> list[Shard]:
+        """Run the stage over every task; returns output shards in input order."""
+        return self.map_steps([stage], tasks, per_document)
+
+    def map_steps(self, stages: list[MapStage], tasks: Iterable[Task], per_document: bool = False) -> list[Shard]:
+        """Run the stages one after another over every task; returns the last stage's shards in input order.
+
+        Each stage's output is cached on its own, so a changed stage re-runs with the stages after it only;
+        the steps a task misses run in one job (stages[0].process_steps: the annotation layers parse each
+        document once for all of them). per_document: each output row depends on its own input row only,
+        so a job copies the rows that did not change from the task's previous run (reuse.py)."""
+        memos = [LineageMemo(self.work_dir, s.name, s.fingerprint()) for s in stages] if per_document else []
+        out: list[Shard] = []
+
+        def jobs() -> Iterator[tuple[int, Job, int]]:
+            for task in tasks:
+                chain = self._chain(stages, task)
+                inputs = [task, *chain[:-1]]
+                if task.path is not None and task.lineage:
+                    for memo, source in zip(memos, inputs):
+                        memo.record(task.lineage, source.fingerprint, source.path)
+                done = max((i for i, target in enumerate(chain) if self._cached(target)), default=-1)
+                self.reused += done + 1
+                self.reject_files.extend(target.rejects for target in chain)
+                out.append(chain[-1])
+                if done == len(chain) - 1:
+                    self.on_progress(task.units)
+                    continue
+                start = done + 1
+                source = task.ready() if start == 0 else Task.of(chain[done])
+                donor = self._donor(memos[start], stages[start:], task.lineage) if memos and task.lineage else None
+                yield len(out) - 1, Job(start, source, chain[start:], donor), task.units
+
+        self._run_jobs(stages, jobs(), out)
+        for memo in memos:
+            memo.save()
+        return out
+
+    def _chain(self, stages: list[MapStage], task: Task) -> list[Shard]:
+        """The output shard of every stage for this task."""
+        chain, fingerprint = [], task.fingerprint
+        for stage in stages:
+            fingerprint = derive(fingerprint, stage)
+            folder = self.work_dir / stage.name
+            chain.append(Shard(fingerprint, folder / f"{fingerprint}.parquet", folder / f"{fingerprint}.rejects.parquet",
+                               lineage=task.lineage or task.fingerprint))
+        return chain
+
+    def _donor(self, memo: LineageMemo, stages: list[MapStage], lineage: str) -> Donor | None:
+        previous = memo.previous(lineage)
+        if previous is None or not previous[1].exists():
+            return None
+        outputs = self._chain(stages, Task(previous[0], lineage=lineage))
+        return Donor(previous[1], outputs) if all(self._cached(o) for o in outputs) else None
 
     def _cached(self, target: Shard) -> bool:
         return target.path.exists() and target.rejects.exists()
+
+    def _run_jobs(self, stages: list[MapStage], jobs: Iterator[tuple[int, Job, int]], out: list[Shard]) -> None:
+        """Run every job (index into out, job, progress units); set out[index] to the finished shard."""
+        raise NotImplementedError
 
     def close(self) -> None:
         """Release what the engine holds between maps (nothing by default)."""
@@ -105,15 +199,6 @@ class LocalEngine(ShardEngine):
             self._pool.shutdown()
             self._pool = None
 
-    def map(self, stage: MapStage, tasks: Iterable[Task]) -> list[Shard]:
-        """Run the stage over every task; returns output shards in input order."""
-        if self.workers == 1:
-            out = list(self._map_inline(stage, tasks))
-        else:
-            out = self._map_pool(stage, tasks)
-        self.reject_files.extend(s.rejects for s in out)
-        return out
-
     def call(self, fn: Callable, items: list) -> list:
         """fn(item) for every item, in the pool; results in input order. For the steps of keyed stages
         (a shard's keys -> bucket files, a bucket -> candidate pairs) that write their own outputs.
@@ -122,38 +207,22 @@ class LocalEngine(ShardEngine):
             return [fn(item) for item in items]
         return list(self.pool().map(fn, items))
 
-    def _map_inline(self, stage, tasks) -> Iterator[Shard]:
-        for task in tasks:
-            target = self._target(stage, task)
-            if self._cached(target):
-                self.reused += 1
-                yield target
-            else:
-                yield _run_task(stage, task, target)
-            self.on_progress(len(task.rows) if task.rows is not None else 1)
-
-    def _map_pool(self, stage, tasks) -> list[Shard]:
-        results: dict[int, Shard] = {}
+    def _run_jobs(self, stages, jobs, out) -> None:
         pending: dict = {}
-        pool = self.pool()
-        for index, task in enumerate(tasks):
-            target = self._target(stage, task)
-            if self._cached(target):
-                self.reused += 1
-                results[index] = target
-                self.on_progress(len(task.rows) if task.rows is not None else 1)
+        for index, job, units in jobs:
+            if self.workers == 1:
+                out[index] = replace(out[index], rows=run_job(stages, job))
+                self.on_progress(units)
                 continue
             while len(pending) >= 2 * self.workers:
-                self._collect(pending, results)
-            size = len(task.rows) if task.rows is not None else 1
-            pending[pool.submit(_run_task, stage, task, target)] = (index, size)
+                self._collect(pending, out)
+            pending[self.pool().submit(run_job, stages, job)] = (index, units)
         while pending:
-            self._collect(pending, results)
-        return [results[i] for i in sorted(results)]
+            self._collect(pending, out)
 
-    def _collect(self, pending: dict, results: dict) -> None:
+    def _collect(self, pending: dict, out: list[Shard]) -> None:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
-            index, size = pending.pop(future)
-            results[index] = future.result()
-            self.on_progress(size)
+            index, units = pending.pop(future)
+            out[index] = replace(out[index], rows=future.result())
+            self.on_progress(units)

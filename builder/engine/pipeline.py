@@ -11,22 +11,21 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 from builder.clean.boilerplate import BoilerplateStage
-from builder.clean.site_lines import clean_corpus
 from builder.annotate.stage import AnnotateStage
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
 from builder.dedup.clusters import deduplicate
 from builder.engine import shards as shard_io
+from builder.engine.batches import InputScan, batch_tasks
 from builder.engine.local import LocalEngine, Task
 from builder.engine.lock import work_lock
+from builder.engine.site_index import clean_corpus
 from builder.errors import UserError
-from builder.ingest.readers import read_inputs
 from builder.ingest.stage import ExtractStage
 from builder.release.build_output import write_build_output
 from builder.stage import Chain
@@ -40,40 +39,6 @@ class BuildResult:
     shards_reused: int = 0
     partial_files_removed: int = 0  # temp files of a killed earlier run, cleaned up before this one
     rejects: list[dict] = field(default_factory=list)
-
-
-def _batches(pages: Iterator[dict], size: int, rejects: list[dict]) -> Iterator[Task]:
-    """Group raw pages into tasks named by the hash of their content; file-level rejects go aside.
-
-    Batches end where a page's origin hashes to a cut point (content-defined boundaries, about `size`
-    pages apart, between size/2 and 3*size): adding or removing files changes only the batches around
-    them, so an incremental build re-extracts only those. Fixed-size batches would shift every batch
-    after the first new file. A container file (JSONL, WARC: origins 'file#record') also ends its batch, so
-    a new dump file never reopens the last batch of the one before it. Outputs are sorted by id, so the
-    layout never changes the dataset bytes."""
-    least, step = max(1, size // 2), max(1, size - size // 2)
-    batch: list[dict] = []
-    digest = hashlib.blake2b(digest_size=12)
-
-    def task():
-        return Task(digest.hexdigest(), rows=batch)
-
-    for item in pages:
-        if "data" not in item:
-            rejects.append(item)
-            continue
-        container = batch[-1]["origin"].partition("#") if batch else ("", "", "")
-        if container[1] and item["origin"].partition("#")[0] != container[0]:
-            yield task()
-            batch, digest = [], hashlib.blake2b(digest_size=12)
-        batch.append(item)
-        digest.update(item["origin"].encode() + b"\0" + hashlib.blake2b(item["data"], digest_size=16).digest())
-        cut = int.from_bytes(hashlib.blake2b(item["origin"].encode(), digest_size=8).digest(), "big") % step == 0
-        if (len(batch) >= least and cut) or len(batch) >= 3 * size:
-            yield task()
-            batch, digest = [], hashlib.blake2b(digest_size=12)
-    if batch:
-        yield task()
 
 
 def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path | None = None,
@@ -96,24 +61,15 @@ def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path 
 
 def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalEngine) -> BuildResult:
     file_rejects: list[dict] = []
-    pages_read = 0
-
-    def counted(pages):
-        nonlocal pages_read
-        for page in pages:
-            pages_read += "data" in page
-            yield page
-
-    base = Path(config.root) if config.root else None
-    raw = counted(read_inputs(inputs, config.ingest, base))
+    scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir)
     page_stages = Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean))
-    shards = engine.map(page_stages, _batches(raw, config.build.shard_size, file_rejects))
+    shards = engine.map(page_stages, batch_tasks(scan, config.build.shard_size, file_rejects))
     shards = clean_corpus(shards, config.clean, engine)
-    shards = engine.map(LanguageStage(config.language), [Task(s.fingerprint, path=s.path) for s in shards])
+    shards = engine.map(LanguageStage(config.language), [Task.of(s) for s in shards], per_document=True)
     shards = deduplicate(shards, config.dedup, engine)
-    shards = engine.map(AnnotateStage(config.annotate), [Task(s.fingerprint, path=s.path) for s in shards])
+    shards = engine.map(AnnotateStage(config.annotate), [Task.of(s) for s in shards])
 
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
     summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name)
-    return BuildResult(output, summary, pages_read, engine.reused, rejects)
+    return BuildResult(output, summary, scan.pages, engine.reused, rejects)
 

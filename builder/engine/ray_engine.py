@@ -2,13 +2,13 @@
 
 Every Ray call of newscorpus lives in this module; stage code never imports Ray (DESIGN.md "Engines").
 
-  map    a Ray Data `map_batches` over task descriptors, run by an actor pool (ActorPoolStrategy) whose
-         actors ask for the stage's declared `resources`; each actor sets the stage up once (models load
-         once per actor) and writes each output shard itself with the local engine's own `_run_task`, so
+  map    a Ray Data `map_batches` over job descriptors, run by an actor pool (ActorPoolStrategy) whose
+         actors ask for the stages' declared `resources`; each actor sets a stage up once (models load
+         once per actor) and writes each output shard itself with the local engine's own `run_job`, so
          shard bytes, names and the cache (resume, incremental builds) are exactly the local engine's.
   call   one Ray task per item (keyed steps: a shard's band keys -> bucket files, a bucket -> pairs).
 
-Raw page batches travel inside the task descriptors through the object store, a window of tasks at a
+Raw page batches travel inside the job descriptors through the object store, a window of jobs at a
 time, so the driver never holds the whole corpus. The work folder and the output must be storage that
 every node sees at the same path (one machine, or a shared mount such as NFS): shards are written with
 an atomic rename, which object stores (s3://, gs://) do not offer, so fsspec URLs are not supported.
@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import os
 import pickle
+from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable
 
-from builder.engine.local import Shard, ShardEngine, Task, _run_task
+from builder.engine.local import Job, Shard, ShardEngine, run_job
 from builder.errors import UserError
-from builder.stage import MapStage
+from builder.stage import MapStage, resources_of
 
 WINDOW_BYTES = 256 * 1024 * 1024  # raw pages in flight through the object store per Ray Data run
 
@@ -38,18 +39,15 @@ def _ray():
 
 
 class _StageWorker:
-    """One per actor of the pool: the stage is set up on its first task, then reused for every task."""
+    """One per actor of the pool: each stage is set up on its first job, then reused for every job."""
 
-    def __init__(self, stage: MapStage):
-        self.stage = stage
+    def __init__(self, stages: list[MapStage]):
+        self.stages = stages
 
     def __call__(self, batch: dict) -> dict:
         import numpy as np
 
-        rows = []
-        for job in batch["job"]:
-            task, target = pickle.loads(job)
-            rows.append(_run_task(self.stage, task, target).rows)
+        rows = [run_job(self.stages, pickle.loads(job)) for job in batch["job"]]
         return {"index": batch["index"], "rows": np.asarray(rows, dtype=np.int64)}
 
 
@@ -68,48 +66,31 @@ class RayEngine(ShardEngine):
         context.enable_progress_bars = False
         super().__init__(work_dir, workers, on_progress)  # close() keeps the cluster: it outlives a build
 
-    def map(self, stage: MapStage, tasks: Iterable[Task]) -> list[Shard]:
-        """Run the stage over every task; returns output shards in input order (cached shards reused)."""
-        out: list[Shard] = []
-        for window in self._windows(tasks):
-            todo = []
-            for task in window:
-                target = self._target(stage, task)
-                out.append(target)
-                if self._cached(target):
-                    self.reused += 1
-                    self.on_progress(_size(task))
-                else:
-                    todo.append((len(out) - 1, task, target))
-            self._run(stage, todo, out)
-        self.reject_files.extend(s.rejects for s in out)
-        return out
-
-    def _windows(self, tasks: Iterable[Task]) -> Iterator[list[Task]]:
+    def _run_jobs(self, stages: list[MapStage], jobs, out: list[Shard]) -> None:
+        """Jobs go to Ray Data a window at a time (raw pages travel in them through the object store)."""
         window, size = [], 0
-        for task in tasks:
-            window.append(task)
-            size += sum(len(r.get("data") or b"") for r in task.rows) if task.rows is not None else 0
+        for index, job, units in jobs:
+            window.append((index, job, units))
+            size += sum(len(r.get("data") or b"") for r in job.task.rows) if job.task.rows is not None else 0
             if size >= WINDOW_BYTES:
-                yield window
+                self._run_window(stages, window, out)
                 window, size = [], 0
-        if window:
-            yield window
+        self._run_window(stages, window, out)
 
-    def _run(self, stage: MapStage, todo: list, out: list[Shard]) -> None:
-        if not todo:
+    def _run_window(self, stages: list[MapStage], window: list[tuple[int, Job, int]], out: list[Shard]) -> None:
+        if not window:
             return
         ray = _ray()
-        jobs = [{"index": i, "job": pickle.dumps((task, target), protocol=5)} for i, task, target in todo]
-        sizes = {i: _size(task) for i, task, _ in todo}
-        dataset = ray.data.from_items(jobs, override_num_blocks=len(jobs))
+        items = [{"index": index, "job": pickle.dumps(job, protocol=5)} for index, job, _ in window]
+        units = {index: n for index, _, n in window}
+        dataset = ray.data.from_items(items, override_num_blocks=len(items))
         done = dataset.map_batches(
-            _StageWorker, fn_constructor_args=(stage,), batch_size=1, batch_format="numpy",
-            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(jobs))), **stage.resources)
+            _StageWorker, fn_constructor_args=(stages,), batch_size=1, batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=min(self.workers, len(items))), **resources_of(stages))
         for row in done.iter_rows():
             index = int(row["index"])
-            out[index] = Shard(out[index].fingerprint, out[index].path, out[index].rejects, int(row["rows"]))
-            self.on_progress(sizes[index])
+            out[index] = replace(out[index], rows=int(row["rows"]))
+            self.on_progress(units[index])
 
     def call(self, fn: Callable, items: list) -> list:
         """fn(item) for every item as Ray tasks; results in input order. fn: picklable, module-level."""
@@ -118,7 +99,3 @@ class RayEngine(ShardEngine):
         ray = _ray()
         remote = ray.remote(num_cpus=1)(fn)
         return ray.get([remote.remote(item) for item in items])
-
-
-def _size(task: Task) -> int:
-    return len(task.rows) if task.rows is not None else 1

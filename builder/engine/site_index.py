@@ -1,0 +1,100 @@
+"""The per-site repeated lines of builder/clean/site_lines.py, run so that a rebuild redoes little.
+
+map     the line keys of each extracted shard (document_keys), computed in the workers once per shard and
+        kept in the work folder (site-keys/): a rebuild reads the keys of unchanged shards, not their text
+reduce  build_index over the keys of every shard, in the main process, a shard at a time
+map     CleanStage per shard, each task named by the repeated lines of its sites that occur in its
+        documents (all that its output depends on): new pages change the repeated lines of their own
+        sites only, and a shard none of whose documents holds a line that changed is reused, with
+        everything after it
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from builder.clean.config import CleanConfig
+from builder.clean.site_lines import KEY_COLUMNS, CleanStage, _unmarked_lines, build_index, document_keys, line_key
+from builder.engine.local import Shard, ShardEngine, Task
+from builder.engine.shards import atomic_write_table, read_rows
+from builder.ingest.extract import stable_hash
+from builder.stage import MapStage
+
+KEYS_FOLDER = "site-keys"
+KEYS_SCHEMA = pa.schema([("site", pa.string()), ("text_hash", pa.string()), ("lines", pa.list_(pa.string())),
+                         ("repeated", pa.list_(pa.string()))])
+
+
+def shard_keys(job: tuple[Path, Path]) -> Path:
+    """map: per document with a site, its (site, text hash, line keys) for the index, and the keys of its
+    lines that recur inside the page (not counted by the index, but cut when the site repeats them)."""
+    shard, out = job
+    rows = []
+    for doc in read_rows(shard, KEY_COLUMNS):
+        keys = document_keys(doc)
+        if keys:
+            site, digest, lines = keys
+            every = {line_key(ln.text) for ln in _unmarked_lines(doc["text"], doc["removals"] or [])}
+            rows.append({"site": site, "text_hash": digest, "lines": sorted(lines), "repeated": sorted(every - lines)})
+    atomic_write_table(pa.Table.from_pylist(rows, schema=KEYS_SCHEMA), out, compression="zstd")
+    return out
+
+
+def _index(paths: list[Path], cfg: CleanConfig) -> dict[str, list[str]]:
+    def keys():
+        for path in paths:  # a shard at a time: memory holds the counts, not every key
+            columns = pq.read_table(path, columns=["site", "text_hash", "lines"]).to_pydict()
+            yield from zip(columns["site"], columns["text_hash"], columns["lines"])
+
+    return build_index(keys(), cfg)
+
+
+def _relevant(path: Path, index: dict[str, frozenset]) -> dict[str, list[str]]:
+    """The repeated lines of its sites that occur in the shard's documents: all that its output depends on."""
+    columns = pq.read_table(path).to_pydict()
+    present: dict[str, set] = {}
+    for site, lines, repeated in zip(columns["site"], columns["lines"], columns["repeated"]):
+        if site in index:
+            present.setdefault(site, set()).update(lines, repeated)
+    found = {site: sorted(index[site] & lines) for site, lines in sorted(present.items())}
+    return {site: lines for site, lines in found.items() if lines}
+
+
+class CleanBySite(MapStage):
+    """CleanStage with the whole index, whose tasks are named by the index lines their shard contains."""
+
+    name = CleanStage.name
+    version = CleanStage.version
+
+    def __init__(self, config: CleanConfig, index: dict[str, list[str]]):
+        super().__init__(config)
+        self.index = index
+        self._fingerprint = CleanStage(config, {}).fingerprint()
+        self._index_hash = stable_hash(json.dumps(index, sort_keys=True), 8)
+
+    def fingerprint(self) -> str:
+        return self._fingerprint
+
+    def worker_key(self) -> str:
+        return f"{self._fingerprint}|{self._index_hash}"
+
+    def process(self, rows):
+        sites = {row.get("site") for row in rows}
+        return CleanStage(self.config, {site: lines for site, lines in self.index.items() if site in sites}).process(rows)
+
+
+def clean_corpus(shard_list: list[Shard], cfg: CleanConfig, engine: ShardEngine) -> list[Shard]:
+    """map (keys, cached per shard) -> reduce (index) -> map (CleanBySite) over the extracted shards."""
+    folder = engine.work_dir / KEYS_FOLDER
+    keys = [folder / f"{stable_hash(f'{s.fingerprint}|{CleanStage.name}@{CleanStage.version}', 12)}.parquet" for s in shard_list]
+    if not cfg.site_lines:
+        return engine.map(CleanBySite(cfg, {}), [Task.of(s) for s in shard_list])
+    engine.call(shard_keys, [(s.path, out) for s, out in zip(shard_list, keys) if not out.exists()])
+    index = _index(keys, cfg)
+    sets = {site: frozenset(lines) for site, lines in index.items()}
+    tasks = [Task.of(s, stable_hash(f"{s.fingerprint}|{json.dumps(_relevant(path, sets))}", 12)) for s, path in zip(shard_list, keys)]
+    return engine.map(CleanBySite(cfg, index), tasks)
