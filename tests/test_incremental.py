@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from builder.annotate.claims import LEXICON_FILE
 from builder.engine import shards as shard_io
 from builder.engine.batches import cut_batches, page_digest
 from builder.engine.local import LocalEngine, Task
@@ -182,3 +183,24 @@ def test_a_per_document_stage_processes_only_the_rows_that_changed(tmp_path, mon
     monkeypatch.setattr(Stamp, "run", "second")
     (out,) = engine.map(Stamp(), [Task("after", path=tmp_path / "work" / "input" / "after.parquet", lineage="batch")], per_document=True)
     assert {r["origin"]: r["title"] for r in shard_io.read_rows(out.path)} == {"page-0": "first", "page-1": "second", "page-2": "first"}
+
+
+def test_a_claims_option_reruns_claims_only_and_equals_a_cold_build(examples_config, project, tmp_path):
+    config = _config(examples_config, project, tmp_path / "work")
+    build(config, output=tmp_path / "first")
+    layers = ("entities", "sources", "claims", "annotate")
+    before = {stage: _shards(tmp_path / "work", stage) for stage in layers}
+
+    verbs = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
+    verbs["speech"] = sorted(set(verbs["speech"]) - {"say"})  # a claims option that changes the claims
+    (project / "verbs.json").write_text(json.dumps(verbs), encoding="utf-8")
+    changed = config.model_copy(update={"annotate": config.annotate.model_copy(update={"reporting_verbs": str(project / "verbs.json")})})
+    build(changed, output=tmp_path / "warm")
+
+    rerun = {stage: _shards(tmp_path / "work", stage) - before[stage] for stage in layers}
+    assert not rerun["entities"] and not rerun["sources"]  # spaCy's NER did not run again
+    assert len(rerun["claims"]) == len(before["claims"]) == len(rerun["annotate"])
+    build(changed.model_copy(update={"build": changed.build.model_copy(update={"work_dir": str(tmp_path / "cold")})}),
+          output=tmp_path / "cold-output")
+    assert digests(tmp_path / "warm") == digests(tmp_path / "cold-output")
+    assert digests(tmp_path / "warm") != digests(tmp_path / "first")

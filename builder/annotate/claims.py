@@ -21,10 +21,12 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from builder.annotate.claims_quotes import quote_segments
 from builder.annotate.claims_speakers import GROUP_PRONOUNS, SpeakerResolver, canonical_entities
 from builder.annotate.labels import ANNOTATIONS_DIR
+from builder.errors import UserError
 
 ORIGIN = "claims-rules:1"
 LEXICON_FILE = ANNOTATIONS_DIR / "reporting_verbs.json"
@@ -391,7 +393,13 @@ class ClaimsAnnotator:
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):
-        self.lexicon = load_lexicon()
+        path = config.reporting_verbs or str(LEXICON_FILE)
+        try:
+            self.lexicon = load_lexicon(path)
+        except (OSError, ValueError, TypeError) as exc:
+            raise UserError(f"annotate.reporting_verbs: cannot read {path} ({exc}); it must be a JSON file shaped "
+                            "like annotations/reporting_verbs.json") from None
+        self.settings = {"reporting_verbs": hashlib.blake2b(Path(path).read_bytes(), digest_size=8).hexdigest()}
 
     def prepare(self, nlp) -> None:
         """The rules read the parse; nothing to add to the pipeline."""

@@ -19,6 +19,9 @@ class AnnotateConfig(Section):
     numeric: bool = Field(False, description="also keep the numeric entity types (DATE, MONEY, ...)")
     lexicons: Optional[str] = Field(None, description="folder with outlets.jsonl and gazetteer.jsonl (relative to the working "
                                                       "directory); default: the lexicons bundled with newscorpus")
+    reporting_verbs: Optional[str] = Field(None, description="the claims annotator's verbs and phrases (a JSON file like "
+                                           "annotations/reporting_verbs.json, relative to the working directory); "
+                                           "default: the one bundled with newscorpus")
     ruler: bool = Field(True, description="put the lexicons in an EntityRuler before the statistical NER")
     link: bool = Field(True, description="link mentions to document entities (surnames, titles, aliases)")
     max_annotations: int = Field(20_000, ge=0, description="documents with more entity, claim and source spans are "

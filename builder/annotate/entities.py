@@ -14,7 +14,7 @@ from spacy.util import filter_spans
 
 from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
-from builder.annotate.labels import entity_labels
+from builder.annotate.labels import LABELS_FILE, entity_labels
 from builder.annotate.linking import link
 
 # Other languages' pipelines use CoNLL-style labels; map the ones that have an OntoNotes twin.
@@ -91,8 +91,11 @@ class EntityAnnotator:
         self.config = config
         self.labels = frozenset(entity_labels(config.numeric))
         self.aliases = lexicons.alias_index(config.lexicons) if config.link else {}
-        settings = json.dumps([config.model_dump(mode="json"), lexicons.fingerprint(config.lexicons)], sort_keys=True)
-        self.config_hash = hashlib.blake2b(settings.encode(), digest_size=4).hexdigest()
+        # What the output depends on besides the text and the model: the stage caches the layer by it.
+        self.settings = {"numeric": config.numeric, "ruler": config.ruler, "link": config.link,
+                         "lexicons": lexicons.fingerprint(config.lexicons),
+                         "labels": hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest()}
+        self.config_hash = hashlib.blake2b(json.dumps(self.settings, sort_keys=True).encode(), digest_size=4).hexdigest()
 
     def prepare(self, nlp) -> None:
         """Put the lexicon ruler before the statistical NER of this pipeline."""

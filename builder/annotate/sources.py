@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from builder.annotate import lexicons
 from builder.annotate.labels import LEXICONS_DIR
 
 # Lemmas that make an outlet the origin of information when the outlet hangs under them in the parse:
@@ -176,6 +177,7 @@ class SourcesAnnotator:
 
     def __init__(self, config):
         self.outlets = load_outlets(config.lexicons)
+        self.settings = {"lexicons": lexicons.fingerprint(config.lexicons)}  # see EntityAnnotator.settings
 
     def prepare(self, nlp) -> None:
         """Nothing to add to the pipeline: mentions are found by the outlet lexicon and the parse."""

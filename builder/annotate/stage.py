@@ -1,24 +1,30 @@
-"""The annotate stage: one spaCy pass per document, several annotators reading the same Doc.
+"""The annotation layers: one spaCy pass per document, several annotators reading the same Doc.
 
 An annotator is a small object with
   name, version    recorded in each span's origin
   components       the spaCy components it needs ("ner", "parser", ...); the rest are disabled
+  settings         what its output depends on besides the text and the model (options, data file hashes)
   prepare(nlp)     once per worker, after loading (the entity annotator adds its ruler here)
   annotate(doc, row, model)   writes its fields into the row; later annotators see earlier ones' fields
   skip(row, reason)           the document's language has no pipeline: empty layer plus a note
-Entities run first, so claims and sources can link speakers and outlets to `row["entities"]`.
+Entities run first, so claims can link speakers to `row["entities"]`; claims also read `row["sources"]`.
+
+In a build every annotator is a map stage of its own (LayerStage, in the order entities -> sources ->
+claims), cached by its own settings and the shards before it, and AnnotationLimit ends the chain: a change
+to the claims options re-runs claims (and the limit) only, not spaCy's NER. The layers a shard still
+needs run in one job that parses each document once, with the components of those layers only
+(LayerStage.process_steps). AnnotateStage runs every layer at once, for annotation outside a build.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Iterable, Iterator
 
-from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
 from builder.annotate.claims import ClaimsAnnotator
 from builder.annotate.entities import EntityAnnotator
-from builder.annotate.labels import LABELS_FILE
 from builder.annotate.sources import SourcesAnnotator
 from builder.clean.config import LanguageConfig
 from builder.clean.language import detect_language
@@ -27,12 +33,24 @@ from builder.stage import MapStage
 
 # Components that other components may listen to: kept whenever a needed component listens to them.
 SHARED_ENCODERS = ("tok2vec", "transformer")
+# Loaded pipelines of this process, by configuration: the layer stages of one build share them.
+_PIPELINES: dict[str, dict] = {}
 
 
 def build_annotators(config: AnnotateConfig) -> list:
     """The configured annotators, in the order they run."""
     chosen = [(config.entities, EntityAnnotator), (config.sources, SourcesAnnotator), (config.claims, ClaimsAnnotator)]
     return [annotator(config) for wanted, annotator in chosen if wanted]
+
+
+def components_to_run(nlp, needed: set[str]) -> list[str]:
+    """The pipes that give the `needed` components their input: those, the lexicon ruler with the NER,
+    and the shared encoders they listen to."""
+    keep = set(needed) | ({"entity_ruler"} if "ner" in needed else set())
+    for name in SHARED_ENCODERS:
+        if name in nlp.component_names and keep & set(getattr(nlp.get_pipe(name), "listener_map", {})):
+            keep.add(name)
+    return [name for name in nlp.component_names if name in keep]
 
 
 def load_pipeline(model: str, needed: set[str]):
@@ -44,83 +62,149 @@ def load_pipeline(model: str, needed: set[str]):
     except OSError:
         raise UserError(f"spaCy pipeline '{model}' is not installed. Install it (see requirements/model.txt) "
                         f"or set annotate.model / annotate.models in newscorpus.toml.") from None
-    keep = set(needed)
-    for name in SHARED_ENCODERS:
-        if name in nlp.pipe_names:
-            listeners = getattr(nlp.get_pipe(name), "listener_map", {})
-            if keep & set(listeners):
-                keep.add(name)
+    keep = components_to_run(nlp, needed)
     nlp.select_pipes(disable=[name for name in nlp.pipe_names if name not in keep])
     return nlp
 
 
-class AnnotateStage(MapStage):
-    name = "annotate"
-    version = "1"
+class Annotation:
+    """The annotators of one config and their spaCy pipelines, loaded once per process for all layers."""
 
     def __init__(self, config: AnnotateConfig):
-        super().__init__(config)
+        self.config = config
         self.annotators = build_annotators(config)
-        self.pipelines: dict = {}
+        self._key = json.dumps(config.model_dump(mode="json"), sort_keys=True)
 
-    def fingerprint(self) -> str:
-        # Asked for every task (output names): hash the lexicons and look up model versions once.
-        if getattr(self, "_fingerprint", None) is None:
-            self._fingerprint = self._compute_fingerprint()
-        return self._fingerprint
-
-    def _compute_fingerprint(self) -> str:
+    def model_versions(self) -> list[str]:
         import spacy.util
 
-        # Outputs also depend on the lexicons, the label file and the installed model packages' versions.
-        parts = [super().fingerprint(), lexicons.fingerprint(self.config.lexicons),
-                 hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest()]
-        parts += [f"{m}=={spacy.util.get_package_version(m)}" for m in self.config.pipelines().values()]
-        parts += [f"{a.name}@{a.version}" for a in self.annotators]
-        return hashlib.blake2b("|".join(parts).encode(), digest_size=8).hexdigest()
+        return [f"{m}=={spacy.util.get_package_version(m)}" for m in self.config.pipelines().values()]
 
-    def __getstate__(self):
-        return {**self.__dict__, "pipelines": {}}  # workers load their own models in setup()
+    def pipelines(self) -> dict:
+        """Language -> pipeline with the components of every configured layer (a run enables fewer)."""
+        if self._key not in _PIPELINES:
+            needed = {c for a in self.annotators for c in a.components}
+            loaded = {}
+            for language, model in self.config.pipelines().items():
+                nlp = load_pipeline(model, needed)
+                for annotator in self.annotators:
+                    annotator.prepare(nlp)
+                loaded[language] = nlp
+            _PIPELINES[self._key] = loaded
+        return _PIPELINES[self._key]
+
+    def run(self, rows: list[dict], annotators: list) -> list[list[dict]]:
+        """The rows after each of `annotators` (in order): copies, so a later layer leaves them as they were.
+        Each document is parsed once, with the components these annotators need."""
+        outputs: list[list[dict]] = [[] for _ in annotators]
+        if not annotators:
+            return outputs
+        pipelines = self.pipelines()
+        needed = {c for a in annotators for c in a.components}
+        by_language: dict[str, list[dict]] = {}
+        for row in rows:
+            by_language.setdefault(row.get("language") or "unknown", []).append(row)
+        for language, group in by_language.items():
+            nlp = pipelines.get(language)
+            if nlp is None:
+                reason = (f"no spaCy pipeline for language '{language}' "
+                          f"(configured: {', '.join(sorted(pipelines))}; see annotate.models)")
+                for row in group:
+                    for annotator, out in zip(annotators, outputs):
+                        annotator.skip(row, reason)
+                        out.append(dict(row))
+                continue
+            model = self.config.pipelines()[language]
+            with nlp.select_pipes(enable=components_to_run(nlp, needed)):
+                for row, doc in zip(group, nlp.pipe((r["text"] for r in group), batch_size=self.config.batch_size)):
+                    for annotator, out in zip(annotators, outputs):
+                        annotator.annotate(doc, row, model)
+                        out.append(dict(row))
+        return outputs
+
+
+class LayerStage(MapStage):
+    """One annotator as a map stage of the build (see the module docstring)."""
+
+    version = "1"
+
+    def __init__(self, annotation: Annotation, annotator):
+        super().__init__(annotation.config)
+        self.annotation, self.annotator = annotation, annotator
+        self.name = annotator.name
+        self._fingerprint: str | None = None
+
+    def fingerprint(self) -> str:
+        # Asked for every task (output names): the model versions are looked up once.
+        if self._fingerprint is None:
+            blob = json.dumps([self.name, self.version, self.annotator.version, self.annotator.settings,
+                               self.config.pipelines(), self.annotation.model_versions()], sort_keys=True)
+            self._fingerprint = hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
+        return self._fingerprint
 
     def setup(self) -> None:
-        if not self.annotators or self.pipelines:
-            return
-        needed = {c for a in self.annotators for c in a.components}
-        for language, model in self.config.pipelines().items():
-            nlp = load_pipeline(model, needed)
-            for annotator in self.annotators:
-                annotator.prepare(nlp)
-            self.pipelines[language] = nlp
+        self.annotation.pipelines()
 
     def process(self, rows):
-        """Annotate, then reject documents with implausibly many spans (in a build they must not vanish)."""
-        rows = self.annotate_rows(rows)
+        return self.annotation.run(rows, [self.annotator])[0], []
+
+    def process_steps(self, stages, rows):
+        """The leading layers of `stages` in one parse, then the stages after them."""
+        count = next((i for i, stage in enumerate(stages) if not isinstance(stage, LayerStage)), len(stages))
+        outputs = self.annotation.run(rows, [stage.annotator for stage in stages[:count]])
+        for out in outputs:
+            yield out, []
+        if count < len(stages):
+            yield from stages[count].process_steps(stages[count:], outputs[-1])
+
+
+class AnnotationLimit(MapStage):
+    """Rejects documents with implausibly many spans, after every layer (in a build they must not vanish)."""
+
+    name = "annotate"
+    version = "2"
+
+    def fingerprint(self) -> str:
+        blob = json.dumps([self.name, self.version, self.config.max_annotations])
+        return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
+
+    def process(self, rows):
         limit = self.config.max_annotations
         spans = {id(r): len(r.get("entities") or []) + len(r.get("claims") or []) + len(r.get("sources") or []) for r in rows}
         rejects = [{"origin": r["origin"], "url": r.get("url"), "stage": "annotate", "reason": "too-many-annotations",
                     "detail": f"{spans[id(r)]:,} spans, over annotate.max_annotations={limit}"} for r in rows if spans[id(r)] > limit]
         return [r for r in rows if spans[id(r)] <= limit], rejects
 
+
+def annotation_stages(config: AnnotateConfig) -> list[MapStage]:
+    """The build's annotation: one stage per configured layer, then the limit (run with engine.map_steps)."""
+    annotation = Annotation(config)
+    return [*(LayerStage(annotation, annotator) for annotator in annotation.annotators), AnnotationLimit(config)]
+
+
+class AnnotateStage(MapStage):
+    """Every layer and the limit in one stage: annotation outside a build (CLI, benches, tests)."""
+
+    name = "annotate"
+
+    def __init__(self, config: AnnotateConfig):
+        super().__init__(config)
+        self.annotation = Annotation(config)
+
+    @property
+    def pipelines(self) -> dict:
+        return self.annotation.pipelines()
+
+    def setup(self) -> None:
+        if self.annotation.annotators:
+            self.annotation.pipelines()
+
+    def process(self, rows):
+        return AnnotationLimit(self.config).process(self.annotate_rows(rows))
+
     def annotate_rows(self, rows: list[dict]) -> list[dict]:
-        if not self.annotators:
-            return rows
-        self.setup()
-        by_language: dict[str, list[dict]] = {}
-        for row in rows:
-            by_language.setdefault(row.get("language") or "unknown", []).append(row)
-        for language, group in by_language.items():
-            nlp = self.pipelines.get(language)
-            if nlp is None:
-                reason = (f"no spaCy pipeline for language '{language}' "
-                          f"(configured: {', '.join(sorted(self.pipelines))}; see annotate.models)")
-                for row in group:
-                    for annotator in self.annotators:
-                        annotator.skip(row, reason)
-                continue
-            model = self.config.pipelines()[language]
-            for row, doc in zip(group, nlp.pipe((r["text"] for r in group), batch_size=self.config.batch_size)):
-                for annotator in self.annotators:
-                    annotator.annotate(doc, row, model)
+        """The rows, annotated in place and in their order."""
+        self.annotation.run(rows, self.annotation.annotators)
         return rows
 
 

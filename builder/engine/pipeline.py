@@ -5,7 +5,7 @@
   clean    boilerplate rules and per-site repeated lines          map -> reduce -> map
   language langdetect, language filter                            map
   dedup    exact, URL, near-duplicate clusters                     map -> reduce -> map
-  annotate entities, claims, sources                              map, models loaded once per worker
+  annotate entities -> sources -> claims, each cached on its own  map steps, one parse per document
   output   id-sorted Parquet + README for `datasets`
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from builder.clean.boilerplate import BoilerplateStage
-from builder.annotate.stage import AnnotateStage
+from builder.annotate.stage import annotation_stages
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
 from builder.dedup.clusters import deduplicate
@@ -67,7 +67,9 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalE
     shards = clean_corpus(shards, config.clean, engine)
     shards = engine.map(LanguageStage(config.language), [Task.of(s) for s in shards], per_document=True)
     shards = deduplicate(shards, config.dedup, engine)
-    shards = engine.map(AnnotateStage(config.annotate), [Task.of(s) for s in shards])
+    annotate = annotation_stages(config.annotate)
+    # Reusing rows pays when spaCy runs; the span limit alone is cheaper than comparing rows.
+    shards = engine.map_steps(annotate, [Task.of(s) for s in shards], per_document=len(annotate) > 1)
 
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
     summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name)
