@@ -63,8 +63,11 @@ class Chain(MapStage):
         self.resources = resources_of(stages)
 
     def fingerprint(self) -> str:
-        blob = "|".join(s.fingerprint() for s in self.stages).encode()
-        return hashlib.blake2b(blob, digest_size=8).hexdigest()
+        # Asked for every task (output names): stages may hash data files for theirs, so ask them once.
+        if getattr(self, "_fingerprint", None) is None:
+            blob = "|".join(s.fingerprint() for s in self.stages).encode()
+            self._fingerprint = hashlib.blake2b(blob, digest_size=8).hexdigest()
+        return self._fingerprint
 
     def setup(self) -> None:
         for stage in self.stages:

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 import xxhash
 
 from builder.dedup import minhash
-from builder.engine.shards import atomic_write_table
+from builder.engine.shards import atomic_write_table, read_table
 
 SIGNATURE_COLUMNS = ["origin", "id", "text_hash", "canonical_url", "published"]
 GROUP_PAIR_SCHEMA = pa.schema([("band_key", pa.uint64()), ("left", pa.uint64()), ("right", pa.uint64())])
@@ -53,7 +52,7 @@ def index_shard(job: tuple[Path, Entry, dict]) -> Entry:
     shard_path, entry, settings = job
     if entry.signatures.exists():
         return entry
-    table = pq.read_table(shard_path, columns=SIGNATURE_COLUMNS + ["text"])
+    table = read_table(shard_path, SIGNATURE_COLUMNS + ["text"])
     texts = table.column("text").to_pylist()
     origins = table.column("origin").to_pylist()
     a, b = minhash.permutations(settings["num_hashes"], settings["seed"])
@@ -120,7 +119,7 @@ def bucket_pairs(job: BucketJob) -> Path:
         return job.out
     added, removed = _read_bands(job.added), _read_bands(job.removed)
     if job.previous is not None:
-        rows, pairs = pq.read_table(rows_path(job.previous)), pq.read_table(job.previous)
+        rows, pairs = read_table(rows_path(job.previous)), read_table(job.previous)
     else:
         rows, pairs = BAND_SCHEMA.empty_table(), GROUP_PAIR_SCHEMA.empty_table()
     gone = np.unique(removed.column("key").to_numpy())
@@ -137,7 +136,7 @@ def bucket_pairs(job: BucketJob) -> Path:
 
 
 def _read_bands(paths: list[Path]) -> pa.Table:
-    return pa.concat_tables([pq.read_table(p) for p in paths]) if paths else BAND_SCHEMA.empty_table()
+    return pa.concat_tables([read_table(p) for p in paths]) if paths else BAND_SCHEMA.empty_table()
 
 
 def _group_pairs(rows: pa.Table, max_group: int) -> pa.Table:

@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from builder.engine.local import Task
-from builder.engine.shards import atomic_write_table
+from builder.engine.shards import atomic_write_table, read_table
 from builder.errors import UserError
 from builder.ingest.config import IngestConfig
 from builder.ingest.extract import stable_hash
@@ -172,7 +171,7 @@ def cut_batches(items: Iterable[dict], size: int, rejects: list[dict]) -> Iterat
 def _read_cache(path: Path) -> dict[str, ScannedFile]:
     if not path.exists():
         return {}
-    columns = pq.read_table(path).to_pydict()
+    columns = read_table(path).to_pydict()
     files: dict[str, ScannedFile] = {}
     for key, name, size, mtime, content, origin, digest, reject in zip(*(columns[c] for c in CACHE_SCHEMA.names)):
         entry = files.setdefault(key, ScannedFile(name, size, mtime, content, []))
@@ -184,10 +183,14 @@ def _read_cache(path: Path) -> dict[str, ScannedFile]:
 
 
 def _write_cache(path: Path, files: dict[str, ScannedFile]) -> None:
-    rows = []
+    columns: dict[str, list] = {name: [] for name in CACHE_SCHEMA.names}
     for key, entry in files.items():
-        head = {"path": key, "name": entry.name, "size": entry.size, "mtime_ns": entry.mtime_ns, "content": entry.content}
-        items = [{"origin": i["origin"], "digest": i["digest"], "reject": None} if "digest" in i
-                 else {"origin": None, "digest": None, "reject": json.dumps(i)} for i in entry.items]
-        rows += [{**head, **item} for item in items or [{"origin": None, "digest": None, "reject": None}]]
-    atomic_write_table(pa.Table.from_pylist(rows, schema=CACHE_SCHEMA), path, compression="zstd")
+        for item in entry.items or [None]:  # a file without items still has a row: its stat is known
+            for name, value in (("path", key), ("name", entry.name), ("size", entry.size), ("mtime_ns", entry.mtime_ns),
+                                ("content", entry.content)):
+                columns[name].append(value)
+            page = item is not None and "digest" in item
+            columns["origin"].append(item["origin"] if page else None)
+            columns["digest"].append(item["digest"] if page else None)
+            columns["reject"].append(json.dumps(item) if item is not None and not page else None)
+    atomic_write_table(pa.Table.from_pydict(columns, schema=CACHE_SCHEMA), path, compression="zstd")
