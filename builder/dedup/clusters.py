@@ -34,8 +34,8 @@ import pyarrow.parquet as pq
 from builder.dedup import lsh
 from builder.dedup.config import DedupConfig
 from builder.engine.local import LocalEngine, Shard, Task
-from builder.atomic import atomic_path
-from builder.engine.shards import atomic_write_table
+from builder.atomic import atomic_path, write_text
+from builder.engine.shards import read_rows, read_table
 from builder.errors import UserError
 from builder.ingest.extract import stable_hash
 from builder.stage import MapStage
@@ -163,7 +163,7 @@ class ApplyClusters(MapStage):
 
     def process(self, rows):
         path = self.assignments_dir / f"{origins_digest(r['origin'] for r in rows)}.parquet"
-        fields = {a.pop("origin"): a for a in pq.read_table(path).to_pylist()} if rows else {}
+        fields = {a.pop("origin"): a for a in read_rows(path)} if rows else {}
         for row in rows:
             row.update(fields[row["origin"]])
         return rows, []
@@ -184,12 +184,7 @@ class DedupIndex:
 
     def save(self, manifest: Path) -> None:
         blob = json.dumps({"config": self.config_fingerprint, "entries": sorted(self.entries)}, indent=1)
-        atomic_text(Path(manifest), blob)
-
-
-def atomic_text(path: Path, text: str) -> None:
-    with atomic_path(path) as tmp:
-        Path(tmp).write_text(text, encoding="utf-8")
+        write_text(Path(manifest), blob)
 
 
 def _settings(cfg: DedupConfig) -> dict:
@@ -217,24 +212,45 @@ def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine, prev
     rather than computed from scratch (see lsh.bucket_pairs): the pairs, and so the clusters, are the same."""
     run = _run_name(cfg, index.entries)
     out = index.folder / "assignments" / run
-    if (out / "DONE").exists():
+    if _assignment_files(out) is not None:
         return out, run
     pair_files = engine.call(lsh.bucket_pairs, _bucket_jobs(index, cfg, run, previous)) if cfg.near else []
-    found = [pq.read_table(p, columns=["left", "right"]) for p in pair_files]
+    found = [read_table(p, ["left", "right"]) for p in pair_files]
     pairs = np.stack([np.concatenate([t.column(c).to_numpy() for t in found]) for c in ("left", "right")], axis=1) if found else np.empty((0, 2), np.uint64)
-    signature_files = [lsh.Entry(index.folder, name).signatures for name in sorted(index.entries)]
-    tables = [pq.read_table(p) for p in signature_files]
+    names = sorted(index.entries)
+    tables = [read_table(lsh.Entry(index.folder, name).signatures) for name in names]
     table = pa.concat_tables(tables) if tables else None
+    files: dict[str, list[str]] = {}
     if table is not None and table.num_rows:
         assigned = assign(table, pairs.astype(np.uint64), cfg)
         start = 0
-        for part in tables:  # one assignment file per shard, named by its origins
+        for name, part in zip(names, tables):  # one assignment file per shard, named by its origins
             piece = assigned.slice(start, part.num_rows)
             start += part.num_rows
-            atomic_write_table(piece, out / f"{origins_digest(piece.column('origin').to_pylist())}.parquet")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "DONE").touch()
+            file = f"{origins_digest(piece.column('origin').to_pylist())}.parquet"
+            files[name] = [file, _write_assignment(piece, out / file)]
+    write_text(out / DONE, json.dumps(files, sort_keys=True))  # last: marks the run done
     return out, run
+
+
+DONE = "DONE"  # entry -> (its assignment file, a hash of the file's bytes), written when a run is complete
+
+
+def _assignment_files(out: Path) -> dict[str, list[str]] | None:
+    try:
+        return json.loads((out / DONE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # not done (or done by an older version, which kept no hashes)
+        return None
+
+
+def _write_assignment(piece: pa.Table, path: Path) -> str:
+    """Writes the file and returns a hash of its bytes, which names the apply task of its shard."""
+    buffer = pa.BufferOutputStream()
+    pq.write_table(piece, buffer, compression="zstd")
+    data = buffer.getvalue().to_pybytes()
+    with atomic_path(path) as tmp:
+        Path(tmp).write_bytes(data)
+    return stable_hash(data, 12)
 
 
 def _run_name(cfg: DedupConfig, entries: list[str]) -> str:
@@ -255,16 +271,13 @@ def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[s
                           cfg.max_bucket_pairs) for b in range(cfg.buckets)]
 
 
-def _apply(shard_list: list[Shard], out: Path, run: str, engine: LocalEngine) -> list[Shard]:
+def _apply(shard_list: list[Shard], entries: list[str], out: Path, engine: LocalEngine) -> list[Shard]:
     """Each shard's task is keyed by its own assignment file's bytes, not by the whole run: when new
     documents join the index, shards whose cluster fields did not change keep their outputs, and so
     does every stage after dedup (annotation above all) on those shards."""
-    tasks = []
-    for s in shard_list:
-        origins = pq.read_table(s.path, columns=["origin"]).column("origin").to_pylist()
-        assigned = out / f"{origins_digest(origins)}.parquet"
-        content = stable_hash(assigned.read_bytes(), 12) if origins else "empty"
-        tasks.append(Task.of(s, stable_hash(f"{s.fingerprint}|{content}", 12)))
+    files = _assignment_files(out)
+    tasks = [Task.of(s, stable_hash(f"{s.fingerprint}|{files[entry][1] if entry in files else 'empty'}", 12))
+             for s, entry in zip(shard_list, entries)]
     return engine.map(ApplyClusters(out, "apply-by-assignment"), tasks)
 
 
@@ -281,9 +294,9 @@ def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) 
     manifest = manifest_path(engine)
     before = DedupIndex.load(manifest) if manifest.exists() else None
     previous = before.entries if before and before.config_fingerprint == index.config_fingerprint else None
-    out, run = cluster_index(index, cfg, engine, previous)
+    out, _ = cluster_index(index, cfg, engine, previous)
     index.save(manifest)
-    return _apply(shard_list, out, run, engine)
+    return _apply(shard_list, index.entries, out, engine)
 
 
 def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConfig, engine: LocalEngine) -> tuple[list[Shard], DedupIndex, Path]:
@@ -295,9 +308,10 @@ def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConf
     """
     if index.config_fingerprint != _config_fingerprint(cfg):
         raise UserError("the dedup index was made with other shingle/hash settings; rebuild it with the current dedup config.")
-    grown = DedupIndex(index.folder, sorted(set(index.entries) | set(index_shards(new_shards, cfg, engine))), index.config_fingerprint)
-    out, run = cluster_index(grown, cfg, engine, index.entries)
-    return _apply(new_shards, out, run, engine), grown, out
+    new_entries = index_shards(new_shards, cfg, engine)
+    grown = DedupIndex(index.folder, sorted(set(index.entries) | set(new_entries)), index.config_fingerprint)
+    out, _ = cluster_index(grown, cfg, engine, index.entries)
+    return _apply(new_shards, new_entries, out, engine), grown, out
 
 
 class _Singletons(MapStage):

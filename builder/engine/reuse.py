@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.atomic import atomic_path
+from builder.atomic import write_text
 from builder.engine import shards
 
 
@@ -67,5 +67,4 @@ class LineageMemo:
     def save(self) -> None:
         """Keeps this build's lineages only: a lineage whose pages left the inputs has nothing to give."""
         if self.seen != self.known:
-            with atomic_path(self.path) as tmp:
-                Path(tmp).write_text(json.dumps(self.seen, sort_keys=True), encoding="utf-8")
+            write_text(self.path, json.dumps(self.seen, sort_keys=True))

@@ -15,12 +15,12 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from builder.atomic import write_text
 from builder.clean.config import CleanConfig
 from builder.clean.site_lines import KEY_COLUMNS, CleanStage, _unmarked_lines, build_index, document_keys, line_key
 from builder.engine.local import Shard, ShardEngine, Task
-from builder.engine.shards import atomic_write_table, read_rows
+from builder.engine.shards import atomic_write_table, read_rows, read_table
 from builder.ingest.extract import stable_hash
 from builder.stage import MapStage
 
@@ -47,21 +47,43 @@ def shard_keys(job: tuple[Path, Path]) -> Path:
 def _index(paths: list[Path], cfg: CleanConfig) -> dict[str, list[str]]:
     def keys():
         for path in paths:  # a shard at a time: memory holds the counts, not every key
-            columns = pq.read_table(path, columns=["site", "text_hash", "lines"]).to_pydict()
+            columns = read_table(path, ["site", "text_hash", "lines"]).to_pydict()
             yield from zip(columns["site"], columns["text_hash"], columns["lines"])
 
     return build_index(keys(), cfg)
 
 
-def _relevant(path: Path, index: dict[str, frozenset]) -> dict[str, list[str]]:
-    """The repeated lines of its sites that occur in the shard's documents: all that its output depends on."""
-    columns = pq.read_table(path).to_pydict()
+def _relevant(path: Path, index: dict[str, frozenset]) -> tuple[dict[str, list[str]], set[str]]:
+    """The repeated lines of its sites that occur in the shard's documents (all that its output depends
+    on), and all its sites."""
+    columns = read_table(path).to_pydict()
     present: dict[str, set] = {}
     for site, lines, repeated in zip(columns["site"], columns["lines"], columns["repeated"]):
         if site in index:
             present.setdefault(site, set()).update(lines, repeated)
     found = {site: sorted(index[site] & lines) for site, lines in sorted(present.items())}
-    return {site: lines for site, lines in found.items() if lines}
+    return {site: lines for site, lines in found.items() if lines}, set(columns["site"])
+
+
+def _task_names(shard_list: list[Shard], keys: list[Path], index: dict[str, list[str]], folder: Path) -> list[str]:
+    """Each clean task's name: its shard and the relevant lines. A shard's keys are read again only when
+    the index entry of one of its sites changed; the names and the entries they came from are kept."""
+    memo = folder / "tasks.json"
+    before = json.loads(memo.read_text(encoding="utf-8")) if memo.exists() else {}
+    entries = {site: stable_hash("\n".join(lines), 8) for site, lines in index.items()}
+    sets = {site: frozenset(lines) for site, lines in index.items()}
+    now, names = {}, []
+    for shard, path in zip(shard_list, keys):
+        name, sites = before.get(path.name, (None, {}))
+        if name is None or any(entries.get(site) != entry for site, entry in sites.items()):
+            relevant, every_site = _relevant(path, sets)
+            name = stable_hash(f"{shard.fingerprint}|{json.dumps(relevant)}", 12)
+            sites = {site: entries.get(site) for site in sorted(every_site)}
+        now[path.name] = [name, sites]
+        names.append(name)
+    if now != before:
+        write_text(memo, json.dumps(now, sort_keys=True))
+    return names
 
 
 class CleanBySite(MapStage):
@@ -95,6 +117,5 @@ def clean_corpus(shard_list: list[Shard], cfg: CleanConfig, engine: ShardEngine)
         return engine.map(CleanBySite(cfg, {}), [Task.of(s) for s in shard_list])
     engine.call(shard_keys, [(s.path, out) for s, out in zip(shard_list, keys) if not out.exists()])
     index = _index(keys, cfg)
-    sets = {site: frozenset(lines) for site, lines in index.items()}
-    tasks = [Task.of(s, stable_hash(f"{s.fingerprint}|{json.dumps(_relevant(path, sets))}", 12)) for s, path in zip(shard_list, keys)]
-    return engine.map(CleanBySite(cfg, index), tasks)
+    names = _task_names(shard_list, keys, index, folder)
+    return engine.map(CleanBySite(cfg, index), [Task.of(s, name) for s, name in zip(shard_list, names)])
