@@ -25,6 +25,7 @@ from typing import Iterable, Iterator
 from builder.annotate.config import AnnotateConfig
 from builder.annotate.claims import ClaimsAnnotator
 from builder.annotate.entities import EntityAnnotator
+from builder.annotate.limit import AnnotationLimit
 from builder.annotate.sources import SourcesAnnotator
 from builder.clean.config import LanguageConfig
 from builder.clean.language import detect_language
@@ -156,24 +157,6 @@ class LayerStage(MapStage):
             yield out, []
         if count < len(stages):
             yield from stages[count].process_steps(stages[count:], outputs[-1])
-
-
-class AnnotationLimit(MapStage):
-    """Rejects documents with implausibly many spans, after every layer (in a build they must not vanish)."""
-
-    name = "annotate"
-    version = "2"
-
-    def fingerprint(self) -> str:
-        blob = json.dumps([self.name, self.version, self.config.max_annotations])
-        return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
-
-    def process(self, rows):
-        limit = self.config.max_annotations
-        spans = {id(r): len(r.get("entities") or []) + len(r.get("claims") or []) + len(r.get("sources") or []) for r in rows}
-        rejects = [{"origin": r["origin"], "url": r.get("url"), "stage": "annotate", "reason": "too-many-annotations",
-                    "detail": f"{spans[id(r)]:,} spans, over annotate.max_annotations={limit}"} for r in rows if spans[id(r)] > limit]
-        return [r for r in rows if spans[id(r)] <= limit], rejects
 
 
 def annotation_stages(config: AnnotateConfig) -> list[MapStage]:

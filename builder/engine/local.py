@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import multiprocessing.forkserver
+import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -180,18 +182,27 @@ class ShardEngine:
         self.close()
 
 
+def _forkserver():
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["builder.ingest.extract", "trafilatura", "pyarrow.parquet"])
+    return context
+
+
 class LocalEngine(ShardEngine):
     def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None):
         super().__init__(work_dir, workers, on_progress)
         self._pool: ProcessPoolExecutor | None = None
+        if workers > 1:
+            # The fork server imports its preloads (half a second) while the build reads its inputs; the
+            # workers themselves start only when a task needs to run.
+            _forkserver()
+            threading.Thread(target=multiprocessing.forkserver.ensure_running, daemon=True).start()
 
     def pool(self) -> ProcessPoolExecutor:
         """One pool for the whole build: workers start once, and each keeps its loaded stages (the
         extractor child, the spaCy pipeline) from one map to the next."""
         if self._pool is None:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["builder.ingest.extract", "trafilatura", "pyarrow.parquet"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_forkserver())
         return self._pool
 
     def close(self) -> None:

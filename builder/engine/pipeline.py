@@ -28,6 +28,7 @@ from builder.engine.site_index import clean_corpus
 from builder.errors import UserError
 from builder.ingest.stage import ExtractStage
 from builder.release.build_output import write_build_output
+from builder.release.parquet import import_datasets_meanwhile
 from builder.stage import Chain
 
 
@@ -60,6 +61,7 @@ def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path 
 
 
 def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalEngine) -> BuildResult:
+    import_datasets_meanwhile()
     file_rejects: list[dict] = []
     scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir)
     page_stages = Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean))

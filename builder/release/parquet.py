@@ -6,7 +6,9 @@ schema metadata in a fixed key order, and each row group written as one contiguo
 
 from __future__ import annotations
 
+import importlib
 import json
+import threading
 from pathlib import Path
 from typing import Iterable
 
@@ -24,6 +26,12 @@ WRITER_OPTIONS = {
     "version": "2.6",
     "data_page_version": "1.0",
 }
+
+
+def import_datasets_meanwhile() -> None:
+    """`datasets` takes about half a second to import: a build starts importing it in a thread, while the
+    main process mostly waits for its workers, so the output writer finds it loaded."""
+    threading.Thread(target=importlib.import_module, args=("datasets",), daemon=True).start()
 
 
 def hf_features(schema: pa.Schema):
