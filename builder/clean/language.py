@@ -1,6 +1,6 @@
 """Language identification with langdetect, made deterministic.
 
-langdetect draws random numbers; with `DetectorFactory.seed` set, each detection reseeds its own
+langdetect draws random numbers; with the factory's seed set, each detection reseeds its own
 generator, so the same text always gets the same answer in any process. Texts with too few letters
 get 'unknown' instead of a guess, and so do texts where the best language is not clearly ahead.
 """
@@ -10,18 +10,22 @@ from __future__ import annotations
 from builder.clean.config import LanguageConfig
 
 UNKNOWN = "unknown"
-_factory_ready = False
 
 
-def _detector_factory(seed: int):
-    global _factory_ready
-    from langdetect import DetectorFactory, detector_factory
+def load_profiles():
+    """langdetect's factory with its 55 language profiles (0.6 s to load; once per process, or once per
+    fork server: see builder/clean/langdetect_preload.py)."""
+    from langdetect import detector_factory
 
-    if not _factory_ready:
-        DetectorFactory.seed = seed
+    if detector_factory._factory is None:
         detector_factory.init_factory()
-        _factory_ready = True
     return detector_factory._factory
+
+
+def _detector(seed: int):
+    factory = load_profiles()
+    factory.set_seed(seed)  # each detector copies the seed when created and reseeds its generator per text
+    return factory.create()
 
 
 def detect_language(text: str, cfg: LanguageConfig) -> tuple[str, float | None]:
@@ -31,7 +35,7 @@ def detect_language(text: str, cfg: LanguageConfig) -> tuple[str, float | None]:
     sample = text[: cfg.sample_chars]
     if sum(ch.isalpha() for ch in sample) < cfg.min_letters:
         return UNKNOWN, None
-    detector = _detector_factory(cfg.seed).create()
+    detector = _detector(cfg.seed)
     detector.n_trial = cfg.trials  # langdetect has no setter; the attribute is what its loop reads
     detector.append(sample)
     try:

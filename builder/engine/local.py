@@ -184,7 +184,7 @@ class ShardEngine:
 
 def _forkserver():
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["builder.ingest.extract", "trafilatura", "pyarrow.parquet"])
+    context.set_forkserver_preload(["builder.ingest.extract", "trafilatura", "pyarrow.parquet", "builder.clean.langdetect_preload"])
     return context
 
 
