@@ -265,8 +265,9 @@ def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[s
     if before is None or not all(p.exists() and lsh.rows_path(p).exists() for p in states):
         before, previous = None, []
     added, removed = sorted(set(index.entries) - set(previous)), sorted(set(previous) - set(index.entries))
-    return [lsh.BucketJob([lsh.Entry(index.folder, name).bucket(b) for name in added],
-                          [lsh.Entry(index.folder, name).bucket(b) for name in removed],
+    gone = [read_table(lsh.Entry(index.folder, name).signatures, ["key"]).column("key").to_numpy() for name in removed]
+    gone = np.unique(np.concatenate(gone)) if gone else np.empty(0, np.uint64)
+    return [lsh.BucketJob([lsh.Entry(index.folder, name).bucket(b) for name in added], gone,
                           before / f"{b:04d}.parquet" if before else None, pair_dir / run / f"{b:04d}.parquet",
                           cfg.max_bucket_pairs) for b in range(cfg.buckets)]
 

@@ -95,7 +95,7 @@ class BucketJob:
     """One bucket of a clustering run, updated from the previous run's state of the same bucket."""
 
     added: list[Path]  # band files of this bucket from the entries the previous run did not have
-    removed: list[Path]  # ... from the entries it had that are gone
+    gone: np.ndarray  # keys of the documents of the entries it had that are gone
     previous: Path | None  # the previous run's pairs file of this bucket (None: start empty)
     out: Path  # this run's pairs file; its band rows go beside it (rows_path)
     max_group: int
@@ -109,23 +109,22 @@ def bucket_pairs(job: BucketJob) -> Path:
     """Candidate pairs (left < right) of one bucket: documents that share a band key, with that key.
 
     A bucket's state is every band row of the index (rows_path) and the pairs of each band group. A run
-    takes the previous run's state, drops the rows of removed entries, adds those of new entries, and
-    computes again only the groups whose band key one of those rows has: every other group has the same
-    members, so the same pairs, as in a run from scratch. Groups of two are the common case and are
-    vectorised; larger groups emit all pairs up to `max_group` members, a star on their smallest key
-    beyond that (a band shared by hundreds is boilerplate, not a reprint).
+    takes the previous run's state, drops the rows of documents whose entry is gone, adds those of new
+    entries, and computes again only the groups whose band key one of those rows has: every other group
+    has the same members, so the same pairs, as in a run from scratch. Groups of two are the common case
+    and are vectorised; larger groups emit all pairs up to `max_group` members, a star on their smallest
+    key beyond that (a band shared by hundreds is boilerplate, not a reprint).
     """
     if job.out.exists():
         return job.out
-    added, removed = _read_bands(job.added), _read_bands(job.removed)
+    added = _read_bands(job.added)
     if job.previous is not None:
         rows, pairs = read_table(rows_path(job.previous)), read_table(job.previous)
     else:
         rows, pairs = BAND_SCHEMA.empty_table(), GROUP_PAIR_SCHEMA.empty_table()
-    gone = np.unique(removed.column("key").to_numpy())
-    rows = pa.concat_tables([rows.filter(~np.isin(rows.column("key").to_numpy(), gone)), added])
-    rows = rows.sort_by([("band_key", "ascending"), ("key", "ascending")])
-    touched = np.union1d(added.column("band_key").to_numpy(), removed.column("band_key").to_numpy())
+    leaving = np.isin(rows.column("key").to_numpy(), job.gone)
+    touched = np.union1d(added.column("band_key").to_numpy(), rows.column("band_key").to_numpy()[leaving])
+    rows = pa.concat_tables([rows.filter(~leaving), added]).sort_by([("band_key", "ascending"), ("key", "ascending")])
     pairs = pa.concat_tables([
         pairs.filter(~np.isin(pairs.column("band_key").to_numpy(), touched)),
         _group_pairs(rows.filter(np.isin(rows.column("band_key").to_numpy(), touched)), job.max_group),
