@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import json
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
 
@@ -60,6 +61,8 @@ class ParquetSink:
         self._tmp = self._atomic.__enter__()
         self._writer = pq.ParquetWriter(self._tmp, self.schema, **WRITER_OPTIONS)
         self._group: list[dict] = []
+        self._thread: ThreadPoolExecutor | None = None
+        self._pending: Future | None = None
         self.rows = 0
 
     def add(self, row: dict) -> None:
@@ -68,14 +71,22 @@ class ParquetSink:
             self._flush()
 
     def add_group(self, table: pa.Table) -> None:
-        """A whole row group straight from Arrow (ROW_GROUP_SIZE rows; fewer only for the last one)."""
+        """A whole row group straight from Arrow (ROW_GROUP_SIZE rows; fewer only for the last one). A
+        thread encodes and compresses it (pyarrow lets go of the GIL) while the caller makes the next."""
         self._flush()
-        self._write(table.replace_schema_metadata(self.schema.metadata))
+        self._thread = self._thread or ThreadPoolExecutor(1)
+        self._pending = self._thread.submit(self._write, table.replace_schema_metadata(self.schema.metadata))
 
     def _flush(self) -> None:
+        self._wait()
         if self._group:  # an empty table gets no row group: datasets fails on a 0-row group
             self._write(pa.Table.from_pylist(self._group, schema=self.schema))
             self._group = []
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def _write(self, table: pa.Table) -> None:
         self._writer.write_table(table.combine_chunks())  # one contiguous chunk: the same bytes however it was built
@@ -85,6 +96,7 @@ class ParquetSink:
         """Finish the file; returns (rows, bytes of the data uncompressed). The size is read from the file,
         so it is the same whatever Arrow buffers the rows came in."""
         self._flush()
+        self._stop()
         self._writer.close()
         meta = pq.read_metadata(self._tmp)
         nbytes = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
@@ -92,8 +104,13 @@ class ParquetSink:
         return self.rows, nbytes
 
     def abort(self) -> None:
+        self._stop()
         self._writer.close()
         self._atomic.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)  # lets a group being written finish before the file closes
 
 
 def write_parquet(rows: Iterable[dict], schema: pa.Schema, path: Path, features=None) -> tuple[int, int]:
