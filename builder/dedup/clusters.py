@@ -201,7 +201,7 @@ def index_shards(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine)
     folder = engine.work_dir / INDEX_FOLDER
     fp = _config_fingerprint(cfg)
     entries = [lsh.Entry(folder, stable_hash(f"{s.fingerprint}|{fp}", 12)) for s in shard_list]
-    engine.call(lsh.index_shard, [(s.path, e, _settings(cfg)) for s, e in zip(shard_list, entries) if not e.signatures.exists()])
+    engine.call(lsh.index_shard, [(s.path, e, _settings(cfg)) for s, e in zip(shard_list, entries) if not e.done()])
     return [e.name for e in entries]
 
 
@@ -267,7 +267,7 @@ def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[s
     added, removed = sorted(set(index.entries) - set(previous)), sorted(set(previous) - set(index.entries))
     gone = [read_table(lsh.Entry(index.folder, name).signatures, ["key"]).column("key").to_numpy() for name in removed]
     gone = np.unique(np.concatenate(gone)) if gone else np.empty(0, np.uint64)
-    return [lsh.BucketJob([lsh.Entry(index.folder, name).bucket(b) for name in added], gone,
+    return [lsh.BucketJob(b, [lsh.Entry(index.folder, name).bands for name in added], gone,
                           before / f"{b:04d}.parquet" if before else None, pair_dir / run / f"{b:04d}.parquet",
                           cfg.max_bucket_pairs) for b in range(cfg.buckets)]
 

@@ -1,7 +1,7 @@
 """The keyed steps of near-duplicate detection, each a picklable function one engine task runs.
 
 index_shard:  one document shard -> its index entry: a signature file (small keys + MinHash signature
-              per document) and band-key files hash-partitioned into `buckets` parts.
+              per document) and a band-key file hash-partitioned into `buckets` row groups.
 bucket_pairs: one bucket, with the band keys of that partition from every entry -> candidate pairs,
               updated from the previous run's state of the bucket (only band groups that changed).
 
@@ -17,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import xxhash
 
 from builder.dedup import minhash
+from builder.atomic import atomic_path
 from builder.engine.shards import atomic_write_table, read_table
 
 SIGNATURE_COLUMNS = ["origin", "id", "text_hash", "canonical_url", "published"]
@@ -43,14 +45,19 @@ class Entry:
     def signatures(self) -> Path:
         return self.folder / "signatures" / f"{self.name}.parquet"
 
-    def bucket(self, index: int) -> Path:
-        return self.folder / "bands" / self.name / f"{index:04d}.parquet"
+    @property
+    def bands(self) -> Path:
+        """The band keys, one row group per bucket (row group b holds bucket b's rows)."""
+        return self.folder / "bands" / f"{self.name}.parquet"
+
+    def done(self) -> bool:
+        return self.signatures.exists() and self.bands.exists()  # signatures are written last
 
 
 def index_shard(job: tuple[Path, Entry, dict]) -> Entry:
     """Signatures and partitioned band keys of one shard (skipped when the entry exists: cached)."""
     shard_path, entry, settings = job
-    if entry.signatures.exists():
+    if entry.done():
         return entry
     table = read_table(shard_path, SIGNATURE_COLUMNS + ["text"])
     texts = table.column("text").to_pylist()
@@ -77,6 +84,7 @@ def index_shard(job: tuple[Path, Entry, dict]) -> Entry:
 
 
 def _write_bands(entry: Entry, settings: dict, keys: np.ndarray, blobs: list[bytes]) -> None:
+    """One file per entry (a file per bucket made index_shard write 17 small files a shard)."""
     if blobs:
         sigs = np.frombuffer(b"".join(blobs), dtype=np.uint16).reshape(len(blobs), settings["num_hashes"])
         band_keys = minhash.band_keys(sigs, settings["bands"], settings["rows"]).ravel()
@@ -84,17 +92,18 @@ def _write_bands(entry: Entry, settings: dict, keys: np.ndarray, blobs: list[byt
         band_keys = np.empty(0, dtype=np.uint64)
     owners = np.repeat(keys, settings["bands"])
     part = minhash.mix(band_keys) % np.uint64(settings["buckets"])
-    for index in range(settings["buckets"]):
-        chosen = part == index
-        table = pa.table({"band_key": band_keys[chosen], "key": owners[chosen]}, schema=BAND_SCHEMA)
-        atomic_write_table(table, entry.bucket(index), compression="zstd")
+    with atomic_path(entry.bands) as tmp, pq.ParquetWriter(tmp, BAND_SCHEMA, compression="zstd") as writer:
+        for index in range(settings["buckets"]):
+            chosen = part == index
+            writer.write_table(pa.table({"band_key": band_keys[chosen], "key": owners[chosen]}, schema=BAND_SCHEMA))
 
 
 @dataclass(frozen=True)
 class BucketJob:
     """One bucket of a clustering run, updated from the previous run's state of the same bucket."""
 
-    added: list[Path]  # band files of this bucket from the entries the previous run did not have
+    bucket: int
+    added: list[Path]  # band files of the entries the previous run did not have
     gone: np.ndarray  # keys of the documents of the entries it had that are gone
     previous: Path | None  # the previous run's pairs file of this bucket (None: start empty)
     out: Path  # this run's pairs file; its band rows go beside it (rows_path)
@@ -117,7 +126,7 @@ def bucket_pairs(job: BucketJob) -> Path:
     """
     if job.out.exists():
         return job.out
-    added = _read_bands(job.added)
+    added = _read_bands(job.added, job.bucket)
     if job.previous is not None:
         rows, pairs = read_table(rows_path(job.previous)), read_table(job.previous)
     else:
@@ -134,8 +143,12 @@ def bucket_pairs(job: BucketJob) -> Path:
     return job.out
 
 
-def _read_bands(paths: list[Path]) -> pa.Table:
-    return pa.concat_tables([read_table(p) for p in paths]) if paths else BAND_SCHEMA.empty_table()
+def _read_bands(paths: list[Path], bucket: int) -> pa.Table:
+    tables = []
+    for path in paths:
+        with pq.ParquetFile(path) as handle:
+            tables.append(handle.read_row_group(bucket))
+    return pa.concat_tables(tables) if tables else BAND_SCHEMA.empty_table()
 
 
 def _group_pairs(rows: pa.Table, max_group: int) -> pa.Table:
