@@ -1,4 +1,5 @@
-"""Per-site repeated lines (map -> reduce -> map), and the stage that applies every removal.
+"""Per-site repeated lines (map -> reduce -> map; the engine runs them in builder/engine/site_index.py), and
+the stage that applies every removal.
 
 map:    per document, the hashes of its normalised lines not already marked by the page rules
 reduce: per site, in how many distinct texts each line occurs; lines on >= site_min_fraction of the
@@ -19,8 +20,6 @@ from collections import Counter, defaultdict
 from builder.clean.config import CleanConfig
 from builder.clean.edits import remove_spans
 from builder.clean.rules import split_lines
-from builder.engine.local import LocalEngine, Shard, Task
-from builder.engine.shards import read_rows
 from builder.ingest.extract import stable_hash, text_hash
 from builder.stage import MapStage
 
@@ -33,7 +32,7 @@ def line_key(line: str) -> str:
     return stable_hash(" ".join(line.lower().split()), 8)
 
 
-def _unmarked_lines(text: str, removals: list[dict]):
+def unmarked_lines(text: str, removals: list[dict]):
     marked = {r["start"] for r in removals}
     return [ln for ln in split_lines(text) if ln.start not in marked]
 
@@ -46,7 +45,7 @@ def document_keys(doc: dict) -> tuple[str, str, set[str]] | None:
     """
     if not doc.get("site"):
         return None
-    counts = Counter(line_key(ln.text) for ln in _unmarked_lines(doc["text"], doc["removals"] or []))
+    counts = Counter(line_key(ln.text) for ln in unmarked_lines(doc["text"], doc["removals"] or []))
     return doc["site"], doc["text_hash"], {key for key, n in counts.items() if n == 1}
 
 
@@ -93,7 +92,7 @@ class CleanStage(MapStage):
             repeated = self.index.get(row.get("site") or "", frozenset())
             if repeated:
                 removals += [{"start": ln.start, "end": ln.end, "text": ln.text, "rule": "site-repeat"}
-                             for ln in _unmarked_lines(row["text"], removals) if line_key(ln.text) in repeated]
+                             for ln in unmarked_lines(row["text"], removals) if line_key(ln.text) in repeated]
                 removals.sort(key=lambda r: (r["start"], r["end"]))
             row["removals"] = removals
             if not self.config.keep_boilerplate and removals:
@@ -105,11 +104,3 @@ class CleanStage(MapStage):
                 row["text"], row["links"], row["text_hash"] = text, links, text_hash(text)
             documents.append(row)
         return documents, rejects
-
-
-def clean_corpus(shard_list: list[Shard], cfg: CleanConfig, engine: LocalEngine) -> list[Shard]:
-    """map (keys) -> reduce (index) -> map (CleanStage) over the extracted shards."""
-    index: dict[str, list[str]] = {}
-    if cfg.site_lines:
-        index = build_index((document_keys(doc) for s in shard_list for doc in read_rows(s.path, KEY_COLUMNS)), cfg)
-    return engine.map(CleanStage(cfg, index), [Task(s.fingerprint, path=s.path) for s in shard_list])

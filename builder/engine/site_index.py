@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from builder.atomic import write_text
 from builder.clean.config import CleanConfig
-from builder.clean.site_lines import KEY_COLUMNS, CleanStage, _unmarked_lines, build_index, document_keys, line_key
+from builder.clean.site_lines import KEY_COLUMNS, CleanStage, unmarked_lines, build_index, document_keys, line_key
 from builder.engine.local import Shard, ShardEngine, Task
 from builder.engine.shards import atomic_write_table, read_rows, read_table
 from builder.ingest.extract import stable_hash
@@ -38,7 +38,7 @@ def shard_keys(job: tuple[Path, Path]) -> Path:
         keys = document_keys(doc)
         if keys:
             site, digest, lines = keys
-            every = {line_key(ln.text) for ln in _unmarked_lines(doc["text"], doc["removals"] or [])}
+            every = {line_key(ln.text) for ln in unmarked_lines(doc["text"], doc["removals"] or [])}
             rows.append({"site": site, "text_hash": digest, "lines": sorted(lines), "repeated": sorted(every - lines)})
     atomic_write_table(pa.Table.from_pylist(rows, schema=KEYS_SCHEMA), out, compression="zstd")
     return out
