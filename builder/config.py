@@ -26,8 +26,10 @@ CONFIG_NAME = "newscorpus.toml"
 class BuildConfig(Section):
     """What to build from, where to, and with how many workers."""
 
-    inputs: list[str] = Field(default_factory=lambda: ["examples"], description="files or folders")
-    output: str = Field("build", description="output folder of `newscorpus build`")
+    inputs: list[str] = Field(default_factory=lambda: ["examples"], description="files or folders, or fsspec URLs "
+                              "(s3://bucket/pages/: mirrored into the work folder, fetched again only when changed)")
+    output: str = Field("build", description="output folder of `newscorpus build`, or an fsspec URL (built in the "
+                        "work folder, then uploaded)")
     work_dir: str = Field(".newscorpus", description="cache of stage outputs (resumable builds)")
     workers: int = Field(1, ge=1, le=512)
     shard_size: int = Field(64, ge=1, description="documents per work shard (and per task: memory in flight is "

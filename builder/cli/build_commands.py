@@ -13,6 +13,7 @@ from rich.table import Table
 
 from builder.config import CONFIG_NAME, ProjectConfig, load_config, parse_config
 from builder.engine.pipeline import build as run_build
+from builder.engine.remote import is_url
 from builder.errors import UserError
 
 console = Console(stderr=True, highlight=False)
@@ -23,8 +24,8 @@ def _project_config(config_path: str | None) -> ProjectConfig:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: build.output).")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--output", type=click.Path(), help="Output folder or fsspec URL (default: build.output).")
 @click.option("-c", "--config", "config_path", type=click.Path(), help=f"Project config (default: ./{CONFIG_NAME}).")
 @click.option("-w", "--workers", type=click.IntRange(1, 512), help="Worker processes (default: build.workers).")
 @click.option("--keep-boilerplate", is_flag=True, help="Mark boilerplate in `removals` but leave it in the text.")
@@ -33,8 +34,12 @@ def build(paths, output, config_path, workers, keep_boilerplate, engine):
     """Build the dataset.
 
     With no PATHS, builds the project in the current folder from its newscorpus.toml. With PATHS
-    (files or folders), builds them with default settings and no config file.
+    (files, folders or fsspec URLs such as s3://bucket/pages/), builds them with default settings and
+    no config file.
     """
+    # Local paths are relative to where you are; URLs pass as they are (a Path would fold their '//').
+    paths = [p if is_url(p) else Path(p) for p in paths]
+    output = output if output is None or is_url(output) else Path(output)
     if paths:
         config = parse_config({}, root=str(Path.cwd()))
     else:

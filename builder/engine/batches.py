@@ -75,8 +75,9 @@ class InputScan:
     """The pages and file-level rejects of the inputs, in input order. Pages of files read in this scan
     carry their data; pages of unchanged files carry only origin and digest until `load` reads them."""
 
-    def __init__(self, inputs: list[Path], cfg: IngestConfig, base: Path | None, work_dir: Path):
-        self.inputs, self.cfg, self.base = inputs, cfg, base
+    def __init__(self, inputs: list[Path], cfg: IngestConfig, base: Path | None, work_dir: Path,
+                 standalone: frozenset[Path] = frozenset()):
+        self.inputs, self.cfg, self.base, self.standalone = inputs, cfg, base, standalone
         settings = json.dumps([SCAN_VERSION, cfg.model_dump(mode="json")], sort_keys=True)
         self.cache_path = Path(work_dir) / "scan" / f"{stable_hash(settings, 8)}.parquet"
         self.pages = 0
@@ -86,7 +87,7 @@ class InputScan:
         cached = _read_cache(self.cache_path)
         seen: dict[str, ScannedFile] = {}
         settled = time.time_ns() - SETTLE_NS
-        for path, name in iter_files(self.inputs, self.base):
+        for path, name in iter_files(self.inputs, self.base, self.standalone):
             key = str(path.resolve())
             try:
                 stat = path.stat()

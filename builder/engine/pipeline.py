@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -20,6 +21,7 @@ from builder.annotate.stage import annotation_stages
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
 from builder.dedup.clusters import deduplicate
+from builder.engine import remote
 from builder.engine import shards as shard_io
 from builder.engine.batches import InputScan, batch_tasks
 from builder.engine.local import LocalEngine, Task
@@ -34,7 +36,7 @@ from builder.stage import Chain
 
 @dataclass
 class BuildResult:
-    output: Path
+    output: Path | str  # a URL when the output is remote
     summary: dict
     pages_read: int = 0
     shards_reused: int = 0
@@ -42,28 +44,41 @@ class BuildResult:
     rejects: list[dict] = field(default_factory=list)
 
 
-def build(config: ProjectConfig, inputs: list[Path] | None = None, output: Path | None = None,
+def _local(value: str | Path, config: ProjectConfig) -> str | Path:
+    """A URL stays a URL; a config string is relative to the project folder; a Path is taken as given."""
+    return value if isinstance(value, Path) or remote.is_url(value) else config.path(value)
+
+
+def build(config: ProjectConfig, inputs: list[str | Path] | None = None, output: str | Path | None = None,
           workers: int | None = None, on_progress: Callable[[int], None] | None = None) -> BuildResult:
-    inputs = inputs if inputs is not None else [config.path(p) for p in config.build.inputs]
-    missing = [str(p) for p in inputs if not p.exists()]
+    """Build the dataset. Inputs and output are local paths or fsspec URLs (see engine/remote.py)."""
+    inputs = [_local(p, config) for p in (inputs if inputs is not None else config.build.inputs)]
+    missing = [str(p) for p in inputs if not remote.is_url(p) and not Path(p).exists()]
     if missing:
         raise UserError(f"input not found: {', '.join(missing)}. Check build.inputs in newscorpus.toml or the paths you gave.")
-    output = output if output is not None else config.path(config.build.output)
+    output = _local(output if output is not None else config.build.output, config)
     engine_type = LocalEngine
     if config.build.engine == "ray":
         from builder.engine.ray_engine import RayEngine as engine_type  # optional extra: imported only when chosen
     engine = engine_type(config.path(config.build.work_dir), workers or config.build.workers, on_progress)
     with work_lock(engine.work_dir, "a build"), engine:
-        removed = shard_io.remove_partial_writes(engine.work_dir) + shard_io.remove_partial_writes(output)
-        result = _run(config, inputs, output, engine)
+        written = remote.local_output(output, engine.work_dir)
+        if written != output:  # the staging folder of a remote output holds this build's files only
+            shutil.rmtree(written, ignore_errors=True)
+        removed = shard_io.remove_partial_writes(engine.work_dir) + shard_io.remove_partial_writes(written)
+        mirrors = {p: remote.mirror_input(p, engine.work_dir) for p in inputs if remote.is_url(p)}
+        result = _run(config, [mirrors.get(p, p) for p in inputs], written, engine, frozenset(mirrors.values()))
+        if remote.is_url(output):
+            remote.upload_output(written, output)
+            result.output = output
         result.partial_files_removed = removed
         return result
 
 
-def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalEngine) -> BuildResult:
+def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalEngine, mirrors: frozenset[Path]) -> BuildResult:
     import_datasets_meanwhile()
     file_rejects: list[dict] = []
-    scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir)
+    scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir, mirrors)
     page_stages = Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean))
     shards = engine.map(page_stages, batch_tasks(scan, config.build.shard_size, file_rejects))
     shards = clean_corpus(shards, config.clean, engine)

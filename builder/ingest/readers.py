@@ -54,14 +54,17 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
-def iter_files(inputs: list[Path], base: Path | None = None) -> Iterator[tuple[Path, str]]:
+def iter_files(inputs: list[Path], base: Path | None = None, standalone: frozenset[Path] = frozenset()) -> Iterator[tuple[Path, str]]:
     """(file, name to record) for every file under the inputs, in a stable order.
 
     The recorded name is relative to `base` (the project folder) or else to the input's parent, so
-    that builds from different working folders record the same origins. Hidden files are skipped.
+    that builds from different working folders record the same origins; inputs in `standalone` (local
+    mirrors of remote inputs, which live in the work folder) are always named from their parent, as
+    the same files read locally would be. Hidden files are skipped.
     """
     for root in inputs:
-        anchor = base if base is not None and root.resolve().is_relative_to(base.resolve()) else root.parent
+        inside = base is not None and root not in standalone and root.resolve().is_relative_to(base.resolve())
+        anchor = base if inside else root.parent
         if root.is_file():
             found = [root]
         else:
