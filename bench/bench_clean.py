@@ -178,15 +178,13 @@ def prf(ours: str, gold: str) -> tuple[float, float, float]:
 def scrapinghub_metric() -> None:
     print("\n## (c) ScrapingHub metric: trafilatura alone vs trafilatura + clean (same run)")
     totals = {"trafilatura": [], "clean": []}
+    pages = list(_gold_pages())
     for corpus in ("scrapinghub_aeb", "wcxb_dev_articles"):
-        folder = SHARED / "corpora" / corpus
         rows, golds = [], {}
         start = time.perf_counter()
-        for line in (folder / "manifest.jsonl").read_text().splitlines():
-            rec = json.loads(line)
-            gold = json.loads((folder / rec["gold"]).read_text(encoding="utf-8"))
-            golds[rec["id"]] = gold["articleBody"] if "articleBody" in gold else gold["ground_truth"].get("main_content") or ""
-            raw = {"origin": rec["id"], "data": (folder / rec["html"]).read_bytes(), "url": rec.get("url"), "kind": "html"}
+        for _, rec, data, gold in (page for page in pages if page[0] == corpus):
+            golds[rec["id"]] = gold
+            raw = {"origin": rec["id"], "data": data, "url": rec.get("url"), "kind": "html"}
             doc = extract_page(raw, IngestConfig())
             rows.append(doc if "id" in doc else {"origin": rec["id"], "missing": True})
         extracted = [r for r in rows if "id" in r]

@@ -8,6 +8,7 @@ get 'unknown' instead of a guess, and so do texts where the best language is not
 from __future__ import annotations
 
 from builder.clean.config import LanguageConfig
+from builder.ingest.extract import has_letters
 
 UNKNOWN = "unknown"
 
@@ -33,7 +34,7 @@ def detect_language(text: str, cfg: LanguageConfig) -> tuple[str, float | None]:
     from langdetect.lang_detect_exception import LangDetectException
 
     sample = text[: cfg.sample_chars]
-    if sum(ch.isalpha() for ch in sample) < cfg.min_letters:
+    if not has_letters(sample, cfg.min_letters):
         return UNKNOWN, None
     detector = _detector(cfg.seed)
     detector.n_trial = cfg.trials  # langdetect has no setter; the attribute is what its loop reads
