@@ -49,6 +49,10 @@ def test_remote_inputs_and_output_give_the_local_build_bytes(tmp_path, bucket):
     assert written and sorted(fs.find(f"{root}/out")) == [f"{root}/out/{rel}" for rel in written]
     for rel in written:
         assert fs.cat_file(f"{root}/out/{rel}") == (Path(local.output) / rel).read_bytes(), rel
+    # named like local files, from the input's parent: not from the mirror's place in the work folder
+    with fs.open(f"{root}/out/data/documents/train-00000-of-00001.parquet") as handle:
+        origins = pq.read_table(handle, columns=["origin"]).column("origin").to_pylist()
+    assert origins and all(o.startswith((f"{SITE.name}/", "dump.jsonl#")) for o in origins)
 
 
 def test_the_mirror_fetches_only_what_changed_and_drops_what_went(tmp_path, bucket):
