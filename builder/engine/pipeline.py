@@ -89,6 +89,7 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalE
     shards = engine.map_steps(annotate, [Task.of(s) for s in shards], per_document=len(annotate) > 1)
 
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
-    summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name)
+    summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name,
+                                 spill_dir=engine.work_dir / "merge")
     return BuildResult(output, summary, scan.pages, engine.reused, rejects)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -12,6 +14,11 @@ import pyarrow.parquet as pq
 
 from builder.atomic import atomic_path
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA, Document
+
+# Bytes of Arrow data (uncompressed) one output merge holds at most; a larger corpus is sorted in ranges
+# spilled to the work folder.
+MERGE_MEMORY = 64 * 2**20
+_RANK = "__rank"
 
 # Missing fields of a document dict are filled from the model's defaults before writing.
 _DEFAULTS = {
@@ -61,38 +68,87 @@ def read_rows(path: Path, columns: list[str] | None = None) -> list[dict]:
     return read_table(path, columns).to_pylist()
 
 
-def merged_groups(paths: list[Path], size: int) -> Iterator[pa.Table]:
-    """The rows of many shards sorted by (id, origin) as one sorted stream, `size` rows per table.
+def merged_groups(paths: list[Path], size: int, spill_dir: Path | None = None,
+                  memory: int = MERGE_MEMORY) -> Iterator[pa.Table]:
+    """The rows of many shards sorted by (id, origin) as one stream, `size` rows per table.
 
-    Only the sort keys of every shard and one batch per shard are in memory. Each shard is sorted the
-    same way, so a group takes the next rows of each shard it draws from, then puts them in order."""
-    keys = [read_table(p, ["id", "origin"]) for p in paths]
-    if not keys:
+    Shards are small and ids are hashes, so every output group draws rows from nearly every shard: a k-way
+    merge would hold all shards open, the whole corpus. Instead the sort keys of every shard give each row
+    its rank first. A corpus of at most `memory` bytes (Arrow, uncompressed) is read and put in order at
+    once. A larger one is split by rank into ranges of whole groups, spilled range by range to Arrow files
+    in `spill_dir` (one shard read at a time), and each range is put in order on its own. Either way the
+    groups are the same, and memory stays near `memory` whatever the corpus size."""
+    if not paths:
         return
-    shard_of = np.repeat(np.arange(len(keys)), [k.num_rows for k in keys])
-    sequence = shard_of[pc.sort_indices(pa.concat_tables(keys), sort_keys=[("id", "ascending"), ("origin", "ascending")]).to_numpy()]
-    cursors = [_Cursor(p) for p in paths]
-    for start in range(0, len(sequence), size):
-        part = sequence[start:start + size]
-        by_shard = np.argsort(part, kind="stable")  # the drawn rows, shard by shard, each shard in its order
-        drawn = pa.concat_tables([cursors[s].take(int(n)) for s, n in zip(*np.unique(part, return_counts=True))])
-        yield drawn.take(np.argsort(by_shard))
+    keys, data_bytes = zip(*(_keys_and_size(p) for p in paths))
+    order = pc.sort_indices(pa.concat_tables(keys), sort_keys=[("id", "ascending"), ("origin", "ascending")]).to_numpy()
+    ranges = max(1, math.ceil(sum(data_bytes) / memory))
+    range_rows = size * math.ceil(len(order) / ranges / size)  # whole groups: no group spans two ranges
+    if ranges == 1 or spill_dir is None:
+        corpus = pa.concat_tables(read_table(p) for p in paths)
+        for start in range(0, len(order), size):
+            yield corpus.take(order[start:start + size])
+        return
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    yield from _spilled_groups(paths, rank, range_rows, size, Path(spill_dir), memory)
 
 
-class _Cursor:
-    """Reads one shard from the start, a batch at a time, handing out the next n rows on request."""
+def _keys_and_size(path: Path) -> tuple[pa.Table, int]:
+    with pq.ParquetFile(path) as handle:
+        meta = handle.metadata
+        return handle.read(columns=["id", "origin"]), sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
 
-    def __init__(self, path: Path):
-        self._batches = pq.ParquetFile(path).iter_batches(batch_size=512)
-        self._buffer: pa.Table | None = None
 
-    def take(self, n: int) -> pa.Table:
-        pieces = []
-        while n:
-            if self._buffer is None or self._buffer.num_rows == 0:
-                self._buffer = pa.Table.from_batches([next(self._batches)])
-            piece = self._buffer.slice(0, n)
-            self._buffer = self._buffer.slice(piece.num_rows)
-            pieces.append(piece)
-            n -= piece.num_rows
-        return pa.concat_tables(pieces)
+def _spilled_groups(paths: list[Path], rank: np.ndarray, range_rows: int, size: int, spill_dir: Path,
+                    memory: int) -> Iterator[pa.Table]:
+    shutil.rmtree(spill_dir, ignore_errors=True)  # what a killed build left
+    spill_dir.mkdir(parents=True)
+    try:
+        files = _spill(paths, rank, range_rows, spill_dir, memory)
+        for path in files:
+            with pa.memory_map(str(path)) as source:  # take copies the rows out of the mapped file
+                part = pa.ipc.open_file(source).read_all()
+                part = part.take(pc.sort_indices(part.column(_RANK))).drop_columns([_RANK])
+            path.unlink()
+            pa.default_memory_pool().release_unused()  # mimalloc would keep the last range's pages
+            for start in range(0, part.num_rows, size):
+                yield part.slice(start, size)
+    finally:
+        shutil.rmtree(spill_dir, ignore_errors=True)
+
+
+def _spill(paths: list[Path], rank: np.ndarray, range_rows: int, spill_dir: Path, memory: int) -> list[Path]:
+    """Route every row to its range's Arrow file, tagged with its rank. Rows wait in memory per range
+    until that range holds its share of `memory`, so the files get few, large batches."""
+    count = math.ceil(len(rank) / range_rows)
+    files = [spill_dir / f"range-{i:05d}.arrow" for i in range(count)]
+    writers: list[pa.ipc.RecordBatchFileWriter | None] = [None] * count
+    waiting: list[list[pa.Table]] = [[] for _ in range(count)]
+    waiting_bytes = [0] * count
+
+    def flush(i: int) -> None:
+        if waiting[i]:
+            table = pa.concat_tables(waiting[i])
+            writers[i] = writers[i] or pa.ipc.new_file(str(files[i]), table.schema)
+            writers[i].write_table(table)
+            waiting[i], waiting_bytes[i] = [], 0
+
+    start = 0
+    for path in paths:
+        shard = read_table(path)
+        shard_rank = rank[start:start + shard.num_rows]
+        start += shard.num_rows
+        shard = shard.append_column(_RANK, pa.array(shard_rank))
+        of_range = shard_rank // range_rows
+        for i in np.unique(of_range):
+            piece = shard.filter(pa.array(of_range == i))
+            waiting[i].append(piece)
+            waiting_bytes[i] += piece.nbytes
+            if waiting_bytes[i] >= memory // count:
+                flush(i)
+    for i in range(count):
+        flush(i)
+        writers[i].close()
+    pa.default_memory_pool().release_unused()
+    return files

@@ -53,14 +53,16 @@ def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: st
     return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n"
 
 
-def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, pretty_name: str) -> dict:
+def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, pretty_name: str,
+                       spill_dir: Path | None = None) -> dict:
+    """`spill_dir`: where a corpus too large to sort in memory is spilled (see merged_groups)."""
     out.mkdir(parents=True, exist_ok=True)
     languages: Counter = Counter()
     canonical = 0
     entities = EntityCounter()
     sink = ParquetSink(DOCUMENT_SCHEMA, out / table_path("documents"))
     try:
-        for group in merged_groups(shard_paths, ROW_GROUP_SIZE):  # Arrow all the way: no Python rows of text
+        for group in merged_groups(shard_paths, ROW_GROUP_SIZE, spill_dir):  # Arrow all the way: no Python rows of text
             languages.update(group.column("language").to_pylist())
             canonical += pc.sum(group.column("is_canonical")).as_py() or 0
             for row in group.select(["is_canonical", "entities"]).to_pylist():
