@@ -197,3 +197,29 @@ def test_a_rebuild_updates_the_buckets_of_changed_shards_to_the_clusters_of_a_fr
 def candidate_pairs(work, run) -> set:
     tables = [pq.read_table(p) for p in (work / "dedup-index" / "pairs" / run).glob("[0-9][0-9][0-9][0-9].parquet")]
     return {(row["band_key"], row["left"], row["right"]) for table in tables for row in table.to_pylist()}
+
+
+def test_candidate_pairs_are_kept_once_and_checked_in_chunks(tmp_path):
+    """A pair named by many bands and many bucket files is one candidate; the chunked similarity check
+    gives what one comparison of all pairs at once gives."""
+    import numpy as np
+    import pyarrow as pa
+
+    from builder.dedup.clusters import _near, candidate_rows
+    from builder.dedup.lsh import GROUP_PAIR_SCHEMA
+
+    keys = np.array([50, 10, 40, 20, 30], np.uint64)  # rows 0..4, in no order
+    files = []
+    for i, pairs in enumerate([[(10, 20), (10, 20), (20, 30)], [(10, 20), (40, 50)], []]):
+        files.append(tmp_path / f"pairs-{i}.parquet")
+        pq.write_table(pa.table({"band_key": [7] * len(pairs), "left": [p[0] for p in pairs], "right": [p[1] for p in pairs]},
+                                schema=GROUP_PAIR_SCHEMA), files[-1])
+    left, right = candidate_rows(keys, files)
+    assert sorted(zip(keys[left].tolist(), keys[right].tolist())) == [(10, 20), (20, 30), (40, 50)]
+
+    rng = np.random.default_rng(3)
+    sigs = rng.integers(0, 4, size=(40, 16)).astype(np.uint16)
+    a, b = rng.integers(0, 40, 500), rng.integers(0, 40, 500)
+    whole = (sigs[a] == sigs[b]).mean(axis=1) >= 0.3
+    assert whole.any() and not whole.all()
+    assert (_near(sigs, a, b, 0.3, chunk=7) == whole).all()

@@ -87,16 +87,37 @@ def _signature_matrix(column: pa.ChunkedArray, num_hashes: int) -> tuple[np.ndar
     return data.reshape(len(filled), num_hashes), present
 
 
-def assign(table: pa.Table, pairs: np.ndarray, cfg: DedupConfig) -> pa.Table:
-    """The global step: cluster fields of every document of the index, from keys and candidate pairs."""
+def candidate_rows(keys: np.ndarray, pair_files: list[Path]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs of the bucket files as (left, right) row numbers of `keys`, each pair once.
+
+    A pair of reprints shares most of its bands, so the files name it many times over, and a group of n
+    copies gives n(n-1)/2 pairs: read a file at a time and keep each pair once, as one int64."""
+    n, order = len(keys), np.argsort(keys, kind="stable")
+    packed = [np.empty(0, np.int64)]
+    for path in pair_files:
+        found = read_table(path, ["left", "right"])
+        left, right = (order[np.searchsorted(keys, found.column(c).to_numpy(), sorter=order)] for c in ("left", "right"))
+        packed = [np.unique(np.concatenate([*packed, left.astype(np.int64) * n + right]))]
+    return packed[0] // n, packed[0] % n
+
+
+def _near(sigs: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float, chunk: int = 1 << 16) -> np.ndarray:
+    """Estimated Jaccard >= threshold, for pairs of rows; in chunks, as the compared signatures take
+    num_hashes x 2 bytes per pair (millions of pairs would need gigabytes at once)."""
+    near = np.empty(len(left), bool)
+    for start in range(0, len(left), chunk):
+        a, b = left[start:start + chunk], right[start:start + chunk]
+        near[start:start + chunk] = (sigs[a] == sigs[b]).mean(axis=1) >= threshold
+    return near
+
+
+def assign(table: pa.Table, pairs: tuple[np.ndarray, np.ndarray], cfg: DedupConfig) -> pa.Table:
+    """The global step: cluster fields of every document of the index, from keys and candidate pairs
+    (row numbers, see candidate_rows)."""
     n = table.num_rows
     sigs, has_sig = _signature_matrix(table.column("signature"), cfg.num_hashes)
-    keys = table.column("key").to_numpy()
-    order = np.argsort(keys, kind="stable")
-    left = order[np.searchsorted(keys, pairs[:, 0], sorter=order)] if len(pairs) else np.empty(0, np.int64)
-    right = order[np.searchsorted(keys, pairs[:, 1], sorter=order)] if len(pairs) else np.empty(0, np.int64)
-    near = (sigs[left] == sigs[right]).mean(axis=1) >= cfg.threshold if len(left) else np.empty(0, bool)
-    near &= has_sig[left] & has_sig[right]
+    left, right = pairs
+    near = _near(sigs, left, right, cfg.threshold) & has_sig[left] & has_sig[right]
     edges = [(left[near], right[near]), _same_value_edges(table.column("text_hash")), _same_value_edges(table.column("canonical_url"))]
     label = components(n, np.concatenate([e[0] for e in edges]), np.concatenate([e[1] for e in edges]))
 
@@ -215,14 +236,12 @@ def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine, prev
     if _assignment_files(out) is not None:
         return out, run
     pair_files = engine.call(lsh.bucket_pairs, _bucket_jobs(index, cfg, run, previous)) if cfg.near else []
-    found = [read_table(p, ["left", "right"]) for p in pair_files]
-    pairs = np.stack([np.concatenate([t.column(c).to_numpy() for t in found]) for c in ("left", "right")], axis=1) if found else np.empty((0, 2), np.uint64)
     names = sorted(index.entries)
     tables = [read_table(lsh.Entry(index.folder, name).signatures) for name in names]
     table = pa.concat_tables(tables) if tables else None
     files: dict[str, list[str]] = {}
     if table is not None and table.num_rows:
-        assigned = assign(table, pairs.astype(np.uint64), cfg)
+        assigned = assign(table, candidate_rows(table.column("key").to_numpy(), pair_files), cfg)
         start = 0
         for name, part in zip(names, tables):  # one assignment file per shard, named by its origins
             piece = assigned.slice(start, part.num_rows)
