@@ -14,9 +14,13 @@ and its first paragraph a sentence naming the replica, so copies are near duplic
   3. incremental: 1% new replicas as one more input file, the same work folder      goal <= 10% of (1)
   4. annotation: the same build with annotation on, same work folder (only annotation and the write run)
 
+--engines instead compares the engines on one machine (issue 9: the local engine stays the fastest):
+the same build, fresh work folder each, local (baseline) then Ray (the [ray] extra), same workers.
+
 Each run is a fresh Python process; the parent samples the summed RSS of its process tree at 4 Hz.
 
     /work/venv/bin/python bench/bench_scale.py [--documents 20000] [--workers 2] [--no-annotate] [--no-record]
+    /work/venv/bin/python bench/bench_scale.py --engines --documents 2000
 """
 
 from __future__ import annotations
@@ -82,12 +86,12 @@ def write_input(folder: Path, first: int, count: int, pages: list, per_file: int
 
 # ---------------------------------------------------------------- child processes
 
-def child_newscorpus(inputs: str, work: str, output: str, workers: int, annotate: bool) -> dict:
+def child_newscorpus(inputs: str, work: str, output: str, workers: int, annotate: bool, engine: str = "local") -> dict:
     from builder.config import parse_config
     from builder.engine.pipeline import build
 
     off = {} if annotate else {"annotate": {"entities": False, "sources": False, "claims": False}}
-    config = parse_config({**off, "build": {"work_dir": work, "workers": workers}}, root=str(Path(work).parent))
+    config = parse_config({**off, "build": {"work_dir": work, "workers": workers, "engine": engine}}, root=str(Path(work).parent))
     start = time.perf_counter()
     result = build(config, inputs=[Path(inputs)], output=Path(output))
     return {"seconds": time.perf_counter() - start, "pages": result.pages_read,
@@ -222,14 +226,34 @@ def measure(options) -> str:
     return "\n".join(lines)
 
 
+def measure_engines(options) -> str:
+    """The same build (annotation off) on the local engine and on Ray, fresh work folders, same input."""
+    with tempfile.TemporaryDirectory(prefix="nc-bench-engines-") as tmp:
+        tmp = Path(tmp)
+        write_input(tmp / "input", 0, options.documents, _pages())
+        runs = {engine: run_child(["newscorpus", str(tmp / "input"), str(tmp / engine / "work"), str(tmp / engine / "out"),
+                                   options.workers, False, engine]) for engine in ("local", "ray")}
+        same = all((tmp / "local" / "out" / f).read_bytes() == (tmp / "ray" / "out" / f).read_bytes()
+                   for f in ("data/documents/train-00000-of-00001.parquet", "data/rejects/train-00000-of-00001.parquet"))
+    lines = ["| engine | input docs | docs out (canonical) | wall s | input docs/s | vs local | peak RSS tree (MiB) | load at start |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for engine, f in runs.items():
+        ratio = "1.00x" if engine == "local" else f"**{runs['local']['seconds'] / f['seconds']:.2f}x**"
+        lines.append(f"| {engine}{' (baseline)' if engine == 'local' else ''}, workers={options.workers} | {options.documents} | "
+                     f"{f['documents']} ({f['canonical']}) | {f['seconds']:.1f} | {options.documents / f['seconds']:.1f} | {ratio} | "
+                     f"{f['peak_rss_mib']:.0f} | {f['load']:.1f} |")
+    lines.append(f"\nSame documents and rejects Parquet bytes from both engines: {'yes' if same else 'NO'}.")
+    return "\n".join(lines)
+
+
 def datatrove_version() -> str:
     from importlib.metadata import version
 
     return version("datatrove")
 
 
-def record(table: str, command: str) -> None:
-    head = (f"\n{SECTION} ({dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+def record(table: str, command: str, what: str = "") -> None:
+    head = (f"\n{SECTION}{' ' + what if what else ''} ({dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}, commit {subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, capture_output=True, text=True).stdout.strip()})\n\n"
             f"`{command}`\n\n")
     with README.open("a", encoding="utf-8") as handle:
@@ -248,9 +272,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-annotate", action="store_true")
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--engines", action="store_true", help="compare the local engine with Ray instead (needs the [ray] extra)")
     options = parser.parse_args()
     if not CORPORA.exists():
         raise SystemExit(f"bench_scale: {CORPORA} is absent (it is not part of the repository); nothing to measure.")
+    if options.engines:
+        table = measure_engines(options)
+        print(table)
+        if not options.no_record:
+            record(table, "python " + " ".join(["bench/bench_scale.py", *sys.argv[1:]]), "(engines)")
+        return
     try:
         datatrove_version()
     except Exception:
