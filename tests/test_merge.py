@@ -52,14 +52,18 @@ def test_merge_spilled_in_ranges_gives_the_same_groups(shards, tmp_path, memory)
     assert not (tmp_path / "spill").exists()  # the spill folder is removed at the end
 
 
-def test_merge_removes_what_a_killed_merge_left(shards, tmp_path):
+@pytest.mark.parametrize("memory", [20_000, 10**9])  # spilled, in memory
+def test_merge_removes_what_a_killed_merge_left(shards, tmp_path, memory):
     stale = tmp_path / "spill" / "range-00099.arrow"
     stale.parent.mkdir()
     stale.write_bytes(b"left by a killed build")
-    groups = _rows(merged_groups(shards, 40, tmp_path / "spill", memory=20_000))
+    groups = _rows(merged_groups(shards, 40, tmp_path / "spill", memory=memory))
     assert sum(map(len, groups)) == 300
     assert not stale.parent.exists()
 
 
-def test_merge_of_no_shards_is_empty(tmp_path):
+def test_merge_of_no_rows_is_empty(tmp_path):
+    empty = tmp_path / "empty.parquet"
+    write_documents([], empty)
     assert list(merged_groups([], 40, tmp_path / "spill")) == []
+    assert list(merged_groups([empty, empty], 40, tmp_path / "spill", memory=1)) == []  # would spill, but has no rows

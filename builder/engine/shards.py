@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 from builder.atomic import atomic_path
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA, Document
 
-# Bytes of Arrow data (uncompressed) one output merge holds at most; a larger corpus is sorted in ranges
-# spilled to the work folder.
+# Bytes of documents (their uncompressed size as Parquet records it, close to Arrow's) that the output merge
+# sorts in memory; a larger corpus is sorted in ranges spilled to the work folder.
 MERGE_MEMORY = 64 * 2**20
 _RANK = "__rank"
 
@@ -74,14 +74,20 @@ def merged_groups(paths: list[Path], size: int, spill_dir: Path | None = None,
 
     Shards are small and ids are hashes, so every output group draws rows from nearly every shard: a k-way
     merge would hold all shards open, the whole corpus. Instead the sort keys of every shard give each row
-    its rank first. A corpus of at most `memory` bytes (Arrow, uncompressed) is read and put in order at
-    once. A larger one is split by rank into ranges of whole groups, spilled range by range to Arrow files
-    in `spill_dir` (one shard read at a time), and each range is put in order on its own. Either way the
-    groups are the same, and memory stays near `memory` whatever the corpus size."""
+    its rank first. A corpus of at most `memory` bytes (uncompressed, see MERGE_MEMORY) is read and put in
+    order at once (it and one group in memory). A larger one is split by rank into ranges of whole groups,
+    spilled range by range to Arrow files in `spill_dir` (one shard read at a time), and each range is put
+    in order on its own: memory holds about `memory` twice (rows waiting to be spilled, then one range and
+    its sorted copy) and the sort keys, whatever the corpus size. Without a `spill_dir` the whole corpus
+    is sorted in memory. Either way the groups are the same."""
+    if spill_dir is not None:
+        shutil.rmtree(spill_dir, ignore_errors=True)  # what a killed build left
     if not paths:
         return
     keys, data_bytes = zip(*(_keys_and_size(p) for p in paths))
     order = pc.sort_indices(pa.concat_tables(keys), sort_keys=[("id", "ascending"), ("origin", "ascending")]).to_numpy()
+    if not len(order):
+        return
     ranges = max(1, math.ceil(sum(data_bytes) / memory))
     range_rows = size * math.ceil(len(order) / ranges / size)  # whole groups: no group spans two ranges
     if ranges == 1 or spill_dir is None:
@@ -102,7 +108,6 @@ def _keys_and_size(path: Path) -> tuple[pa.Table, int]:
 
 def _spilled_groups(paths: list[Path], rank: np.ndarray, range_rows: int, size: int, spill_dir: Path,
                     memory: int) -> Iterator[pa.Table]:
-    shutil.rmtree(spill_dir, ignore_errors=True)  # what a killed build left
     spill_dir.mkdir(parents=True)
     try:
         files = _spill(paths, rank, range_rows, spill_dir, memory)
@@ -135,20 +140,24 @@ def _spill(paths: list[Path], rank: np.ndarray, range_rows: int, spill_dir: Path
             waiting[i], waiting_bytes[i] = [], 0
 
     start = 0
-    for path in paths:
-        shard = read_table(path)
-        shard_rank = rank[start:start + shard.num_rows]
-        start += shard.num_rows
-        shard = shard.append_column(_RANK, pa.array(shard_rank))
-        of_range = shard_rank // range_rows
-        for i in np.unique(of_range):
-            piece = shard.filter(pa.array(of_range == i))
-            waiting[i].append(piece)
-            waiting_bytes[i] += piece.nbytes
-            if waiting_bytes[i] >= memory // count:
-                flush(i)
-    for i in range(count):
-        flush(i)
-        writers[i].close()
+    try:
+        for path in paths:
+            shard = read_table(path)
+            shard_rank = rank[start:start + shard.num_rows]
+            start += shard.num_rows
+            shard = shard.append_column(_RANK, pa.array(shard_rank))
+            of_range = shard_rank // range_rows
+            for i in np.unique(of_range):
+                piece = shard.filter(pa.array(of_range == i))
+                waiting[i].append(piece)
+                waiting_bytes[i] += piece.nbytes
+                if waiting_bytes[i] >= memory // count:
+                    flush(i)
+        for i in range(count):
+            flush(i)
+    finally:
+        for writer in writers:
+            if writer is not None:
+                writer.close()
     pa.default_memory_pool().release_unused()
     return files
