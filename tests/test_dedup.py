@@ -207,15 +207,22 @@ def test_candidate_pairs_are_kept_once_and_checked_in_chunks(tmp_path):
 
     from builder.dedup.clusters import _near, candidate_rows
     from builder.dedup.lsh import GROUP_PAIR_SCHEMA
+    from builder.errors import UserError
 
     keys = np.array([50, 10, 40, 20, 30], np.uint64)  # rows 0..4, in no order
-    files = []
-    for i, pairs in enumerate([[(10, 20), (10, 20), (20, 30)], [(10, 20), (40, 50)], []]):
-        files.append(tmp_path / f"pairs-{i}.parquet")
+    def _pairs_file(path, pairs):
         pq.write_table(pa.table({"band_key": [7] * len(pairs), "left": [p[0] for p in pairs], "right": [p[1] for p in pairs]},
-                                schema=GROUP_PAIR_SCHEMA), files[-1])
+                                schema=GROUP_PAIR_SCHEMA), path)
+        return path
+
+    files = [_pairs_file(tmp_path / f"pairs-{i}.parquet", pairs)
+             for i, pairs in enumerate([[(10, 20), (10, 20), (20, 30)], [(10, 20), (40, 50)], []])]
     left, right = candidate_rows(keys, files)
     assert sorted(zip(keys[left].tolist(), keys[right].tolist())) == [(10, 20), (20, 30), (40, 50)]
+    with pytest.raises(UserError, match="dedup index is damaged"):  # 60: beyond every key of the index
+        candidate_rows(keys, [files[0], _pairs_file(tmp_path / "bad.parquet", [(20, 60)])])
+    with pytest.raises(UserError, match="dedup index is damaged"):  # 25 falls between two keys
+        candidate_rows(keys, [_pairs_file(tmp_path / "bad.parquet", [(20, 25)])])
 
     rng = np.random.default_rng(3)
     sigs = rng.integers(0, 4, size=(40, 16)).astype(np.uint16)

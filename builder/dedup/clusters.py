@@ -96,9 +96,19 @@ def candidate_rows(keys: np.ndarray, pair_files: list[Path]) -> tuple[np.ndarray
     packed = [np.empty(0, np.int64)]
     for path in pair_files:
         found = read_table(path, ["left", "right"])
-        left, right = (order[np.searchsorted(keys, found.column(c).to_numpy(), sorter=order)] for c in ("left", "right"))
+        left, right = (_rows_of(keys, order, found.column(c).to_numpy(), path) for c in ("left", "right"))
         packed = [np.unique(np.concatenate([*packed, left.astype(np.int64) * n + right]))]
     return packed[0] // n, packed[0] % n
+
+
+def _rows_of(keys: np.ndarray, order: np.ndarray, values: np.ndarray, path: Path) -> np.ndarray:
+    """Row numbers of the keys `values`; a key the index does not hold means a damaged index, which would
+    otherwise pair the wrong documents."""
+    rows = order[np.minimum(np.searchsorted(keys, values, sorter=order), len(keys) - 1)]
+    if not np.array_equal(keys[rows], values):
+        raise UserError(f"the dedup index is damaged: {path.name} pairs documents it does not hold. "
+                        f"Delete the work folder's {INDEX_FOLDER}/ and build again.")
+    return rows
 
 
 def _near(sigs: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float, chunk: int = 1 << 16) -> np.ndarray:
