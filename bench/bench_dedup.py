@@ -140,7 +140,7 @@ def quality(args) -> None:
         index = DedupIndex.load(manifest_path(engine))
         print(f"{len(docs)} documents, {len(set(truth.values()))} articles")
         for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-            out, _ = cluster_index(index, DedupConfig(threshold=threshold), engine)
+            out = cluster_index(index, DedupConfig(threshold=threshold), engine)
             import pyarrow.parquet as pq
             rows = [r for p in out.glob("*.parquet") for r in pq.read_table(p, columns=["origin", "cluster_id"]).to_pylist()]
             p, r, t, f = pair_scores(truth, {x["origin"]: x["cluster_id"] for x in rows})

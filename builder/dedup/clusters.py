@@ -93,12 +93,12 @@ def candidate_rows(keys: np.ndarray, pair_files: list[Path]) -> tuple[np.ndarray
     A pair of reprints shares most of its bands, so the files name it many times over, and a group of n
     copies gives n(n-1)/2 pairs: read a file at a time and keep each pair once, as one int64."""
     n, order = len(keys), np.argsort(keys, kind="stable")
-    packed = [np.empty(0, np.int64)]
+    packed = np.empty(0, np.int64)
     for path in pair_files:
         found = read_table(path, ["left", "right"])
         left, right = (_rows_of(keys, order, found.column(c).to_numpy(), path) for c in ("left", "right"))
-        packed = [np.unique(np.concatenate([*packed, left.astype(np.int64) * n + right]))]
-    return packed[0] // n, packed[0] % n
+        packed = np.unique(np.concatenate([packed, left.astype(np.int64) * n + right]))
+    return packed // n, packed % n
 
 
 def _rows_of(keys: np.ndarray, order: np.ndarray, values: np.ndarray, path: Path) -> np.ndarray:
@@ -236,15 +236,15 @@ def index_shards(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine)
     return [e.name for e in entries]
 
 
-def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine, previous: list[str] | None = None) -> tuple[Path, str]:
-    """Keyed + global steps over every entry of the index; returns (assignments folder, its fingerprint).
+def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine, previous: list[str] | None = None) -> Path:
+    """Keyed + global steps over every entry of the index; returns the assignments folder (named by the run).
 
     `previous`: the entries of an earlier run with the same settings, whose bucket states are updated
     rather than computed from scratch (see lsh.bucket_pairs): the pairs, and so the clusters, are the same."""
     run = _run_name(cfg, index.entries)
     out = index.folder / "assignments" / run
     if _assignment_files(out) is not None:
-        return out, run
+        return out
     pair_files = engine.call(lsh.bucket_pairs, _bucket_jobs(index, cfg, run, previous)) if cfg.near else []
     names = sorted(index.entries)
     tables = [read_table(lsh.Entry(index.folder, name).signatures) for name in names]
@@ -259,7 +259,7 @@ def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine, prev
             file = f"{origins_digest(piece.column('origin').to_pylist())}.parquet"
             files[name] = [file, _write_assignment(piece, out / file)]
     write_text(out / DONE, json.dumps(files, sort_keys=True))  # last: marks the run done
-    return out, run
+    return out
 
 
 DONE = "DONE"  # entry -> (its assignment file, a hash of the file's bytes), written when a run is complete
@@ -291,13 +291,13 @@ def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[s
     pair_dir = index.folder / "pairs"
     before = pair_dir / _run_name(cfg, previous) if previous is not None else None
     states = [before / f"{b:04d}.parquet" for b in range(cfg.buckets)] if before else []
-    if before is None or not all(p.exists() and lsh.rows_path(p).exists() for p in states):
-        before, previous = None, []
+    if before is None or not all(p.exists() for p in states):  # a pairs file is written after its rows file
+        states, previous = [], []
     added, removed = sorted(set(index.entries) - set(previous)), sorted(set(previous) - set(index.entries))
     gone = [read_table(lsh.Entry(index.folder, name).signatures, ["key"]).column("key").to_numpy() for name in removed]
     gone = np.unique(np.concatenate(gone)) if gone else np.empty(0, np.uint64)
     return [lsh.BucketJob(b, [lsh.Entry(index.folder, name).bands for name in added], gone,
-                          before / f"{b:04d}.parquet" if before else None, pair_dir / run / f"{b:04d}.parquet",
+                          states[b] if states else None, pair_dir / run / f"{b:04d}.parquet",
                           cfg.max_bucket_pairs) for b in range(cfg.buckets)]
 
 
@@ -324,7 +324,7 @@ def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) 
     manifest = manifest_path(engine)
     before = DedupIndex.load(manifest) if manifest.exists() else None
     previous = before.entries if before and before.config_fingerprint == index.config_fingerprint else None
-    out, _ = cluster_index(index, cfg, engine, previous)
+    out = cluster_index(index, cfg, engine, previous)
     index.save(manifest)
     return _apply(shard_list, index.entries, out, engine)
 
@@ -340,7 +340,7 @@ def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConf
         raise UserError("the dedup index was made with other shingle/hash settings; rebuild it with the current dedup config.")
     new_entries = index_shards(new_shards, cfg, engine)
     grown = DedupIndex(index.folder, sorted(set(index.entries) | set(new_entries)), index.config_fingerprint)
-    out, _ = cluster_index(grown, cfg, engine, index.entries)
+    out = cluster_index(grown, cfg, engine, index.entries)
     return _apply(new_shards, new_entries, out, engine), grown, out
 
 
