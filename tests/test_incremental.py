@@ -111,6 +111,7 @@ def test_a_new_dump_file_leaves_the_batches_of_earlier_files_alone():
 
     old = {name for name, _ in cut_batches(records(["a.jsonl", "b.jsonl"]), 16, [])}
     new = {name for name, _ in cut_batches(records(["a.jsonl", "b.jsonl", "c.jsonl"]), 16, [])}
+    assert len(old) >= 4 and new - old  # 74 records in batches of at most 16; c.jsonl adds its own
     assert old <= new  # every earlier batch is still there, the last one of b.jsonl included
 
 
@@ -153,6 +154,7 @@ def test_a_file_changed_within_its_mtime_tick_is_still_read_again(examples_confi
     page = project / "examples" / "html" / "harbourgazette.example" / "book-sale-fills-four-rooms.html"
     title, lead = NEW_PAGES[page.name]
     page.write_text(ARTICLE.format(title=title, lead=lead), encoding="utf-8")
+    os.utime(page)  # 'just before' even on a slow machine (the scan trusts stats older than SETTLE_NS)
     build(config, output=tmp_path / "first")
     stat = page.stat()
     page.write_text(ARTICLE.format(title=title, lead=lead.replace("eleven", "twelve")), encoding="utf-8")  # same size
