@@ -291,7 +291,7 @@ def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[s
     pair_dir = index.folder / "pairs"
     before = pair_dir / _run_name(cfg, previous) if previous is not None else None
     states = [before / f"{b:04d}.parquet" for b in range(cfg.buckets)] if before else []
-    if before is None or not all(p.exists() for p in states):  # a pairs file is written after its rows file
+    if before is None or not all(p.exists() and lsh.rows_path(p).exists() for p in states):  # rows: not in older work folders
         states, previous = [], []
     added, removed = sorted(set(index.entries) - set(previous)), sorted(set(previous) - set(index.entries))
     gone = [read_table(lsh.Entry(index.folder, name).signatures, ["key"]).column("key").to_numpy() for name in removed]
