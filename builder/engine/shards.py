@@ -14,11 +14,13 @@ import pyarrow.parquet as pq
 
 from builder.atomic import atomic_path
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA, Document
+from builder.release.parquet import uncompressed_bytes
 
 # Bytes of documents (their uncompressed size as Parquet records it, close to Arrow's) that the output merge
 # sorts in memory; a larger corpus is sorted in ranges spilled to the work folder.
 MERGE_MEMORY = 64 * 2**20
 _RANK = "__rank"
+_SORT_KEYS = [("id", "ascending"), ("origin", "ascending")]
 
 # Missing fields of a document dict are filled from the model's defaults before writing.
 _DEFAULTS = {
@@ -84,26 +86,20 @@ def merged_groups(paths: list[Path], size: int, spill_dir: Path | None = None,
         shutil.rmtree(spill_dir, ignore_errors=True)  # what a killed build left
     if not paths:
         return
-    keys, data_bytes = zip(*(_keys_and_size(p) for p in paths))
-    order = pc.sort_indices(pa.concat_tables(keys), sort_keys=[("id", "ascending"), ("origin", "ascending")]).to_numpy()
-    if not len(order):
-        return
-    ranges = max(1, math.ceil(sum(data_bytes) / memory))
-    range_rows = size * math.ceil(len(order) / ranges / size)  # whole groups: no group spans two ranges
-    if ranges == 1 or spill_dir is None:
+    ranges = max(1, math.ceil(sum(uncompressed_bytes(p) for p in paths) / memory))
+    if ranges == 1 or spill_dir is None:  # each shard read once, the sort over all of it
         corpus = pa.concat_tables(read_table(p) for p in paths)
+        order = pc.sort_indices(corpus, sort_keys=_SORT_KEYS).to_numpy()
         for start in range(0, len(order), size):
             yield corpus.take(order[start:start + size])
         return
+    order = pc.sort_indices(pa.concat_tables(read_table(p, ["id", "origin"]) for p in paths), sort_keys=_SORT_KEYS).to_numpy()
+    if not len(order):
+        return
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
+    range_rows = size * math.ceil(len(order) / ranges / size)  # whole groups: no group spans two ranges
     yield from _spilled_groups(paths, rank, range_rows, size, Path(spill_dir), memory)
-
-
-def _keys_and_size(path: Path) -> tuple[pa.Table, int]:
-    with pq.ParquetFile(path) as handle:
-        meta = handle.metadata
-        return handle.read(columns=["id", "origin"]), sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
 
 
 def _spilled_groups(paths: list[Path], rank: np.ndarray, range_rows: int, size: int, spill_dir: Path,

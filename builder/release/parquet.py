@@ -98,8 +98,7 @@ class ParquetSink:
         self._flush()
         self._stop()
         self._writer.close()
-        meta = pq.read_metadata(self._tmp)
-        nbytes = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+        nbytes = uncompressed_bytes(self._tmp)
         self._atomic.__exit__(None, None, None)
         return self.rows, nbytes
 
@@ -111,6 +110,12 @@ class ParquetSink:
     def _stop(self) -> None:
         if self._thread is not None:
             self._thread.shutdown(wait=True)  # lets a group being written finish before the file closes
+
+
+def uncompressed_bytes(path: Path) -> int:
+    """The data size of a Parquet file before compression, from its footer."""
+    meta = pq.read_metadata(path)
+    return sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
 
 
 def write_parquet(rows: Iterable[dict], schema: pa.Schema, path: Path, features=None) -> tuple[int, int]:
