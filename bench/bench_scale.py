@@ -205,17 +205,10 @@ def measure(options) -> str:
             annotated = run_child(["newscorpus", str(tmp / "input"), str(tmp / "nc" / "work"), str(tmp / "nc" / "out3"), options.workers, True])
 
     docs = options.documents
-    rate = lambda f: docs / f["seconds"]  # noqa: E731  (input documents per second)
-    lines = ["| run | input docs | docs out (canonical) | wall s | input docs/s | vs datatrove | peak RSS tree (MiB) | load at start |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
-
-    def row(label, f, n=docs, ratio=""):
-        lines.append(f"| {label} | {n} | {f['documents']} ({f['canonical']}) | {f['seconds']:.1f} | {n / f['seconds']:.1f} | "
-                     f"{ratio} | {f['peak_rss_mib']:.0f} | {f['load']:.1f} |")
-
-    row(f"datatrove {datatrove_version()} (baseline), workers={options.workers}", trove, ratio="1.00x")
-    row(f"newscorpus build, local engine, workers={options.workers}, annotation off", full,
-        ratio=f"**{rate(full) / rate(trove):.2f}x** (goal >= 1.5x)")
+    lines = _header("run", "vs datatrove")
+    lines.append(_row(f"datatrove {datatrove_version()} (baseline), workers={options.workers}", trove, docs, "1.00x"))
+    lines.append(_row(f"newscorpus build, local engine, workers={options.workers}, annotation off", full, docs,
+                      f"**{trove['seconds'] / full['seconds']:.2f}x** (goal >= 1.5x)"))
     lines.append(f"| incremental: +{added} new pages (1%), same work folder | {docs + added} | {incremental['documents']} "
                  f"({incremental['canonical']}) | {incremental['seconds']:.1f} | - | **{incremental['seconds'] / full['seconds']:.1%} "
                  f"of the full build** (goal <= 10%) | {incremental['peak_rss_mib']:.0f} | {incremental['load']:.1f} |")
@@ -224,6 +217,16 @@ def measure(options) -> str:
                      f"({annotated['canonical']}) | {annotated['seconds']:.1f} | {(docs + added) / annotated['seconds']:.1f} | - | "
                      f"{annotated['peak_rss_mib']:.0f} | {annotated['load']:.1f} |")
     return "\n".join(lines)
+
+
+def _header(first: str, versus: str) -> list[str]:
+    return [f"| {first} | input docs | docs out (canonical) | wall s | input docs/s | {versus} | peak RSS tree (MiB) | load at start |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|"]
+
+
+def _row(label: str, f: dict, docs: int, ratio: str) -> str:
+    return (f"| {label} | {docs} | {f['documents']} ({f['canonical']}) | {f['seconds']:.1f} | {docs / f['seconds']:.1f} | "
+            f"{ratio} | {f['peak_rss_mib']:.0f} | {f['load']:.1f} |")
 
 
 def measure_engines(options) -> str:
@@ -235,13 +238,10 @@ def measure_engines(options) -> str:
                                    options.workers, False, engine]) for engine in ("local", "ray")}
         same = all((tmp / "local" / "out" / f).read_bytes() == (tmp / "ray" / "out" / f).read_bytes()
                    for f in ("data/documents/train-00000-of-00001.parquet", "data/rejects/train-00000-of-00001.parquet"))
-    lines = ["| engine | input docs | docs out (canonical) | wall s | input docs/s | vs local | peak RSS tree (MiB) | load at start |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = _header("engine", "vs local")
     for engine, f in runs.items():
         ratio = "1.00x" if engine == "local" else f"**{runs['local']['seconds'] / f['seconds']:.2f}x**"
-        lines.append(f"| {engine}{' (baseline)' if engine == 'local' else ''}, workers={options.workers} | {options.documents} | "
-                     f"{f['documents']} ({f['canonical']}) | {f['seconds']:.1f} | {options.documents / f['seconds']:.1f} | {ratio} | "
-                     f"{f['peak_rss_mib']:.0f} | {f['load']:.1f} |")
+        lines.append(_row(f"{engine}{' (baseline)' if engine == 'local' else ''}, workers={options.workers}", f, options.documents, ratio))
     lines.append(f"\nSame documents and rejects Parquet bytes from both engines: {'yes' if same else 'NO'}.")
     return "\n".join(lines)
 
@@ -276,20 +276,15 @@ def main() -> None:
     options = parser.parse_args()
     if not CORPORA.exists():
         raise SystemExit(f"bench_scale: {CORPORA} is absent (it is not part of the repository); nothing to measure.")
-    if options.engines:
-        table = measure_engines(options)
-        print(table)
-        if not options.no_record:
-            record(table, "python " + " ".join(["bench/bench_scale.py", *sys.argv[1:]]), "(engines)")
-        return
-    try:
-        datatrove_version()
-    except Exception:
-        raise SystemExit("bench_scale: the baseline needs datatrove: /work/venv/bin/pip install datatrove (bench only).")
-    table = measure(options)
+    if not options.engines:
+        try:
+            datatrove_version()
+        except Exception:
+            raise SystemExit("bench_scale: the baseline needs datatrove: /work/venv/bin/pip install datatrove (bench only).")
+    table = measure_engines(options) if options.engines else measure(options)
     print(table)
     if not options.no_record:
-        record(table, "python " + " ".join(["bench/bench_scale.py", *sys.argv[1:]]))
+        record(table, "python " + " ".join(["bench/bench_scale.py", *sys.argv[1:]]), "(engines)" if options.engines else "")
 
 
 if __name__ == "__main__":
