@@ -45,8 +45,12 @@ def document_keys(doc: dict) -> tuple[str, str, set[str]] | None:
     """
     if not doc.get("site"):
         return None
-    counts = Counter(line_key(ln.text) for ln in unmarked_lines(doc["text"], doc["removals"] or []))
-    return doc["site"], doc["text_hash"], {key for key, n in counts.items() if n == 1}
+    return doc["site"], doc["text_hash"], {key for key, n in line_counts(doc).items() if n == 1}
+
+
+def line_counts(doc: dict) -> Counter:
+    """How often each line key occurs among the lines of the text that no removal covers."""
+    return Counter(line_key(ln.text) for ln in unmarked_lines(doc["text"], doc["removals"] or []))
 
 
 def build_index(keys, cfg: CleanConfig) -> dict[str, list[str]]:

@@ -1,6 +1,6 @@
 """The per-site repeated lines of builder/clean/site_lines.py, run so that a rebuild redoes little.
 
-map     the line keys of each extracted shard (document_keys), computed in the workers once per shard and
+map     the line keys of each extracted shard (as site_lines.document_keys), computed in the workers once per shard and
         kept in the work folder (site-keys/): a rebuild reads the keys of unchanged shards, not their text
 reduce  build_index over the keys of every shard, in the main process, a shard at a time
 map     CleanStage per shard, each task named by the repeated lines of its sites that occur in its
@@ -18,11 +18,10 @@ import pyarrow as pa
 
 from builder.atomic import write_text
 from builder.clean.config import CleanConfig
-from builder.clean.site_lines import KEY_COLUMNS, CleanStage, unmarked_lines, build_index, document_keys, line_key
+from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, line_counts
 from builder.engine.local import Shard, ShardEngine, Task
 from builder.engine.shards import atomic_write_table, read_rows, read_table
 from builder.ingest.extract import stable_hash
-from builder.stage import MapStage
 
 KEYS_FOLDER = "site-keys"
 KEYS_SCHEMA = pa.schema([("site", pa.string()), ("text_hash", pa.string()), ("lines", pa.list_(pa.string())),
@@ -35,11 +34,10 @@ def shard_keys(job: tuple[Path, Path]) -> Path:
     shard, out = job
     rows = []
     for doc in read_rows(shard, KEY_COLUMNS):
-        keys = document_keys(doc)
-        if keys:
-            site, digest, lines = keys
-            every = {line_key(ln.text) for ln in unmarked_lines(doc["text"], doc["removals"] or [])}
-            rows.append({"site": site, "text_hash": digest, "lines": sorted(lines), "repeated": sorted(every - lines)})
+        if doc.get("site"):  # the keys of site_lines.document_keys, with the in-page repeats beside them
+            counts = line_counts(doc)
+            rows.append({"site": doc["site"], "text_hash": doc["text_hash"], "lines": sorted(k for k, n in counts.items() if n == 1),
+                         "repeated": sorted(k for k, n in counts.items() if n > 1)})
     atomic_write_table(pa.Table.from_pylist(rows, schema=KEYS_SCHEMA), out, compression="zstd")
     return out
 
@@ -56,7 +54,7 @@ def _index(paths: list[Path], cfg: CleanConfig) -> dict[str, list[str]]:
 def _relevant(path: Path, index: dict[str, frozenset]) -> tuple[dict[str, list[str]], set[str]]:
     """The repeated lines of its sites that occur in the shard's documents (all that its output depends
     on), and all its sites."""
-    columns = read_table(path).to_pydict()
+    columns = read_table(path, ["site", "lines", "repeated"]).to_pydict()
     present: dict[str, set] = {}
     for site, lines, repeated in zip(columns["site"], columns["lines"], columns["repeated"]):
         if site in index:
@@ -86,27 +84,19 @@ def _task_names(shard_list: list[Shard], keys: list[Path], index: dict[str, list
     return names
 
 
-class CleanBySite(MapStage):
-    """CleanStage with the whole index, whose tasks are named by the index lines their shard contains."""
-
-    name = CleanStage.name
-    version = CleanStage.version
+class CleanBySite(CleanStage):
+    """CleanStage with the whole index, whose tasks are named by the index lines their shard contains
+    (so its output names leave the index out: see _task_names)."""
 
     def __init__(self, config: CleanConfig, index: dict[str, list[str]]):
-        super().__init__(config)
-        self.index = index
+        super().__init__(config, index)
         self._fingerprint = CleanStage(config, {}).fingerprint()
-        self._index_hash = stable_hash(json.dumps(index, sort_keys=True), 8)
 
     def fingerprint(self) -> str:
         return self._fingerprint
 
     def worker_key(self) -> str:
-        return f"{self._fingerprint}|{self._index_hash}"
-
-    def process(self, rows):
-        sites = {row.get("site") for row in rows}
-        return CleanStage(self.config, {site: lines for site, lines in self.index.items() if site in sites}).process(rows)
+        return f"{self._fingerprint}|{self.index_hash}"
 
 
 def clean_corpus(shard_list: list[Shard], cfg: CleanConfig, engine: ShardEngine) -> list[Shard]:
