@@ -85,7 +85,7 @@ class EntityAnnotator:
 
     name = "entities"
     version = "1"
-    components = ("ner",)
+    components = ("entity_ruler", "ner")  # the lexicon ruler (added in prepare when config.ruler) runs before the NER
 
     def __init__(self, config: AnnotateConfig):
         self.config = config

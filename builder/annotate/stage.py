@@ -45,9 +45,9 @@ def build_annotators(config: AnnotateConfig) -> list:
 
 
 def components_to_run(nlp, needed: set[str]) -> list[str]:
-    """The pipes that give the `needed` components their input: those, the lexicon ruler with the NER,
-    and the shared encoders they listen to."""
-    keep = set(needed) | ({"entity_ruler"} if "ner" in needed else set())
+    """The pipes that give the `needed` components their input: those and the shared encoders they
+    listen to."""
+    keep = set(needed)
     for name in SHARED_ENCODERS:
         if name in nlp.component_names and keep & set(getattr(nlp.get_pipe(name), "listener_map", {})):
             keep.add(name)

@@ -139,11 +139,8 @@ def _page_of(entry: dict) -> dict:
 
 def batch_tasks(scan: InputScan, size: int, rejects: list[dict]) -> Iterator[Task]:
     """The extract stage's tasks; file-level rejects go aside."""
-    for name, entries in cut_batches(scan.items(), size, rejects):
-        if all("data" in entry for entry in entries):
-            yield Task(name, rows=[_page_of(entry) for entry in entries])
-        else:
-            yield Task(name, load=partial(scan.load, entries), size=len(entries))
+    for name, entries in cut_batches(scan.items(), size, rejects):  # pages in memory or read again: scan.load
+        yield Task(name, load=partial(scan.load, entries), size=len(entries))
 
 
 def cut_batches(items: Iterable[dict], size: int, rejects: list[dict]) -> Iterator[tuple[str, list[dict]]]:
