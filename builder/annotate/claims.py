@@ -53,9 +53,14 @@ class Lexicon:
     organisations: frozenset
 
 
-@lru_cache(maxsize=None)
 def load_lexicon(path: str = str(LEXICON_FILE)) -> Lexicon:
-    raw = json.loads(open(path, encoding="utf-8").read())
+    return parse_lexicon(Path(path).read_bytes())
+
+
+@lru_cache(maxsize=None)
+def parse_lexicon(data: bytes) -> Lexicon:
+    """The lexicon in a reporting_verbs JSON file's bytes (cached by content: an edited file is parsed again)."""
+    raw = json.loads(data.decode("utf-8"))
     return Lexicon(**{k: (tuple(v) if k == "attribution_phrases" else frozenset(v))
                       for k, v in raw.items() if not k.startswith("_")})
 
@@ -395,11 +400,12 @@ class ClaimsAnnotator:
     def __init__(self, config):
         path = config.reporting_verbs or str(LEXICON_FILE)
         try:
-            self.lexicon = load_lexicon(path)
+            data = Path(path).read_bytes()
+            self.lexicon = parse_lexicon(data)
         except (OSError, ValueError, TypeError) as exc:
             raise UserError(f"annotate.reporting_verbs: cannot read {path} ({exc}); it must be a JSON file shaped "
                             "like annotations/reporting_verbs.json") from None
-        self.settings = {"reporting_verbs": hashlib.blake2b(Path(path).read_bytes(), digest_size=8).hexdigest()}
+        self.settings = {"reporting_verbs": hashlib.blake2b(data, digest_size=8).hexdigest()}  # the bytes parsed
 
     def prepare(self, nlp) -> None:
         """The rules read the parse; nothing to add to the pipeline."""
