@@ -156,3 +156,22 @@ def test_cli_init_build_show(tmp_path):
     doc_id = pq.read_table(project / "build" / DOCS, columns=["id"]).column("id")[0].as_py()
     shown = run_cli("show", doc_id[:10], cwd=project)
     assert shown.returncode == 0 and "A new crane arrived" in shown.stdout
+
+
+def test_a_build_without_annotation_does_not_import_spacy(tmp_path):
+    """spaCy takes most of a second to import: a build that annotates nothing must not pay for it."""
+    script = (
+        "import sys\n"
+        "from builder.config import parse_config\n"
+        "from builder.engine.pipeline import build\n"
+        "from builder.annotate.config import AnnotateConfig\n"
+        "off = {k: False for k, f in AnnotateConfig.model_fields.items() if f.annotation is bool}\n"
+        f"config = parse_config({{'build': {{'inputs': [{str(REPO / 'examples' / 'text')!r}], 'output': {str(tmp_path / 'out')!r},"
+        f" 'work_dir': {str(tmp_path / 'work')!r}}}, 'annotate': off}})\n"
+        "result = build(config)\n"
+        "assert result.summary['documents'] > 0, result.summary\n"
+        "print('spacy' in sys.modules)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "False"

@@ -10,8 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from spacy.util import filter_spans
-
 from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
 from builder.annotate.labels import LABELS_FILE, entity_labels
@@ -115,6 +113,8 @@ class EntityAnnotator:
             for s in spans
         ]
         row["entities_note"] = None
+        from spacy.util import filter_spans  # here, not at the top: a build without annotation never imports spaCy
+
         # Later annotators (claims, sources) read doc.ents: give them the corrected, linked spans.
         chars = (doc.char_span(s["start"], s["end"], label=s["label"]) for s in spans)
         doc.ents = filter_spans([span for span in chars if span is not None])
