@@ -191,8 +191,10 @@ def _extract_html(html: str, url: str | None, cfg: IngestConfig):
         raise TooDeep(f"the page nests {tree_depth(tree)} levels deep, over ingest.max_depth={cfg.max_depth}")
 
     meta = page_metadata(tree, url, cfg.extensive_date_search)  # before trafilatura, which prunes the tree it is given
+    # output_format="xml": we read only the element tree (result.body); the default "python" also renders
+    # it to plain text, which we would throw away (~0.5 ms a page; the tree is the same either way).
     result = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_links=True, include_comments=False,
+        tree, url=url, output_format="xml", with_metadata=False, include_links=True, include_comments=False,
         include_tables=True, favor_precision=cfg.focus == "precision", favor_recall=cfg.focus == "recall", deduplicate=False, fast=not cfg.fallback,
     )
     if result is None or result.body is None:
