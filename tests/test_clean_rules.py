@@ -121,3 +121,17 @@ def test_related_box_inside_an_article_takes_only_its_links():
 def test_share_bar_needs_an_action_word():
     keep = f"{PARA}\n\nX, Facebook\n\n{PARA2}"
     assert clean(keep, plain_text=False)[0] == keep
+
+
+def test_merged_line_patterns_answer_like_the_patterns_one_by_one():
+    from builder.clean.phrases import merge_line_patterns
+
+    cases = [
+        ([r"\bfoo|bar"], "xbar", True),  # the leading \b binds only the first branch: not hoisted
+        ([r"\bcookies\b", r"\bjoin\b"], "xjoin", False),
+        ([r"(a)\1", r"(b)\1"], "bb", True),  # back-references keep their own group numbers
+        ([r"\bba[]|]r", r"^end"], "ba|r", True),
+        ([r"(?i)abc", "def"], "ABC", True),  # a global inline flag must open its expression
+    ]
+    for patterns, line, expected in cases:
+        assert any(p.search(line) for p in merge_line_patterns(patterns)) is expected, (patterns, line)
