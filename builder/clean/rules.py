@@ -20,6 +20,16 @@ class Line(NamedTuple):
     text: str
 
 
+class Page(NamedTuple):
+    lines: list[Line]
+    keys: list[str]  # label_key of each line: three rules compare it with phrase lists, so it is made once
+
+
+def read_page(text: str) -> Page:
+    lines = split_lines(text)
+    return Page(lines, [label_key(ln.text) for ln in lines])
+
+
 _TERMINAL = re.compile(r"[.!?…:;,\"'”’»)\]]$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
 _WORD = re.compile(r"\w[\w'’-]*")
@@ -61,8 +71,9 @@ def is_title_case(line: str) -> bool:
 # ------------------------------------------------------------------ line rules
 
 
-def trend_header(lines: list[Line], ph: Phrases) -> list[int]:
+def trend_header(page: Page, ph: Phrases) -> list[int]:
     """'trump putin' / '1,000 + Buzz 🇦🇺 AU' / 'Trend visualization for trump putin' at the top of a trend page."""
+    lines = page.lines
     top = lines[:5]
     badge = [i for i, ln in enumerate(top)
              if (m := _VOLUME.match(ln.text)) and m.group(1).lower() in ph.trend_volume_words]
@@ -79,15 +90,15 @@ def trend_header(lines: list[Line], ph: Phrases) -> list[int]:
     return sorted(found)
 
 
-def navigation(lines: list[Line], ph: Phrases) -> list[int]:
+def navigation(page: Page, ph: Phrases) -> list[int]:
     """A line that is only a navigation or action label: 'Previous', 'Read more', 'Teilen', 'Suscríbete'."""
-    return [i for i, ln in enumerate(lines) if label_key(ln.text) in ph.navigation]
+    return [i for i, key in enumerate(page.keys) if key in ph.navigation]
 
 
-def share_bar(lines: list[Line], ph: Phrases) -> list[int]:
+def share_bar(page: Page, ph: Phrases) -> list[int]:
     """A line made only of share buttons: 'Share Tweet Email', 'Compartir Tuitear Correo'."""
     out = []
-    for i, ln in enumerate(lines):
+    for i, ln in enumerate(page.lines):
         tokens = _share_buttons(ln.text, ph)
         # two or more buttons, one of them an action ('share', 'teilen'): 'X, Facebook' alone may be prose
         if tokens and len(tokens) >= 2 and any(t in ph.navigation for t in tokens):
@@ -95,15 +106,15 @@ def share_bar(lines: list[Line], ph: Phrases) -> list[int]:
     return out
 
 
-_BUTTON_GAP = re.compile(r"[\s|·•/]+")
+_BUTTON = re.compile(r"[^\s|·•/]+")  # what lies between the gaps of spaces, pipes, dots and slashes
 
 
 def _share_buttons(text: str, ph: Phrases) -> list[str] | None:
     """The line's labels if it has at most 8 and all are share words; None as soon as one is not
-    (most lines are prose: this stops at their first word instead of normalising every word)."""
+    (most lines are prose: this stops at their first word instead of splitting and normalising every word)."""
     tokens = []
-    for raw in _BUTTON_GAP.split(text):
-        key = label_key(raw)
+    for button in _BUTTON.finditer(text):
+        key = label_key(button.group())
         if not key:
             continue
         if key not in ph.share_words or len(tokens) == 8:
@@ -112,10 +123,10 @@ def _share_buttons(text: str, ph: Phrases) -> list[str] | None:
     return tokens
 
 
-def read_more_teaser(lines: list[Line], ph: Phrases) -> list[int]:
+def read_more_teaser(page: Page, ph: Phrases) -> list[int]:
     """'Read more: <another article>' and its translations (the colon is what makes it a teaser)."""
     out = []
-    for i, ln in enumerate(lines):
+    for i, ln in enumerate(page.lines):
         lower = ln.text.lower()
         if not lower.startswith(ph.read_more_prefixes):
             continue
@@ -126,23 +137,28 @@ def read_more_teaser(lines: list[Line], ph: Phrases) -> list[int]:
     return out
 
 
-def chrome_pattern(lines: list[Line], ph: Phrases) -> list[int]:
+def chrome_pattern(page: Page, ph: Phrases) -> list[int]:
     """Cookie notices, copyright lines, subscription prompts (regular expressions in the data files)."""
-    return [i for i, ln in enumerate(lines)
+    return [i for i, ln in enumerate(page.lines)
             if len(words(ln.text)) <= 40 and any(p.search(ln.text) for p in ph.line_patterns)]
 
 
-def link_bar(lines: list[Line], ph: Phrases) -> list[int]:
+_LINK_GAP = re.compile(r"\s[|·•]\s")
+
+
+def link_bar(page: Page, ph: Phrases) -> list[int]:
     """Footer menus: 'About us | Contact | Privacy policy', 'Impressum · Datenschutz · Kontakt'."""
     out = []
-    for i, ln in enumerate(lines):
-        parts = [p.strip() for p in re.split(r"\s[|·•]\s", ln.text)]
+    for i, ln in enumerate(page.lines):
+        if "|" not in ln.text and "·" not in ln.text and "•" not in ln.text:
+            continue  # no separator, one part: most lines, skipped without a regex split
+        parts = [p.strip() for p in _LINK_GAP.split(ln.text)]
         if len(parts) >= 3 and all(0 < len(words(p)) <= 6 and not re.search(r"\d|[.!?]$", p) for p in parts):
             out.append(i)
     return out
 
 
-def image_caption(lines: list[Line], ph: Phrases) -> list[int]:
+def image_caption(page: Page, ph: Phrases) -> list[int]:
     """A short descriptive line standing alone between paragraphs ('Steve Witkoff Kremlin meeting').
 
     What separates it from a kept subheading: a caption comes right after a paragraph, has 3-15 words
@@ -150,7 +166,7 @@ def image_caption(lines: list[Line], ph: Phrases) -> list[int]:
     and does not open with a question word. Subheadings are title case ('Key Points'), end with a colon
     ('Potential Outcomes:'), are one or two words ('Background') or ask ('Why this matters').
     """
-    out = []
+    lines, out = page.lines, []
     for i in range(1, len(lines) - 1):
         text = lines[i].text
         ws = words(text)
@@ -180,14 +196,15 @@ PLAIN_TEXT_RULES = {"image-caption": image_caption}  # trafilatura already drops
 # ------------------------------------------------------------------ blocks: related lists, Previous/Next
 
 
-def related_block(lines: list[Line], ph: Phrases, text_length: int) -> list[int]:
+def related_block(page: Page, ph: Phrases, text_length: int) -> list[int]:
     """'More References' / 'Related' / 'Noticias relacionadas' and its items.
 
     In the second half of a page the block runs to the end of the page; earlier, it is a related box
     inside the article: the heading and at most three link titles after it.
     """
+    lines = page.lines
     for i, ln in enumerate(lines):
-        if label_key(ln.text) not in ph.related_headings:
+        if page.keys[i] not in ph.related_headings:
             continue
         if ln.start >= text_length / 2:
             return list(range(i, len(lines)))
@@ -200,17 +217,18 @@ def related_block(lines: list[Line], ph: Phrases, text_length: int) -> list[int]
     return []
 
 
-def prev_next_footer(lines: list[Line], ph: Phrases, removed: set[int]) -> list[int]:
+def prev_next_footer(page: Page, ph: Phrases, removed: set[int]) -> list[int]:
     """Previous/Next labels at the end of a page and the neighbouring article title after each run of them."""
     footer: list[int] = []
-    i = len(lines) - 1
+    keys = page.keys
+    i = len(keys) - 1
     while i >= 0:
-        if i in removed and label_key(lines[i].text) not in ph.prev_next:
+        if i in removed and keys[i] not in ph.prev_next:
             i -= 1  # other chrome (related list, copyright) may sit after the footer
             continue
-        if label_key(lines[i].text) in ph.prev_next:
+        if keys[i] in ph.prev_next:
             footer.append(i)
-        elif i > 0 and label_key(lines[i - 1].text) in ph.prev_next and len(words(lines[i].text)) <= 25:
+        elif i > 0 and keys[i - 1] in ph.prev_next and len(words(page.lines[i].text)) <= 25:
             footer.append(i)  # title of the previous/next article
         else:
             break
@@ -243,11 +261,14 @@ _CHIPS = re.compile(
     rf"(?<=[.!?…\"'”’)\]])[ \t]+((?:{_NAME_WORD}(?: {_NAME_WORD}){{0,6}}\+\d{{1,3}})+)[ \t]*$", re.MULTILINE
 )
 _CHIP = re.compile(r"(.+?)\+(\d{1,3})")
+_CHIP_COUNT = re.compile(r"\+\d")  # every chip ends in one; _CHIPS tries every position before saying no
 _SENTENCE_START = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+(?=[\"'“‘«(]?[A-Z0-9])")
 
 
 def citation_chips(text: str) -> list[tuple[dict, list[dict]]]:
     """'... a "man of peace." AP News+1' -> (removal of the chip, one citation source per outlet)."""
+    if not _CHIP_COUNT.search(text):
+        return []  # most pages: a literal scan for '+' rules them out
     found = []
     for match in _CHIPS.finditer(text):
         start, end = match.span(1)
@@ -275,17 +296,18 @@ def list_markers(lines: list[Line]) -> list[dict]:
 def find_boilerplate(text: str, ph: Phrases, links: list[dict] | None = None,
                      plain_text: bool = True) -> tuple[list[dict], list[dict]]:
     """(removals, sources) of one page; removal offsets are into `text`, sorted."""
-    lines = split_lines(text)
+    page = read_page(text)
+    lines = page.lines
     marks: dict[int, str] = {}
-    block = related_block(lines, ph, len(text))
+    block = related_block(page, ph, len(text))
     sources = reference_items(lines, block, links or []) if block else []
     for i in block:
         marks.setdefault(i, "related-block")
     rules = {**LINE_RULES, **(PLAIN_TEXT_RULES if plain_text else {})}
     for name, rule in rules.items():
-        for i in rule(lines, ph):
+        for i in rule(page, ph):
             marks.setdefault(i, name)
-    for i in prev_next_footer(lines, ph, set(marks)):
+    for i in prev_next_footer(page, ph, set(marks)):
         marks.setdefault(i, "prev-next")
     removals = [{"start": lines[i].start, "end": lines[i].end, "text": lines[i].text, "rule": rule}
                 for i, rule in marks.items()]
