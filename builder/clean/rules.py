@@ -21,13 +21,15 @@ class Line(NamedTuple):
 
 
 class Page(NamedTuple):
+    """A page's lines with what several rules ask of every line, worked out once."""
     lines: list[Line]
-    keys: list[str]  # label_key of each line: three rules compare it with phrase lists, so it is made once
+    keys: list[str]  # label_key of each line (navigation, related block, Previous/Next footer)
+    words: list[list[str]]  # words of each line (chrome patterns, image captions)
 
 
 def read_page(text: str) -> Page:
     lines = split_lines(text)
-    return Page(lines, [label_key(ln.text) for ln in lines])
+    return Page(lines, [label_key(ln.text) for ln in lines], [words(ln.text) for ln in lines])
 
 
 _TERMINAL = re.compile(r"[.!?…:;,\"'”’»)\]]$")
@@ -62,9 +64,9 @@ def is_heading_like(line: str) -> bool:
     return 0 < len(words(line)) <= 15 and not _SENTENCE_END.search(line.rstrip(":?"))
 
 
-def is_title_case(line: str) -> bool:
+def is_title_case(line_words: list[str]) -> bool:
     """Every content word capitalised, as in headings ('The Moscow Mission: A High-Stakes Push')."""
-    content = [w for w in words(line) if w.lower() not in STOPWORDS and w[0].isalpha()]
+    content = [w for w in line_words if w.lower() not in STOPWORDS and w[0].isalpha()]
     return all(w[0].isupper() for w in content)
 
 
@@ -139,8 +141,14 @@ def read_more_teaser(page: Page, ph: Phrases) -> list[int]:
 
 def chrome_pattern(page: Page, ph: Phrases) -> list[int]:
     """Cookie notices, copyright lines, subscription prompts (regular expressions in the data files)."""
-    return [i for i, ln in enumerate(page.lines)
-            if len(words(ln.text)) <= 40 and any(p.search(ln.text) for p in ph.line_patterns)]
+    out = []
+    for i, ln in enumerate(page.lines):
+        if len(page.words[i]) <= 40:
+            for pattern in ph.line_patterns:
+                if pattern.search(ln.text):
+                    out.append(i)
+                    break
+    return out
 
 
 _LINK_GAP = re.compile(r"\s[|·•]\s")
@@ -168,9 +176,8 @@ def image_caption(page: Page, ph: Phrases) -> list[int]:
     """
     lines, out = page.lines, []
     for i in range(1, len(lines) - 1):
-        text = lines[i].text
-        ws = words(text)
-        if not (3 <= len(ws) <= 15) or _TERMINAL.search(text) or is_title_case(text):
+        text, ws = lines[i].text, page.words[i]
+        if not (3 <= len(ws) <= 15) or _TERMINAL.search(text) or is_title_case(ws):
             continue
         if text.startswith("#") or ws[0].lower() in ph.question_words:
             continue  # a markdown heading, or a question-style subheading
