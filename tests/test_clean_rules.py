@@ -26,6 +26,14 @@ def test_trend_header_removed_with_keyword_line():
     assert set(rules_of(removals).values()) == {"trend-header"}
 
 
+def test_trend_header_badge_without_caption_takes_the_heading_line_above_it():
+    # A volume badge with no "Trend visualization for ..." caption: the short heading-like line above it
+    # is the search keyword. This page used to raise a TypeError in the rule.
+    text = f"Harbour Dredging\n\n2,000 + Buzz GB\n\n{PARA}"
+    out, removals, _ = clean(text)
+    assert out == PARA
+    assert set(rules_of(removals).values()) == {"trend-header"}
+
 def test_navigation_labels_in_four_languages():
     for label in ("Read more", "Share", "Weiterlesen", "Compartir", "Partager", "Subscribe »"):
         out, removals, _ = clean(f"{PARA}\n\n{label}\n\n{PARA2}")

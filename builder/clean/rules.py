@@ -87,7 +87,7 @@ def trend_header(page: Page, ph: Phrases) -> list[int]:
                if lines[i].text.lower().startswith(p)}
     first = min(found)
     for i in range(first):  # the search keyword line(s) above the badge
-        if lines[i].text.lower() in keyword or (badge and is_heading_like(lines[i]) and len(words(lines[i].text)) <= 8):
+        if lines[i].text.lower() in keyword or (badge and is_heading_like(lines[i].text) and len(words(lines[i].text)) <= 8):
             found.add(i)
     return sorted(found)
 
