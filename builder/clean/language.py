@@ -8,6 +8,7 @@ get 'unknown' instead of a guess, and so do texts where the best language is not
 from __future__ import annotations
 
 import re
+import threading
 
 import numpy as np
 from langdetect.detector import Detector
@@ -21,13 +22,20 @@ UNKNOWN = "unknown"
 _SPACES = re.compile(" {2,}")
 
 
+_LOADING = threading.Lock()
+
+
 def load_profiles():
     """langdetect's factory with its 55 language profiles (0.6 s to load; once per process, or once per
-    fork server: see builder/clean/langdetect_preload.py)."""
+    fork server: see builder/clean/langdetect_preload.py). Safe to call from several threads: a one-worker
+    build loads them in a thread while the first pages are extracted (builder/engine/local.py)."""
     from langdetect import detector_factory
 
-    if detector_factory._factory is None:
-        detector_factory.init_factory()
+    with _LOADING:  # langdetect sets its factory before filling it: nobody may see it half loaded
+        if detector_factory._factory is None:
+            factory = detector_factory.DetectorFactory()
+            factory.load_profile(detector_factory.PROFILES_DIRECTORY)
+            detector_factory._factory = factory
     return detector_factory._factory
 
 
