@@ -35,13 +35,16 @@ _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:»]\s+")
 _BY = re.compile(r"^\s*(?:(?:[\w.]+\s+)?by|author|von|por|par|di|door|av)\b\s*:?\s*", re.IGNORECASE)
 _AUTHOR_SPLIT = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\by\b|\bet\b|&)\s*", re.IGNORECASE)
 _NOT_A_NAME = re.compile(r"https?://|@|\d|^(?:by|posted|written|author|admin|staff)$", re.IGNORECASE)
-# Byline elements; the first group is the commonest explicit markup and wins over the second. One XPath
-# for both: each whole-tree XPath costs about 1 ms on a typical page.
+# Byline elements; the first group is the commonest explicit markup and wins over the second.
 _BYLINE_FIRST = re.compile(r"^(?:author|author-name|author__name)$|authorName|AuthorName|author-name|author__name")
+# One XPath for all of them, tested on the attribute nodes rather than on every element: libxml2 then
+# converts only existing @class/@id/@rel/@itemprop values to strings, which made it 2-3x faster than
+# `.//*[contains(@class, ...) or ...]` on real pages. The union keeps document order.
 _BYLINE_XPATH = XPath(
-    './/*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author") '
-    'or contains(@class, "Author") or contains(@id, "author") or contains(@class, "posted-by") '
-    'or contains(@class, "submitted-by") or contains(@class, "username")]')
+    'descendant::*/@class[contains(., "byline") or contains(., "author") or contains(., "Author") '
+    'or contains(., "posted-by") or contains(., "submitted-by") or contains(., "username")]/.. '
+    '| descendant::*/@id[contains(., "author")]/.. | descendant::*/@rel[. = "author"]/.. '
+    '| descendant::*/@itemprop[. = "author"]/..')
 _COMMENTS = re.compile(r"comment|replies|discussion", re.IGNORECASE)
 
 
