@@ -3,7 +3,7 @@
   ingest   read inputs -> raw pages (file-level rejects straight away)
   extract  raw pages -> documents                               map, in workers
   clean    boilerplate rules and per-site repeated lines          map -> reduce -> map
-  language langdetect, language filter                            map
+  language langdetect, language filter                            (in the clean map's pass)
   dedup    exact, URL, near-duplicate clusters                     map -> reduce -> map
   annotate entities -> sources -> claims, each cached on its own  map steps, one parse per document
   output   id-sorted Parquet + README for `datasets`
@@ -81,8 +81,10 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalE
     scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir, mirrors)
     page_stages = Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean))
     shards = engine.map(page_stages, batch_tasks(scan, config.build.shard_size, file_rejects))
-    shards = clean_corpus(shards, config.clean, engine)
-    shards = engine.map(LanguageStage(config.language), [Task.of(s) for s in shards], per_document=True)
+    # Language runs in the clean pass: every build reads each shard once fewer. The price is in incremental
+    # builds only: where the clean step re-runs a shard, all its documents are detected again (~1 ms each),
+    # not just the changed ones as a per-document map would.
+    shards = clean_corpus(shards, config.clean, engine, then=[LanguageStage(config.language)])
     shards = deduplicate(shards, config.dedup, engine)
     annotate = annotation_stages(config.annotate)
     # Reusing rows pays when spaCy runs; the span limit alone is cheaper than comparing rows.
