@@ -1,6 +1,6 @@
 """Imported by the local engine's fork server (set_forkserver_preload): langdetect's language profiles are
 loaded there once and every worker forked from it shares them, instead of each worker loading its own
-copy (0.6 s of CPU and ~60 MB each)."""
+copy (a quarter of a second of CPU and ~60 MB each)."""
 
 from builder.clean.language import load_profiles
 

@@ -203,7 +203,7 @@ class LocalEngine(ShardEngine):
             threading.Thread(target=multiprocessing.forkserver.ensure_running, daemon=True).start()
         else:
             # Stages run in this process. Its main thread mostly waits for the extractor child at first, so
-            # langdetect's profiles (0.6 s) load in a thread meanwhile, not when the language stage starts.
+            # langdetect's profiles (0.25 s) load in a thread meanwhile, not when the language stage starts.
             threading.Thread(target=importlib.import_module, args=(_LANGDETECT_PRELOAD,), daemon=True).start()
 
     def pool(self) -> ProcessPoolExecutor:
