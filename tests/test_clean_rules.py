@@ -140,6 +140,12 @@ def test_merged_line_patterns_answer_like_the_patterns_one_by_one():
         ([r"(a)\1", r"(b)\1"], "bb", True),  # back-references keep their own group numbers
         ([r"\bba[]|]r", r"^end"], "ba|r", True),
         ([r"(?i)abc", "def"], "ABC", True),  # a global inline flag must open its expression
+        # Brackets that open no group must not hide a top-level '|' (else the \b would be hoisted):
+        ([r"\bfoo\(|bar"], "xbar", True),  # an escaped parenthesis
+        ([r"\bfoo[(]|bar"], "xbar", True),  # a parenthesis in a character set
+        ([r"\bfoo[](]|bar"], "xbar", True),  # ... in a set that opens with a literal ']'
+        (["\\bfoo(?x: # a comment hides this ( \n)|bar"], "xbar", True),  # ... in a verbose comment
+        ([r"(?P<word>ab)", r"(?P<word>cd)"], "cd", True),  # a group name may appear once per expression
     ]
     for patterns, line, expected in cases:
         assert any(p.search(line) for p in merge_line_patterns(patterns)) is expected, (patterns, line)

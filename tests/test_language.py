@@ -43,12 +43,12 @@ def test_quick_detector_matches_langdetect(factory, text, trials):
     assert answers[0] == answers[1]
 
 
-def test_quick_detector_respects_the_length_limit(factory):
-    text = "word " * 5000
+@pytest.mark.parametrize("text, kept", [("word " * 5000, 10000), ("a  " * 5000, 6667)])
+def test_quick_detector_cuts_before_collapsing_spaces_as_langdetect_does(factory, text, kept):
     plain, quick = Detector(factory), QuickDetector(factory)
     for detector in (plain, quick):
         detector.append(text)
-    assert plain.text == quick.text and len(quick.text) == 10000
+    assert plain.text == quick.text and len(quick.text) == kept
 
 
 def test_detect_language_is_deterministic_and_says_unknown_for_letterless_text():

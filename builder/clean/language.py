@@ -27,7 +27,7 @@ _LOADING = threading.Lock()
 
 def load_profiles():
     """langdetect's factory with its 55 language profiles (0.25 s and ~60 MB to load; once per process, or once per
-    fork server: see builder/clean/langdetect_preload.py). Safe to call from several threads: a one-worker
+    fork server: see builder/clean/langdetect_preload.py). Loading is safe from several threads: a one-worker
     build loads them in a thread while the first pages are extracted (builder/engine/local.py)."""
     from langdetect import detector_factory
 
@@ -78,7 +78,46 @@ def _word_ngrams(word: str, spaced: bool, known: dict) -> tuple[str, ...]:
     return tuple(result)
 
 
-_SEEN_WORDS: dict[int, dict[tuple[str, bool], tuple[str, ...]]] = {}
+class _ProfileCache:
+    """What QuickDetector works out once per profile set and reuses: the n-grams of each word seen (news
+    repeats its vocabulary), and the probabilities of each n-gram drawn, as an array. Per process, and
+    used from one thread: a build detects languages in one thread per process."""
+
+    def __init__(self, profiles: dict):
+        self.profiles = profiles  # held, so its id() cannot name another dict while this cache lives
+        self.words: dict[tuple[str, bool], tuple[str, ...]] = {}
+        self.vectors = _ProfileVectors(profiles)
+
+    def ngrams(self, word: str, spaced: bool) -> tuple[str, ...]:
+        found = self.words.get((word, spaced))
+        if found is None:
+            if len(self.words) >= _WORDS_KEPT:
+                self.words.clear()
+            found = self.words[(word, spaced)] = _word_ngrams(word, spaced, self.profiles)
+        return found
+
+
+class _ProfileVectors(dict):
+    """n-gram -> its 55 language probabilities as a numpy array, made the first time the n-gram is drawn
+    (at most one per profile n-gram, ~50 MB; the 1,010 benchmark articles drew 4,512, ~2.5 MB)."""
+
+    def __init__(self, profiles: dict):
+        super().__init__()
+        self.profiles = profiles
+
+    def __missing__(self, gram: str) -> np.ndarray:
+        self[gram] = np.array(self.profiles[gram])
+        return self[gram]
+
+
+_CACHES: dict[int, _ProfileCache] = {}  # by id() of the profile dict (one langdetect factory in practice)
+
+
+def _cache_of(profiles: dict) -> _ProfileCache:
+    cache = _CACHES.get(id(profiles))
+    if cache is None or cache.profiles is not profiles:
+        cache = _CACHES[id(profiles)] = _ProfileCache(profiles)
+    return cache
 
 
 class QuickDetector(Detector):
@@ -94,19 +133,13 @@ class QuickDetector(Detector):
 
     def _extract_ngrams(self) -> list[str]:
         """The 1-3 character n-grams of the text that the profiles know, in langdetect's order."""
-        known = self.word_lang_prob_map
-        seen = _SEEN_WORDS.setdefault(id(known), {})  # one entry per profile set (one factory in practice)
-        if len(seen) > _WORDS_KEPT:
-            seen.clear()
+        cache = _cache_of(self.word_lang_prob_map)
         words = self.text.translate(_NORMALIZED).split(" ")
         last = len(words) - 1
         result: list[str] = []
         for i, word in enumerate(words):
             if word:
-                key = (word, i < last)
-                if key not in seen:
-                    seen[key] = _word_ngrams(word, i < last, known)
-                result.extend(seen[key])
+                result.extend(cache.ngrams(word, i < last))
         return result
 
     def _detect_block(self) -> None:
@@ -117,7 +150,7 @@ class QuickDetector(Detector):
         ngrams = self._extract_ngrams()
         if not ngrams:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-        vectors = _VECTORS.setdefault(id(self.word_lang_prob_map), _ProfileVectors(self.word_lang_prob_map))
+        vectors = _cache_of(self.word_lang_prob_map).vectors
         self.langprob = [0.0] * len(self.langlist)
         self.random.seed(self.seed)
         for _ in range(self.n_trial):
@@ -133,21 +166,6 @@ class QuickDetector(Detector):
                 step += 1
             for j, p in enumerate(prob.tolist()):
                 self.langprob[j] += p / self.n_trial
-
-
-class _ProfileVectors(dict):
-    """n-gram -> its 55 language probabilities as a numpy array, made the first time the n-gram is drawn."""
-
-    def __init__(self, profiles: dict):
-        super().__init__()
-        self.profiles = profiles
-
-    def __missing__(self, gram: str) -> np.ndarray:
-        self[gram] = np.array(self.profiles[gram])
-        return self[gram]
-
-
-_VECTORS: dict[int, _ProfileVectors] = {}  # per profile set (one langdetect factory in practice)
 
 
 def _detector(seed: int) -> QuickDetector:

@@ -28,6 +28,7 @@ class Page(NamedTuple):
 
 
 def read_page(text: str) -> Page:
+    """The page's lines with what several rules ask of each line, worked out once."""
     lines = split_lines(text)
     return Page(lines, [label_key(ln.text) for ln in lines], [words(ln.text) for ln in lines])
 
@@ -275,7 +276,7 @@ _SENTENCE_START = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"'”’)]))\s+(?=
 def citation_chips(text: str) -> list[tuple[dict, list[dict]]]:
     """'... a "man of peace." AP News+1' -> (removal of the chip, one citation source per outlet)."""
     if not _CHIP_COUNT.search(text):
-        return []  # most pages: a literal scan for '+' rules them out
+        return []  # most pages: one scan for '+<digit>' rules them out
     found = []
     for match in _CHIPS.finditer(text):
         start, end = match.span(1)

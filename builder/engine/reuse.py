@@ -4,8 +4,8 @@ change take their outputs from the task's previous run instead of being processe
 Why: the shard is the unit of the cache, but a corpus-wide step can change a few documents in many shards
 (new pages of a site change that site's repeated lines, hence the cleaned text of the site's other pages).
 Those shards run again; their other documents need not. A stage is per-document when each output row
-depends only on its own input row and the stage's config (language identification, each annotation
-layer): a row whose input equals the previous run's has the same outputs.
+depends only on its own input row and the stage's config (each annotation layer, where reuse saves a
+spaCy parse per document): a row whose input equals the previous run's has the same outputs.
 
 The previous run is found by lineage: every shard descends from one batch of raw pages, and for each stage
 fingerprint `lineage-<fingerprint>.json` in the stage's work folder names the input it last ran on, per

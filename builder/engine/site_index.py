@@ -3,16 +3,17 @@
 map     the line keys of each extracted shard (as site_lines.document_keys), computed in the workers once per shard and
         kept in the work folder (site-keys/): a rebuild reads the keys of unchanged shards, not their text
 reduce  build_index over the keys of every shard, in the main process, a shard at a time
-map     CleanStage per shard (with the language stage in the same pass: see clean_corpus), each task named by the repeated lines of its sites that occur in its
-        documents (all that its output depends on): new pages change the repeated lines of their own
-        sites only, and a shard none of whose documents holds a line that changed is reused, with
-        everything after it
+map     CleanStage per shard (the language stage runs in the same pass: see clean_corpus), each task
+        named by the repeated lines of its sites that occur in its documents (all that its output
+        depends on): new pages change the repeated lines of their own sites only, and a shard none of
+        whose documents holds a line that changed is reused, with everything after it
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Sequence
 
 import pyarrow as pa
 
@@ -101,7 +102,7 @@ class CleanBySite(CleanStage):
 
 
 def clean_corpus(shard_list: list[Shard], cfg: CleanConfig, engine: ShardEngine,
-                 then: list[MapStage] = ()) -> list[Shard]:
+                 then: Sequence[MapStage] = ()) -> list[Shard]:
     """map (keys, cached per shard) -> reduce (index) -> map (CleanBySite, then the stages `then`, in one
     pass per shard: each output is still cached on its own) over the extracted shards."""
     folder = engine.work_dir / KEYS_FOLDER
