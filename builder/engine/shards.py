@@ -17,8 +17,11 @@ from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA, Document
 from builder.release.parquet import uncompressed_bytes
 
 # Bytes of documents (their uncompressed size as Parquet records it, close to Arrow's) that the output merge
-# sorts in memory; a larger corpus is sorted in ranges spilled to the work folder.
-MERGE_MEMORY = 64 * 2**20
+# sorts in memory; a larger corpus is sorted in ranges spilled to the work folder. Sorting in memory holds the
+# corpus twice (the shards, then one chunk per column) and the allocator keeps much of it: measured on 60 MiB
+# of documents, the main process peaked 241 MiB above its start sorting in memory, 133 MiB spilling with a
+# 16 MiB budget, which cost 0.11 s more (0.68 s against 0.57 s).
+MERGE_MEMORY = 16 * 2**20
 _RANK = "__rank"
 _SORT_KEYS = [("id", "ascending"), ("origin", "ascending")]
 
