@@ -26,9 +26,10 @@ _LOADING = threading.Lock()
 
 
 def load_profiles():
-    """langdetect's factory with its 55 language profiles (0.25 s and ~60 MB to load; once per process, or once per
-    fork server: see builder/clean/langdetect_preload.py). Loading is safe from several threads: a one-worker
-    build loads them in a thread while the first pages are extracted (builder/engine/local.py)."""
+    """langdetect's factory with its 55 language profiles (0.25 s and ~60 MB to load; once per process,
+    or once per fork server: see builder/clean/langdetect_preload.py). Loading is safe from several
+    threads: a one-worker build loads them in a thread while the first pages are extracted
+    (builder/engine/local.py)."""
     from langdetect import detector_factory
 
     with _LOADING:  # langdetect sets its factory before filling it: nobody may see it half loaded
@@ -39,16 +40,20 @@ def load_profiles():
     return detector_factory._factory
 
 
-class _Normalized(dict):
-    """str.translate table: each character to langdetect's normalised form (a function of the character
-    alone), filled as characters are met."""
+class _Memo(dict):
+    """A dict that makes a missing value with `make(key)` and keeps it (a plain dict lookup once made:
+    these are read in the innermost loops)."""
 
-    def __missing__(self, code: int) -> str:
-        self[code] = NGram.normalize(chr(code))
-        return self[code]
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key):
+        value = self[key] = self.make(key)
+        return value
 
 
-_NORMALIZED = _Normalized()
+_NORMALIZED = _Memo(lambda code: NGram.normalize(chr(code)))  # str.translate table: langdetect's form of each character
 _WORDS_KEPT = 1 << 16  # words whose n-grams are remembered (news repeats its vocabulary across documents)
 
 
@@ -79,35 +84,15 @@ def _word_ngrams(word: str, spaced: bool, known: dict) -> tuple[str, ...]:
 
 
 class _ProfileCache:
-    """What QuickDetector works out once per profile set and reuses: the n-grams of each word seen (news
-    repeats its vocabulary), and the probabilities of each n-gram drawn, as an array. Per process, and
-    used from one thread: a build detects languages in one thread per process."""
+    """What QuickDetector works out once per profile set and reuses, per process (a build detects in one
+    thread per process): the n-grams of each (word, followed by a space) seen, and each drawn n-gram's
+    probabilities as an array (at most one per profile n-gram, ~50 MB; the 1,010 benchmark articles drew
+    4,512, ~2.5 MB)."""
 
     def __init__(self, profiles: dict):
         self.profiles = profiles  # held, so its id() cannot name another dict while this cache lives
-        self.words: dict[tuple[str, bool], tuple[str, ...]] = {}
-        self.vectors = _ProfileVectors(profiles)
-
-    def ngrams(self, word: str, spaced: bool) -> tuple[str, ...]:
-        found = self.words.get((word, spaced))
-        if found is None:
-            if len(self.words) >= _WORDS_KEPT:
-                self.words.clear()
-            found = self.words[(word, spaced)] = _word_ngrams(word, spaced, self.profiles)
-        return found
-
-
-class _ProfileVectors(dict):
-    """n-gram -> its 55 language probabilities as a numpy array, made the first time the n-gram is drawn
-    (at most one per profile n-gram, ~50 MB; the 1,010 benchmark articles drew 4,512, ~2.5 MB)."""
-
-    def __init__(self, profiles: dict):
-        super().__init__()
-        self.profiles = profiles
-
-    def __missing__(self, gram: str) -> np.ndarray:
-        self[gram] = np.array(self.profiles[gram])
-        return self[gram]
+        self.ngrams = _Memo(lambda key: _word_ngrams(*key, profiles))
+        self.vectors = _Memo(lambda gram: np.array(profiles[gram]))
 
 
 _CACHES: dict[int, _ProfileCache] = {}  # by id() of the profile dict (one langdetect factory in practice)
@@ -133,13 +118,15 @@ class QuickDetector(Detector):
 
     def _extract_ngrams(self) -> list[str]:
         """The 1-3 character n-grams of the text that the profiles know, in langdetect's order."""
-        cache = _cache_of(self.word_lang_prob_map)
+        ngrams = _cache_of(self.word_lang_prob_map).ngrams
+        if len(ngrams) > _WORDS_KEPT:
+            ngrams.clear()
         words = self.text.translate(_NORMALIZED).split(" ")
         last = len(words) - 1
         result: list[str] = []
         for i, word in enumerate(words):
             if word:
-                result.extend(cache.ngrams(word, i < last))
+                result.extend(ngrams[word, i < last])
         return result
 
     def _detect_block(self) -> None:
