@@ -53,7 +53,7 @@ class _Memo(dict):
         return value
 
 
-_NORMALIZED = _Memo(lambda code: NGram.normalize(chr(code)))  # str.translate table: langdetect's form of each character
+_NORMALIZED = _Memo(lambda code: NGram.normalize(chr(code)))  # str.translate table: langdetect's form of a character
 _WORDS_KEPT = 1 << 16  # words whose n-grams are remembered (news repeats its vocabulary across documents)
 
 

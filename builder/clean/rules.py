@@ -28,7 +28,6 @@ class Page(NamedTuple):
 
 
 def read_page(text: str) -> Page:
-    """The page's lines with what several rules ask of each line, worked out once."""
     lines = split_lines(text)
     return Page(lines, [label_key(ln.text) for ln in lines], [words(ln.text) for ln in lines])
 
@@ -88,7 +87,7 @@ def trend_header(page: Page, ph: Phrases) -> list[int]:
                if lines[i].text.lower().startswith(p)}
     first = min(found)
     for i in range(first):  # the search keyword line(s) above the badge
-        if lines[i].text.lower() in keyword or (badge and is_heading_like(lines[i].text) and len(words(lines[i].text)) <= 8):
+        if lines[i].text.lower() in keyword or (badge and is_heading_like(lines[i].text) and len(page.words[i]) <= 8):
             found.add(i)
     return sorted(found)
 
@@ -236,7 +235,7 @@ def prev_next_footer(page: Page, ph: Phrases, removed: set[int]) -> list[int]:
             continue
         if keys[i] in ph.prev_next:
             footer.append(i)
-        elif i > 0 and keys[i - 1] in ph.prev_next and len(words(page.lines[i].text)) <= 25:
+        elif i > 0 and keys[i - 1] in ph.prev_next and len(page.words[i]) <= 25:
             footer.append(i)  # title of the previous/next article
         else:
             break
