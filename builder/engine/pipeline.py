@@ -26,7 +26,7 @@ from builder.engine import shards as shard_io
 from builder.engine.batches import InputScan, batch_tasks
 from builder.engine.local import LocalEngine, Task
 from builder.engine.lock import work_lock
-from builder.engine.site_index import clean_corpus
+from builder.engine.site_index import clean_tasks
 from builder.errors import UserError
 from builder.ingest.stage import ExtractStage
 from builder.release.build_output import write_build_output
@@ -84,7 +84,8 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalE
     # Language runs in the clean pass: every build reads each shard once fewer. The price is in incremental
     # builds only: where the clean step re-runs a shard, all its documents are detected again (~1 ms each),
     # not just the changed ones as a per-document map would.
-    shards = clean_corpus(shards, config.clean, engine, then=[LanguageStage(config.language)])
+    clean, tasks = clean_tasks(shards, config.clean, engine)
+    shards = engine.map_steps([clean, LanguageStage(config.language)], tasks)
     shards = deduplicate(shards, config.dedup, engine)
     annotate = annotation_stages(config.annotate)
     # Reusing rows pays when spaCy runs; the span limit alone is cheaper than comparing rows.

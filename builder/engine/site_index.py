@@ -3,7 +3,7 @@
 map     the line keys of each extracted shard (as site_lines.document_keys), computed in the workers once per shard and
         kept in the work folder (site-keys/): a rebuild reads the keys of unchanged shards, not their text
 reduce  build_index over the keys of every shard, in the main process, a shard at a time
-map     CleanStage per shard (the language stage runs in the same pass: see clean_corpus), each task
+map     CleanStage per shard (the build runs the language stage in the same pass), each task
         named by the repeated lines of its sites that occur in its documents (all that its output
         depends on): new pages change the repeated lines of their own sites only, and a shard none of
         whose documents holds a line that changed is reused, with everything after it
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Sequence
 
 import pyarrow as pa
 
@@ -23,7 +22,6 @@ from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, line_
 from builder.engine.local import Shard, ShardEngine, Task
 from builder.engine.shards import atomic_write_table, read_rows, read_table
 from builder.ingest.extract import stable_hash
-from builder.stage import MapStage
 
 KEYS_FOLDER = "site-keys"
 KEYS_SCHEMA = pa.schema([("site", pa.string()), ("text_hash", pa.string()), ("lines", pa.list_(pa.string())),
@@ -101,15 +99,14 @@ class CleanBySite(CleanStage):
         return f"{self._fingerprint}|{self.index_hash}"
 
 
-def clean_corpus(shard_list: list[Shard], cfg: CleanConfig, engine: ShardEngine,
-                 then: Sequence[MapStage] = ()) -> list[Shard]:
-    """map (keys, cached per shard) -> reduce (index) -> map (CleanBySite, then the stages `then`, in one
-    pass per shard: each output is still cached on its own) over the extracted shards."""
+def clean_tasks(shard_list: list[Shard], cfg: CleanConfig, engine: ShardEngine) -> tuple[CleanBySite, list[Task]]:
+    """map (keys, cached per shard) -> reduce (index); returns the clean stage and its task per extracted
+    shard, for the caller to run with engine.map_steps (the build adds the language stage to the pass)."""
     folder = engine.work_dir / KEYS_FOLDER
     keys = [folder / f"{stable_hash(f'{s.fingerprint}|{CleanStage.name}@{CleanStage.version}', 12)}.parquet" for s in shard_list]
     if not cfg.site_lines:
-        return engine.map_steps([CleanBySite(cfg, {}), *then], [Task.of(s) for s in shard_list])
+        return CleanBySite(cfg, {}), [Task.of(s) for s in shard_list]
     engine.call(shard_keys, [(s.path, out) for s, out in zip(shard_list, keys) if not out.exists()])
     index = _index(keys, cfg)
     names = _task_names(shard_list, keys, index, folder)
-    return engine.map_steps([CleanBySite(cfg, index), *then], [Task.of(s, name) for s, name in zip(shard_list, names)])
+    return CleanBySite(cfg, index), [Task.of(s, name) for s, name in zip(shard_list, names)]
