@@ -158,8 +158,9 @@ def test_cli_init_build_show(tmp_path):
     assert shown.returncode == 0 and "A new crane arrived" in shown.stdout
 
 
-def test_a_build_without_annotation_does_not_import_spacy(tmp_path):
-    """spaCy takes most of a second to import: a build that annotates nothing must not pay for it."""
+def test_a_build_without_annotation_imports_neither_spacy_nor_datasets(tmp_path):
+    """spaCy takes most of a second to import, datasets half a second: a build that annotates nothing
+    must not pay for spaCy, and no build needs datasets (its Features are stored: build_features.json)."""
     script = (
         "import sys\n"
         "from builder.config import parse_config\n"
@@ -170,8 +171,8 @@ def test_a_build_without_annotation_does_not_import_spacy(tmp_path):
         f" 'work_dir': {str(tmp_path / 'work')!r}}}, 'annotate': off}})\n"
         "result = build(config)\n"
         "assert result.summary['documents'] > 0, result.summary\n"
-        "print('spacy' in sys.modules)\n"
+        "print('spacy' in sys.modules, 'datasets' in sys.modules)\n"
     )
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.strip() == "False"
+    assert ran.stdout.strip() == "False False"

@@ -30,7 +30,6 @@ from builder.engine.site_index import clean_tasks
 from builder.errors import UserError
 from builder.ingest.stage import ExtractStage
 from builder.release.build_output import write_build_output
-from builder.release.parquet import import_datasets_meanwhile
 from builder.stage import Chain
 
 
@@ -76,7 +75,6 @@ def build(config: ProjectConfig, inputs: list[str | Path] | None = None, output:
 
 
 def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalEngine, mirrors: frozenset[Path]) -> BuildResult:
-    import_datasets_meanwhile()
     file_rejects: list[dict] = []
     scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir, mirrors)
     page_stages = Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean))

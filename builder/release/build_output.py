@@ -20,9 +20,8 @@ import yaml
 from builder.annotate.entity_table import CORPUS_ENTITY_SCHEMA, EntityCounter
 from builder.engine.shards import merged_groups
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA
-from builder.release.parquet import ROW_GROUP_SIZE, ParquetSink, hf_features, write_parquet, yaml_features
-
-TABLES = {"documents": DOCUMENT_SCHEMA, "rejects": REJECT_SCHEMA, "corpus_entities": CORPUS_ENTITY_SCHEMA}
+from builder.release.build_features import build_features
+from builder.release.parquet import ROW_GROUP_SIZE, ParquetSink, write_parquet, yaml_features
 
 
 def table_path(name: str, split: str = "train", index: int = 0, total: int = 1) -> str:
@@ -33,8 +32,8 @@ def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: st
                   features: dict | None = None, version: str | None = None) -> str:
     """YAML front matter: one config per table with its splits, and dataset_info from the Features.
 
-    `features` (config -> datasets.Features) defaults to the build tables' schemas; `version` becomes
-    `ds.info.version` of every config.
+    `features` (config -> datasets.Features) defaults to the build tables' (build_features.json); `version`
+    becomes `ds.info.version` of every config.
     """
     configs, infos = [], []
     for name, splits in counts.items():
@@ -46,7 +45,7 @@ def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: st
         configs.append(config)
         infos.append({
             "config_name": name,
-            "features": yaml_features(features[name] if features else hf_features(TABLES[name])),
+            "features": yaml_features(features[name]) if features else build_features(name)["yaml"],
             "splits": [{"name": s, "num_bytes": b, "num_examples": n} for s, (n, b) in splits.items()],
         })
     header = {"pretty_name": pretty_name, **(extra or {}), "configs": configs, "dataset_info": infos}
@@ -60,7 +59,7 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
     languages: Counter = Counter()
     canonical = 0
     entities = EntityCounter()
-    sink = ParquetSink(DOCUMENT_SCHEMA, out / table_path("documents"))
+    sink = ParquetSink(DOCUMENT_SCHEMA, out / table_path("documents"), build_features("documents")["embedded"])
     try:
         for group in merged_groups(shard_paths, ROW_GROUP_SIZE, spill_dir):  # Arrow all the way: no Python rows of text
             languages.update(group.column("language").to_pylist())
@@ -73,7 +72,7 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
         raise
     n_docs, doc_bytes = sink.close()
     rejects = sorted(rejects, key=lambda r: (r["origin"], r["stage"], r["reason"]))
-    _, reject_bytes = write_parquet(rejects, REJECT_SCHEMA, out / table_path("rejects"))
+    _, reject_bytes = write_parquet(rejects, REJECT_SCHEMA, out / table_path("rejects"), build_features("rejects")["embedded"])
     summary = {
         "documents": n_docs,
         "canonical_documents": canonical,
@@ -84,7 +83,8 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
     counts = {"documents": {"train": (n_docs, doc_bytes)}, "rejects": {"train": (len(rejects), reject_bytes)}}
     entity_rows = entities.rows()
     if entity_rows:  # `datasets` cannot load an empty split
-        counts["corpus_entities"] = {"train": write_parquet(entity_rows, CORPUS_ENTITY_SCHEMA, out / table_path("corpus_entities"))}
+        counts["corpus_entities"] = {"train": write_parquet(entity_rows, CORPUS_ENTITY_SCHEMA, out / table_path("corpus_entities"),
+                                                            build_features("corpus_entities")["embedded"])}
     summary["corpus_entities"] = len(entity_rows)
     header = readme_header(counts, pretty_name)
     body = (

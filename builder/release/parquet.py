@@ -6,9 +6,7 @@ schema metadata in a fixed key order, and each row group written as one contiguo
 
 from __future__ import annotations
 
-import importlib
 import json
-import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable
@@ -29,12 +27,6 @@ WRITER_OPTIONS = {
 }
 
 
-def import_datasets_meanwhile() -> None:
-    """`datasets` takes about half a second to import: a build starts importing it in a thread, while the
-    main process mostly waits for its workers, so the output writer finds it loaded."""
-    threading.Thread(target=importlib.import_module, args=("datasets",), daemon=True).start()
-
-
 def hf_features(schema: pa.Schema):
     """datasets.Features of an Arrow schema (dates stay date32, timestamps keep their zone)."""
     from datasets import Features
@@ -43,11 +35,13 @@ def hf_features(schema: pa.Schema):
 
 
 def with_hf_metadata(schema: pa.Schema, features=None) -> pa.Schema:
-    """Embed the datasets Features, so a reader of one file also gets the typed features."""
+    """Embed the datasets Features (or their to_dict() form), so a reader of one file also gets the typed
+    features."""
     features = features if features is not None else hf_features(schema)
     # Keys stay in schema order (deterministic already): datasets drops embedded features whose struct
     # fields are in another order than the Arrow struct, and with them every ClassLabel.
-    meta = json.dumps({"info": {"features": features.to_dict()}}, separators=(",", ":"))
+    embedded = features.to_dict() if hasattr(features, "to_dict") else features
+    meta = json.dumps({"info": {"features": embedded}}, separators=(",", ":"))
     return schema.with_metadata({b"huggingface": meta.encode()})
 
 
