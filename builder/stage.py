@@ -39,6 +39,13 @@ class MapStage:
     def process(self, rows: list[dict]) -> tuple[list[dict], list[dict]]:
         raise NotImplementedError
 
+    def keys(self, rows: list[dict]):
+        """Small keys of this stage's output rows that a corpus-wide reduce step reads instead of the rows
+        (DESIGN.md: map -> reduce -> map), as an Arrow table; None (the default) for none. The engine writes
+        them beside the output shard in the same job (Shard.keys). They are part of the stage's output: a
+        change to how they are made needs a new stage version."""
+        return None
+
     def process_steps(self, stages: list["MapStage"], rows: list[dict]) -> Iterator[tuple[list[dict], list[dict]]]:
         """`stages` (this one first) one after another on a batch, yielding each one's (documents, rejects).
         The engine writes each output before asking for the next, so a stage may change its input rows in
@@ -72,6 +79,9 @@ class Chain(MapStage):
     def setup(self) -> None:
         for stage in self.stages:
             stage.setup()
+
+    def keys(self, rows):
+        return self.stages[-1].keys(rows)
 
     def process(self, rows):
         rejects: list[dict] = []

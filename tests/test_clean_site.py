@@ -123,3 +123,14 @@ def test_build_removes_or_only_marks_with_keep_boilerplate(tmp_path):
     for doc in marked:  # marking keeps offsets valid in the unchanged text
         assert {r["rule"] for r in doc["removals"]} == {"site-repeat", "navigation", "prev-next"}
         assert all(doc["text"][r["start"]:r["end"]] == r["text"] for r in doc["removals"])
+
+
+def test_site_line_keys_are_written_by_the_extract_job_and_remade_when_missing(tmp_path):
+    _write_site(tmp_path)
+    first = _build(tmp_path, False)
+    keys = sorted((tmp_path / "work" / "extract+boilerplate").glob("*.keys.parquet"))
+    assert keys and pq.read_table(keys[0]).num_rows > 0  # beside each extracted shard
+    for path in keys:
+        path.unlink()
+    assert _build(tmp_path, False) == first
+    assert sorted((tmp_path / "work" / "extract+boilerplate").glob("*.keys.parquet")) == keys

@@ -11,12 +11,13 @@ import hashlib
 
 from builder.clean.phrases import PHRASE_DIR, load_phrases
 from builder.clean.rules import find_boilerplate
+from builder.clean.site_lines import keys_table
 from builder.stage import MapStage
 
 
 class BoilerplateStage(MapStage):
     name = "boilerplate"
-    version = "1"
+    version = "2"  # 2: the shard's site-line keys are written with it
 
     def fingerprint(self) -> str:
         """Config, version and the phrase files' bytes: editing a phrase list re-runs the stage."""
@@ -25,6 +26,11 @@ class BoilerplateStage(MapStage):
             path = PHRASE_DIR / f"{lang}.toml"
             digest.update(path.read_bytes() if path.exists() else lang.encode())
         return digest.hexdigest()
+
+    def keys(self, rows):
+        """The site-line keys of the shard, made in the extract job while its rows are in memory: the
+        site-line reduce then reads these, not the documents again (builder/engine/site_index.py)."""
+        return keys_table(rows) if self.config.site_lines else None
 
     def process(self, rows):
         if not self.config.page_rules:

@@ -17,6 +17,8 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 
+import pyarrow as pa
+
 from builder.clean.config import CleanConfig
 from builder.clean.edits import remove_spans
 from builder.clean.rules import split_lines
@@ -24,6 +26,8 @@ from builder.ingest.extract import stable_hash, text_hash
 from builder.stage import MapStage
 
 KEY_COLUMNS = ["site", "text", "text_hash", "removals"]
+KEYS_SCHEMA = pa.schema([("site", pa.string()), ("text_hash", pa.string()), ("lines", pa.list_(pa.string())),
+                         ("repeated", pa.list_(pa.string()))])
 
 
 def line_key(line: str) -> str:
@@ -46,6 +50,19 @@ def document_keys(doc: dict) -> tuple[str, str, set[str]] | None:
     if not doc.get("site"):
         return None
     return doc["site"], doc["text_hash"], {key for key, n in line_counts(doc).items() if n == 1}
+
+
+def keys_table(docs) -> pa.Table:
+    """map, for a shard: per document with a site, the keys of document_keys for the index, with the keys of
+    its lines that recur inside the page beside them (not counted by the index, but cut when the site
+    repeats them). The page-rules stage gives these as its shard's reduce keys (BoilerplateStage.keys)."""
+    rows = []
+    for doc in docs:
+        if doc.get("site"):
+            counts = line_counts(doc)
+            rows.append({"site": doc["site"], "text_hash": doc["text_hash"], "lines": sorted(k for k, n in counts.items() if n == 1),
+                         "repeated": sorted(k for k, n in counts.items() if n > 1)})
+    return pa.Table.from_pylist(rows, schema=KEYS_SCHEMA)
 
 
 def line_counts(doc: dict) -> Counter:

@@ -32,6 +32,11 @@ class Shard:
     rows: int = 0
     lineage: str = ""  # the batch of raw pages the shard descends from (see reuse.py)
 
+    @property
+    def keys(self) -> Path:
+        """Where the stage's reduce keys of this shard go (MapStage.keys), when it has any."""
+        return self.path.with_name(f"{self.fingerprint}.keys.parquet")
+
 
 @dataclass
 class Task:
@@ -88,8 +93,12 @@ def run_job(stages: list[MapStage], job: Job) -> int:
     todo, kept = reuse.split(rows, job.donor) if job.donor else (rows, [([], []) for _ in stages])
     count = 0
     # Each output is written before the next stage runs: a stage may change its input rows in place.
-    for (documents, rejects), (old_documents, old_rejects), target in zip(stages[0].process_steps(stages, todo), kept, job.targets):
+    steps = zip(stages, stages[0].process_steps(stages, todo), kept, job.targets)
+    for stage, (documents, rejects), (old_documents, old_rejects), target in steps:
         shards.write_rejects(rejects + old_rejects, target.rejects)
+        keys = stage.keys(documents + old_documents)
+        if keys is not None:
+            shards.atomic_write_table(keys, target.keys, compression="zstd")
         shards.write_documents(documents + old_documents, target.path)  # written last: marks the step done
         count = len(documents) + len(old_documents)
     return count

@@ -1,7 +1,8 @@
 """The per-site repeated lines of builder/clean/site_lines.py, run so that a rebuild redoes little.
 
-map     the line keys of each extracted shard (as site_lines.document_keys), computed in the workers once per shard and
-        kept in the work folder (site-keys/): a rebuild reads the keys of unchanged shards, not their text
+map     the line keys of each extracted shard (site_lines.keys_table), written beside the shard by the extract job
+        (BoilerplateStage.keys), or here for a shard without them: a rebuild reads the keys of unchanged shards,
+        not their text
 reduce  build_index over the keys of every shard, in the main process, a shard at a time
 map     CleanStage per shard (the build runs the language stage in the same pass), each task
         named by the repeated lines of its sites that occur in its documents (all that its output
@@ -14,31 +15,20 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pyarrow as pa
-
 from builder.atomic import write_text
 from builder.clean.config import CleanConfig
-from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, line_counts
+from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, keys_table
 from builder.engine.local import Shard, ShardEngine, Task
 from builder.engine.shards import atomic_write_table, read_rows, read_table
 from builder.ingest.extract import stable_hash
 
-KEYS_FOLDER = "site-keys"
-KEYS_SCHEMA = pa.schema([("site", pa.string()), ("text_hash", pa.string()), ("lines", pa.list_(pa.string())),
-                         ("repeated", pa.list_(pa.string()))])
+KEYS_FOLDER = "site-keys"  # holds the memo of the clean tasks' names
 
 
 def shard_keys(job: tuple[Path, Path]) -> Path:
-    """map: per document with a site, its (site, text hash, line keys) for the index, and the keys of its
-    lines that recur inside the page (not counted by the index, but cut when the site repeats them)."""
+    """map, for a shard whose extract job wrote no keys (site lines were off then): its keys_table."""
     shard, out = job
-    rows = []
-    for doc in read_rows(shard, KEY_COLUMNS):
-        if doc.get("site"):  # the keys of site_lines.document_keys, with the in-page repeats beside them
-            counts = line_counts(doc)
-            rows.append({"site": doc["site"], "text_hash": doc["text_hash"], "lines": sorted(k for k, n in counts.items() if n == 1),
-                         "repeated": sorted(k for k, n in counts.items() if n > 1)})
-    atomic_write_table(pa.Table.from_pylist(rows, schema=KEYS_SCHEMA), out, compression="zstd")
+    atomic_write_table(keys_table(read_rows(shard, KEY_COLUMNS)), out, compression="zstd")
     return out
 
 
@@ -102,11 +92,10 @@ class CleanBySite(CleanStage):
 def clean_tasks(shard_list: list[Shard], cfg: CleanConfig, engine: ShardEngine) -> tuple[CleanBySite, list[Task]]:
     """map (keys, cached per shard) -> reduce (index); returns the clean stage and its task per extracted
     shard, for the caller to run with engine.map_steps (the build adds the language stage to the pass)."""
-    folder = engine.work_dir / KEYS_FOLDER
-    keys = [folder / f"{stable_hash(f'{s.fingerprint}|{CleanStage.name}@{CleanStage.version}', 12)}.parquet" for s in shard_list]
     if not cfg.site_lines:
         return CleanBySite(cfg, {}), [Task.of(s) for s in shard_list]
-    engine.call(shard_keys, [(s.path, out) for s, out in zip(shard_list, keys) if not out.exists()])
+    keys = [s.keys for s in shard_list]
+    engine.call(shard_keys, [(s.path, s.keys) for s in shard_list if not s.keys.exists()])
     index = _index(keys, cfg)
-    names = _task_names(shard_list, keys, index, folder)
+    names = _task_names(shard_list, keys, index, engine.work_dir / KEYS_FOLDER)
     return CleanBySite(cfg, index), [Task.of(s, name) for s, name in zip(shard_list, names)]
