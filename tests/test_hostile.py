@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from builder.annotate.config import AnnotateConfig
 from builder.config import parse_config
 from builder.engine.pipeline import build
 from builder.ingest.config import IngestConfig
@@ -134,3 +135,16 @@ def test_too_many_annotations_is_a_reject_in_a_build(tmp_path):
     result = build(config, inputs=[tmp_path / "names.txt"], output=tmp_path / "out")
     assert result.summary["documents"] == 0
     assert result.summary["rejects_by_reason"] == {"too-many-annotations": 1}
+
+
+def test_too_many_annotations_is_a_reject_with_every_layer_off(tmp_path):
+    """With no layer on, the limit runs in dedup's last pass: the clean stage's citation chips still count."""
+    chips = " ".join(f"Paragraph {n} of a report on harbour dredging cites its outlet. Outlet {n}+1\n\n" for n in range(8))
+    (tmp_path / "chips.txt").write_text(f"Harbour dredging report\n\n{chips}", encoding="utf-8")
+    off = {name: False for name, field in AnnotateConfig.model_fields.items() if field.annotation is bool}
+    for limit, kept in ((3, 0), (1000, 1)):
+        config = parse_config({"build": {"work_dir": str(tmp_path / f"work{limit}")},
+                               "annotate": {**off, "max_annotations": limit}}, root=str(tmp_path))
+        result = build(config, inputs=[tmp_path / "chips.txt"], output=tmp_path / f"out{limit}")
+        assert result.summary["documents"] == kept, result.summary
+        assert result.summary["rejects_by_reason"] == ({} if kept else {"too-many-annotations": 1})

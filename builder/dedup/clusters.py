@@ -301,32 +301,39 @@ def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[s
                           cfg.max_bucket_pairs) for b in range(cfg.buckets)]
 
 
-def _apply(shard_list: list[Shard], entries: list[str], out: Path, engine: LocalEngine) -> list[Shard]:
+def _apply_tasks(shard_list: list[Shard], entries: list[str], out: Path) -> tuple[ApplyClusters, list[Task]]:
     """Each shard's task is keyed by its own assignment file's bytes, not by the whole run: when new
     documents join the index, shards whose cluster fields did not change keep their outputs, and so
     does every stage after dedup (annotation above all) on those shards."""
     files = _assignment_files(out)
     tasks = [Task.of(s, stable_hash(f"{s.fingerprint}|{files[entry][1] if entry in files else 'empty'}", 12))
              for s, entry in zip(shard_list, entries)]
-    return engine.map(ApplyClusters(out, "apply-by-assignment"), tasks)
+    return ApplyClusters(out, "apply-by-assignment"), tasks
 
 
 def manifest_path(engine: LocalEngine) -> Path:
     return engine.work_dir / INDEX_FOLDER / "index.json"
 
 
-def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> list[Shard]:
-    """Full dedup of a build; stores the build's index manifest in the work folder. The previous build's
-    manifest names the entries whose bucket states this run updates (new pages: a few entries change)."""
+def dedup_tasks(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> tuple[MapStage, list[Task]]:
+    """Full dedup of a build up to its last map: returns the stage that writes the cluster fields and its
+    task per shard, for the caller to run (the build fuses it with the annotation limit when no layer runs).
+    Stores the build's index manifest in the work folder. The previous build's manifest names the entries
+    whose bucket states this run updates (new pages: a few entries change)."""
     if not cfg.enabled:
-        return engine.map(_Singletons(), [Task.of(s) for s in shard_list])
+        return _Singletons(), [Task.of(s) for s in shard_list]
     index = DedupIndex(engine.work_dir / INDEX_FOLDER, index_shards(shard_list, cfg, engine), _config_fingerprint(cfg))
     manifest = manifest_path(engine)
     before = DedupIndex.load(manifest) if manifest.exists() else None
     previous = before.entries if before and before.config_fingerprint == index.config_fingerprint else None
     out = cluster_index(index, cfg, engine, previous)
     index.save(manifest)
-    return _apply(shard_list, index.entries, out, engine)
+    return _apply_tasks(shard_list, index.entries, out)
+
+
+def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> list[Shard]:
+    """Full dedup of a build: the shards with their cluster fields."""
+    return engine.map(*dedup_tasks(shard_list, cfg, engine))
 
 
 def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConfig, engine: LocalEngine) -> tuple[list[Shard], DedupIndex, Path]:
@@ -341,7 +348,7 @@ def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConf
     new_entries = index_shards(new_shards, cfg, engine)
     grown = DedupIndex(index.folder, sorted(set(index.entries) | set(new_entries)), index.config_fingerprint)
     out = cluster_index(grown, cfg, engine, index.entries)
-    return _apply(new_shards, new_entries, out, engine), grown, out
+    return engine.map(*_apply_tasks(new_shards, new_entries, out)), grown, out
 
 
 class _Singletons(MapStage):

@@ -6,6 +6,7 @@
   language langdetect, language filter                            (in the clean map's pass)
   dedup    exact, URL, near-duplicate clusters                     map -> reduce -> map
   annotate entities -> sources -> claims, each cached on its own  map steps, one parse per document
+           (with no layer on, the span limit runs in dedup's last map)
   output   id-sorted Parquet + README for `datasets`
 """
 
@@ -20,7 +21,7 @@ from builder.clean.boilerplate import BoilerplateStage
 from builder.annotate.stage import annotation_stages
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
-from builder.dedup.clusters import deduplicate
+from builder.dedup.clusters import dedup_tasks
 from builder.engine import remote
 from builder.engine import shards as shard_io
 from builder.engine.batches import InputScan, batch_tasks
@@ -84,10 +85,14 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalE
     # not just the changed ones as a per-document map would.
     clean, tasks = clean_tasks(shards, config.clean, engine)
     shards = engine.map_steps([clean, LanguageStage(config.language)], tasks)
-    shards = deduplicate(shards, config.dedup, engine)
+    dedup, tasks = dedup_tasks(shards, config.dedup, engine)
     annotate = annotation_stages(config.annotate)
-    # Reusing rows pays when spaCy runs; the span limit alone is cheaper than comparing rows.
-    shards = engine.map_steps(annotate, [Task.of(s) for s in shards], per_document=len(annotate) > 1)
+    if len(annotate) > 1:
+        # spaCy layers: a pass of their own, which reuses the rows that did not change (per_document); the
+        # cluster fields cannot join it, as they change with other documents, not with the row.
+        shards = engine.map_steps(annotate, [Task.of(s) for s in engine.map(dedup, tasks)], per_document=True)
+    else:  # the span limit alone: cheap, so it runs in the pass that writes the cluster fields
+        shards = engine.map_steps([dedup, *annotate], tasks)
 
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
     summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name,
