@@ -60,6 +60,26 @@ def test_relative_links_resolve_against_the_canonical_url_and_site_name_is_kept(
     assert doc["site_name"] == "The Tidewater Times"
 
 
+def test_html_text_is_normalised_in_one_element_blocks_and_around_links():
+    """NFC, no zero-width characters, one space for runs of NBSP, em spaces, tabs and newlines: in blocks of one
+    element and in blocks split by a link (whose offsets must still point at its text), ASCII or not."""
+    page = """<html><head><meta charset="utf-8"><title>Hall meeting</title></head><body><article><h1>Hall meeting</h1>
+<p>Caf\u00e9 owners\u00a0\u00a0met  in the\u2003hall\u200b on Monday to hear about the harbour wall repairs.</p>
+<p>Their re\u0301sume\u0301s were read aloud by the clerk, one after another, until late.</p>
+<p>Tabs\tand
+newlines  collapse too; the council's <a href="/minutes">\u00a0minutes\u200b </a>\u00a0were approved without a vote.</p>
+</article></body></html>"""
+    doc = extract_page({"origin": "hall.html", "data": page.encode(), "url": "https://hall.example/news/1", "kind": "html"}, CFG)
+    assert doc["text"].split("\n\n") == [
+        "Hall meeting",
+        "Caf\u00e9 owners met in the hall on Monday to hear about the harbour wall repairs.",
+        "Their r\u00e9sum\u00e9s were read aloud by the clerk, one after another, until late.",
+        "Tabs and newlines collapse too; the council's minutes were approved without a vote."]
+    (link,) = doc["links"]
+    assert doc["text"][link["start"]:link["end"]] == link["text"] == "minutes"
+    assert link["url"] == "https://hall.example/minutes" and link["domain"] == "hall.example"
+
+
 def test_plain_text_passes_through_normalised(tmp_path):
     folder = tmp_path / "scraped"
     folder.mkdir()

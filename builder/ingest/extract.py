@@ -69,9 +69,11 @@ def canonical_url(url: str | None) -> str | None:
 
 
 def host_of(url: str | None) -> str | None:
-    if not url:
-        return None
-    host = (urlsplit(url).hostname or "").lower()
+    return _host(urlsplit(url)) if url else None
+
+
+def _host(split) -> str | None:
+    host = (split.hostname or "").lower()
     return host.removeprefix("www.") or None
 
 
@@ -97,26 +99,39 @@ class _TextBuilder:
 
     def __init__(self):
         self.blocks: list[str] = []
-        self.links: list[dict] = []
+        self.links: list[tuple[int, int, str, str]] = []  # start, end, target, anchor text
         self.length = 0
 
     def add_block(self, parts: list[tuple[str, str | None]]):
         """parts: (text, link target or None). Whitespace is normalised across part boundaries."""
+        if len(parts) == 1:  # most blocks: the text of one element, a link only if it is all link
+            text, target = parts[0]
+            text = _tidy(text).strip()
+            if text:
+                if self.blocks:
+                    self.length += 2
+                if target:
+                    self.links.append((self.length, self.length + len(text), target, text))
+                self.blocks.append(text)
+                self.length += len(text)
+            return
         pieces, links = [], []
         length, after_space = 0, True  # of the pieces so far; a block starts as if after a space
         for text, target in parts:
-            text = _SPACE.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text.replace("\n", " "))))
+            text = _tidy(text)
             if after_space:
                 text = text.lstrip()
-            if target and text.strip():
-                start = length + (len(text) - len(text.lstrip()))
-                links.append((start, start + len(text.strip()), target, text.strip()))
-            if text:
-                pieces.append(text)
-                length += len(text)
-                after_space = text.endswith(" ")
-        block = "".join(pieces)
-        stripped = block.rstrip()
+            if not text:
+                continue
+            if target:
+                anchor = text.strip()
+                if anchor:
+                    start = length + (len(text) - len(text.lstrip()))
+                    links.append((start, start + len(anchor), target, anchor))
+            pieces.append(text)
+            length += len(text)
+            after_space = text[-1] == " "
+        stripped = "".join(pieces).rstrip()
         if not stripped:
             return
         if self.blocks:
@@ -124,8 +139,7 @@ class _TextBuilder:
         for start, end, target, anchor in links:
             end = min(end, len(stripped))
             if start < end:
-                self.links.append({"start": self.length + start, "end": self.length + end, "url": target,
-                                   "text": anchor, "domain": host_of(target)})
+                self.links.append((self.length + start, self.length + end, target, anchor))
         self.blocks.append(stripped)
         self.length += len(stripped)
 
@@ -133,23 +147,63 @@ class _TextBuilder:
         return "\n\n".join(self.blocks)
 
 
+# The characters of _SPACE and _ZERO_WIDTH other than the ASCII space, and the newline: a part with
+# none of them and no double space is already tidy after NFC (most parts are).
+_UNTIDY = re.compile(r"[\t\n\u00a0\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
+
+
+def _tidy(text: str) -> str:
+    """NFC, newlines as spaces, no zero-width characters, runs of spaces as one (edges kept)."""
+    if text.isascii():  # O(1); NFC leaves ASCII as it is, and none of it is zero-width
+        if "\n" not in text and "\t" not in text and "  " not in text:
+            return text
+    else:
+        nfc = unicodedata.normalize("NFC", text)
+        if "  " not in nfc and _UNTIDY.search(nfc) is None:
+            return nfc
+    return _SPACE.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text.replace("\n", " "))))
+
+
+_OPENS = _BLOCKS | {"list", "table", "row", "div", "main", "body", "doc"}  # end the block before them
+_CLOSES = _BLOCKS | {"list", "table", "row"}  # end the block after them
+
+
 def _flatten(element, parts: list, builder: _TextBuilder):
     """Depth-first walk of trafilatura's output tree; block elements start a new block."""
     tag = element.tag
-    if tag in ("list", "table", "row", "div", "main", "body", "doc") or (tag in _BLOCKS and parts):
-        if parts:
-            builder.add_block(parts)
-            parts.clear()
-    if element.text:
-        parts.append((element.text, element.get("target") if tag == "ref" else None))
+    if parts and tag in _OPENS:
+        builder.add_block(parts)
+        parts.clear()
+    text = element.text  # each read of .text or .tail builds a new string
+    if text:
+        parts.append((text, element.get("target") if tag == "ref" else None))
     for child in element:
         _flatten(child, parts, builder)
-        if child.tail:
-            parts.append((child.tail, None))
-    if tag in _BLOCKS or tag in ("list", "table", "row"):
-        if parts:
-            builder.add_block(parts)
-            parts.clear()
+        tail = child.tail
+        if tail:
+            parts.append((tail, None))
+    if parts and tag in _CLOSES:
+        builder.add_block(parts)
+        parts.clear()
+
+
+def _text_and_links(body, base: str | None) -> tuple[str, list[dict]]:
+    """The text of trafilatura's output tree and its links; relative hrefs ("/people/ann-lee") made absolute
+    against base, the page's own URL."""
+    builder = _TextBuilder()
+    parts: list = []
+    _flatten(body, parts, builder)
+    if parts:
+        builder.add_block(parts)
+    # every target split first: a malformed one (urlsplit raises) fails the page before any join does
+    splits = [urlsplit(target) for _, _, target, _ in builder.links]
+    links = []
+    for (start, end, url, anchor), split in zip(builder.links, splits):
+        if base and not split.scheme:
+            url = urljoin(base, url)
+            split = urlsplit(url)
+        links.append({"start": start, "end": end, "url": url, "text": anchor, "domain": _host(split)})
+    return builder.text(), links
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -199,18 +253,7 @@ def _extract_html(html: str, url: str | None, cfg: IngestConfig):
     )
     if result is None or result.body is None:
         return None, meta
-    builder = _TextBuilder()
-    parts: list = []
-    _flatten(result.body, parts, builder)
-    if parts:
-        builder.add_block(parts)
-    base = url or meta.url
-    if base:  # relative hrefs ("/people/ann-lee") made absolute against the page's own URL
-        for link in builder.links:
-            if not urlsplit(link["url"]).scheme:
-                link["url"] = urljoin(base, link["url"])
-                link["domain"] = host_of(link["url"])
-    return builder, meta
+    return _text_and_links(result.body, url or meta.url), meta
 
 
 def extract_page(raw: dict, cfg: IngestConfig) -> dict:
@@ -227,16 +270,16 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
     links: list[dict] = []
     if raw["kind"] == "html":
         try:
-            builder, meta = _extract_html(page_text, url, cfg)
+            found, meta = _extract_html(page_text, url, cfg)
         except MemoryError:
             raise  # the guard process turns this into a 'too-much-memory' reject
         except TooDeep as exc:
             return reject(origin, "too-deep", str(exc), url=url, stage="extract")
         except Exception as exc:  # a parser failure on one page must not stop the build
             return reject(origin, "parse-error", f"trafilatura failed: {type(exc).__name__}: {exc}", url=url, stage="extract")
-        if builder is None:
+        if found is None:
             return reject(origin, "no-main-text", "trafilatura found no main text in the page", url=url, stage="extract")
-        text, links = builder.text(), builder.links
+        text, links = found
         if len(links) > cfg.max_links:
             return reject(origin, "too-many-links", f"{len(links):,} links in the main text, over ingest.max_links={cfg.max_links} "
                           "(a link farm or a sitemap, not an article)", url=url, stage="extract")
