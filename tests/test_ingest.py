@@ -152,7 +152,8 @@ def test_unsupported_file_is_a_reject(tmp_path):
     assert [i["reason"] for i in pages(tmp_path, "scan.pdf")] == ["unsupported-file-type"]
 
 
-@pytest.mark.parametrize("data, reason", [(b"", "empty"), (b"  \n", "empty"), (b"\x00\x01\x02binary\x00", "binary")])
+@pytest.mark.parametrize("data, reason", [(b"", "empty"), (b"  \n", "empty"), (b"\x00\x01\x02binary\x00", "binary"),
+                                          (b"<p>\x01\x02\x1b text\t</p>\r\n" * 20, "binary")])  # no NUL, 15% controls
 def test_decode_refuses_empty_and_binary(data, reason):
     with pytest.raises(Undecodable) as info:
         decode(data)

@@ -41,12 +41,15 @@ def declared_charset(data: bytes, content_type: str | None = None) -> str | None
     return _known_codec(match.group(1).decode("ascii", "ignore")) if match else None
 
 
+_CONTROLS = bytes(range(9)) + bytes(range(14, 32))  # C0 controls other than tab, newline, VT, FF, CR
+
+
 def looks_binary(data: bytes) -> bool:
     """NUL bytes or many control characters in the head: an image, archive or random junk."""
     head = data[:4096]
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROLS))  # in C: a generator over 4 KiB took ~0.1 ms
     return controls > len(head) * 0.05
 
 
