@@ -8,8 +8,10 @@ a fresh, empty work folder (no cache hits), and the parent samples the RSS/PSS o
   2. newscorpus build (library API), workers=1, annotation switched off       goal >= 0.8x the bare loop
   3. newscorpus build, workers=2, annotation switched off                     goal >= 1.7x the bare loop
   4. peak memory of the build at 1x and 5x the corpus (5 copies under distinct names)  goal 5x <= 1.3x 1x
+  --ceiling: also the bare loop split over two processes (every other page each): what two workers
+  could reach on this machine if the build cost no more CPU than the bare loop
 
-    /work/venv/bin/python bench/bench_build.py [--repeat N] [--no-memory] [--annotate] [--no-record]
+    /work/venv/bin/python bench/bench_build.py [--repeat N] [--no-memory] [--ceiling] [--annotate] [--no-record]
 
 Results are printed and recorded in bench/README.md (section "Issue 2") unless --no-record.
 """
@@ -60,8 +62,9 @@ def _all_pages(inputs: list[Path]):
                 yield path.read_bytes(), None
 
 
-def child_bare(inputs: list[Path], matched: bool) -> dict:
-    """The baseline: read every page and call trafilatura.extract on it, nothing else."""
+def child_bare(inputs: list[Path], matched: bool, part: int | None = None) -> dict:
+    """The baseline: read every page and call trafilatura.extract on it, nothing else (with `part`, only
+    every other page, starting at that one)."""
     import trafilatura
 
     # newscorpus's trafilatura call: links kept, comments dropped, metadata read by builder.ingest.metadata
@@ -69,10 +72,26 @@ def child_bare(inputs: list[Path], matched: bool) -> dict:
                    favor_recall=True) if matched else {}
     start = time.perf_counter()
     pages = extracted = 0
-    for data, url in _all_pages(inputs):
+    for index, (data, url) in enumerate(_all_pages(inputs)):
+        if part is not None and index % 2 != part:
+            continue
         pages += 1
         extracted += trafilatura.extract(data, url=url, **options) is not None
     return {"seconds": time.perf_counter() - start, "pages": pages, "documents": extracted}
+
+
+def child_bare_split(inputs: list[Path]) -> dict:
+    """The bare loop in two processes at once, half the pages each: the speed-up two cores allow."""
+    import importlib
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    importlib.import_module("trafilatura")  # before the fork, as the one-process loop imports it before its clock
+    start = time.perf_counter()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+        halves = list(pool.map(child_bare, [inputs, inputs], [False, False], [0, 1]))
+    return {"seconds": time.perf_counter() - start, "pages": sum(h["pages"] for h in halves),
+            "documents": sum(h["documents"] for h in halves)}
 
 
 def _annotation_off() -> dict:
@@ -219,9 +238,11 @@ def _git_commit() -> str:
 
 def measure(options) -> str:
     inputs = [CORPORA / name for name in INPUTS]
-    rounds = {"bare": [], "bare-matched": [], "w1": [], "w2": []}
+    rounds = {"bare": [], "bare-matched": [], "w1": [], "w2": [], **({"split": []} if options.ceiling else {})}
     for _ in range(options.repeat):  # interleaved, so a burst of load elsewhere hits every variant alike
         rounds["bare"].append(run_child(["bare", [str(p) for p in inputs], False]))
+        if options.ceiling:
+            rounds["split"].append(run_child(["bare-split", [str(p) for p in inputs]]))
         rounds["bare-matched"].append(run_child(["bare", [str(p) for p in inputs], True]))
         rounds["w1"].append(run_child(["build", [str(p) for p in inputs], 1, False]))
         rounds["w2"].append(run_child(["build", [str(p) for p in inputs], 2, False]))
@@ -243,6 +264,8 @@ def measure(options) -> str:
                      f"{figures['peak_pss_mib']:.0f} |")
 
     row("bare loop `trafilatura.extract(page)`, 1 process (baseline)", best["bare"])
+    if options.ceiling:
+        row("bare loop split over 2 processes, half the pages each (the ceiling of 2 cores)", best["split"])
     row("bare loop, newscorpus's trafilatura options (favor_recall, links on, comments off)", best["bare-matched"])
     row("newscorpus build, workers=1, annotation off", best["w1"], " (goal >= 0.8x)")
     row("newscorpus build, workers=2, annotation off", best["w2"], " (goal >= 1.7x)")
@@ -297,6 +320,7 @@ def main() -> None:
     parser.add_argument("--memory-workers", type=int, default=2, help="workers of the memory runs")
     parser.add_argument("--memory-inputs", nargs="+", default=INPUTS, choices=INPUTS, metavar="FOLDER",
                         help=f"corpus folders scaled 1x and 5x for the memory runs (default: all of {INPUTS})")
+    parser.add_argument("--ceiling", action="store_true", help="also time the bare loop split over 2 processes")
     parser.add_argument("--annotate", action="store_true", help="also time a build with annotation on")
     parser.add_argument("--no-record", action="store_true", help="print only; do not write bench/README.md")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -305,7 +329,8 @@ def main() -> None:
     if options.child:
         kind, paths, *rest = json.loads(options.child)
         inputs = [Path(p) for p in paths]
-        figures = child_bare(inputs, *rest) if kind == "bare" else child_build(inputs, *rest)
+        children = {"bare": child_bare, "bare-split": child_bare_split, "build": child_build}
+        figures = children[kind](inputs, *rest)
         print(json.dumps(figures))
         return
     if not CORPORA.is_dir():

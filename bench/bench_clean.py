@@ -223,7 +223,8 @@ def extraction_settings() -> None:
     pages = list(_gold_pages())
     variants = {"bare trafilatura.extract, defaults (baseline)": None,
                 **{f"newscorpus focus={focus}, fallback=true": IngestConfig(focus=focus) for focus in ("recall", "balanced", "precision")},
-                "newscorpus focus=balanced, fallback=false": IngestConfig(focus="balanced", fallback=False)}
+                "newscorpus focus=balanced, fallback=false": IngestConfig(focus="balanced", fallback=False),
+                "newscorpus focus=recall, fallback=false": IngestConfig(focus="recall", fallback=False)}
     print("| extraction | pages | P | R | F1 | extraction CPU ms/page | F1 vs baseline | CPU vs baseline |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     base = None
