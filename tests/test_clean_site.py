@@ -134,3 +134,21 @@ def test_site_line_keys_are_written_by_the_extract_job_and_remade_when_missing(t
         path.unlink()
     assert _build(tmp_path, False) == first
     assert sorted((tmp_path / "work" / "extract+boilerplate").glob("*.keys.parquet")) == keys
+
+
+def test_clean_settings_do_not_rerun_extraction(tmp_path):
+    """The site-line thresholds, keep_boilerplate and site_lines are the clean stage's: extraction is reused."""
+    from builder.config import parse_config
+    from builder.engine.pipeline import build
+
+    _write_site(tmp_path)
+    extracted = tmp_path / "work" / "extract+boilerplate"
+    outputs = []
+    for n, clean in enumerate([{}, {"site_min_count": 4}, {"keep_boilerplate": True}, {"site_lines": False}, {}]):
+        config = parse_config({"build": {"work_dir": str(tmp_path / "work"), "output": str(tmp_path / f"out{n}")},
+                               "clean": clean}, root=str(tmp_path))
+        build(config, inputs=[tmp_path / "quaynews.example"])
+        outputs.append(sorted(extracted.glob("*.parquet")))
+    assert all(files == outputs[0] for files in outputs)  # no new extract shard
+    assert _build(tmp_path, False) == pq.read_table(tmp_path / "out0" / "data" / "documents").to_pylist()
+    assert len({str(pq.read_table(tmp_path / f"out{n}" / "data" / "documents").column("text").to_pylist()) for n in range(4)}) > 1

@@ -8,6 +8,7 @@ so that every removal keeps its offsets in the text before cleaning.
 from __future__ import annotations
 
 import hashlib
+import json
 
 from builder.clean.phrases import PHRASE_DIR, load_phrases
 from builder.clean.rules import find_boilerplate
@@ -19,9 +20,16 @@ class BoilerplateStage(MapStage):
     name = "boilerplate"
     version = "2"  # 2: the shard's site-line keys are written with it
 
+    # The settings its output rows depend on. The others are the clean stage's (site lines, keep_boilerplate):
+    # changing them must not re-run extraction, which this stage shares a pass and a cache with. Its keys
+    # are written only when site lines are on; a shard made while they were off gets them later, from the
+    # site-line map step.
+    SETTINGS = ("page_rules", "phrase_languages")
+
     def fingerprint(self) -> str:
-        """Config, version and the phrase files' bytes: editing a phrase list re-runs the stage."""
-        digest = hashlib.blake2b(super().fingerprint().encode(), digest_size=8)
+        """Its settings, version and the phrase files' bytes: editing a phrase list re-runs the stage."""
+        settings = {name: getattr(self.config, name) for name in self.SETTINGS}
+        digest = hashlib.blake2b(json.dumps([self.name, self.version, settings], sort_keys=True).encode(), digest_size=8)
         for lang in sorted(self.config.phrase_languages):
             path = PHRASE_DIR / f"{lang}.toml"
             digest.update(path.read_bytes() if path.exists() else lang.encode())
