@@ -80,6 +80,19 @@ newlines  collapse too; the council's <a href="/minutes">\u00a0minutes\u200b </a
     assert link["url"] == "https://hall.example/minutes" and link["domain"] == "hall.example"
 
 
+def test_a_link_that_starts_with_a_space_points_at_its_words():
+    """'by<a> the board</a>': the space belongs to the text between the words, the link starts at 'the'."""
+    page = """<html><head><title>Board report</title></head><body><article><h1>Board report</h1>
+<p>The report was published by<a href="https://board.example/report"> the harbour board</a>, which met on Monday
+to discuss the repairs to the north wall and the cost of dredging the inner basin before the winter storms.</p>
+<p>Members agreed to publish the full figures next month, once the engineers have finished their survey.</p>
+</article></body></html>"""
+    doc = extract_page({"origin": "board.html", "data": page.encode(), "url": "https://board.example/news/2", "kind": "html"}, CFG)
+    (link,) = doc["links"]
+    assert doc["text"][link["start"]:link["end"]] == link["text"] == "the harbour board"
+    assert doc["text"][link["start"] - 3:link["start"]] == "by "
+
+
 def test_plain_text_passes_through_normalised(tmp_path):
     folder = tmp_path / "scraped"
     folder.mkdir()
