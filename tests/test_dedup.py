@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from builder.dedup import minhash
 from builder.dedup.clusters import DedupIndex, dedup_incremental, deduplicate, index_shards, manifest_path
 from builder.dedup.config import DedupConfig
 from builder.dedup.minhash import estimated_jaccard, permutations, signature
@@ -230,3 +232,18 @@ def test_candidate_pairs_are_kept_once_and_checked_in_chunks(tmp_path):
     whole = (sigs[a] == sigs[b]).mean(axis=1) >= 0.3
     assert whole.any() and not whole.all()
     assert (_near(sigs, a, b, 0.3, chunk=7) == whole).all()
+
+
+def test_a_long_text_is_signed_in_blocks_with_the_same_result():
+    """Over 16,384 shingles the products are made unique and taken a block at a time (memory stays bounded
+    for a page that repeats one phrase); the set of shingles, and so the signature, is what counts."""
+    a, b = minhash.permutations(112, 1)
+    phrase = "the tide came in over the harbour wall and the boats rose with it "
+    once, often = phrase * 3, phrase * 20_000
+    assert len(minhash.shingle_hashes(often, 5)) > 16_384 > len(minhash.shingle_hashes(once, 5))
+    assert np.array_equal(minhash.signature(once, 5, a, b), minhash.signature(often, 5, a, b))
+    words = " ".join(f"w{i}" for i in range(40_000))  # distinct shingles: several blocks, against the formula at once
+    shingles = minhash.shingle_hashes(words, 5)
+    folded = (shingles >> np.uint64(32)).astype(np.uint32) ^ shingles.astype(np.uint32)
+    at_once = ((folded[:, None] * a[None, :] + b[None, :]).min(axis=0) & np.uint32(0xFFFF)).astype(np.uint16)
+    assert np.array_equal(minhash.signature(words, 5, a, b), at_once)
