@@ -42,9 +42,13 @@ class MapStage:
     def keys(self, rows: list[dict]):
         """Small keys of this stage's output rows that a corpus-wide reduce step reads instead of the rows
         (DESIGN.md: map -> reduce -> map), as an Arrow table; None (the default) for none. The engine writes
-        them beside the output shard in the same job (Shard.keys). They are part of the stage's output: a
-        change to how they are made needs a new stage version."""
+        them beside the output shard in the same job, as `<shard fingerprint>.<keys_name()>.parquet`."""
         return None
+
+    def keys_name(self) -> str:
+        """Names this stage's keys file beside its shard. Put the version of the code that makes the keys in
+        it: a reduce looks for the name its own code expects, and makes the keys again when it is missing."""
+        return "keys"
 
     def process_steps(self, stages: list["MapStage"], rows: list[dict]) -> Iterator[tuple[list[dict], list[dict]]]:
         """`stages` (this one first) one after another on a batch, yielding each one's (documents, rejects).
@@ -82,6 +86,9 @@ class Chain(MapStage):
 
     def keys(self, rows):
         return self.stages[-1].keys(rows)
+
+    def keys_name(self) -> str:
+        return self.stages[-1].keys_name()
 
     def process(self, rows):
         rejects: list[dict] = []

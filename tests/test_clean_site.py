@@ -3,7 +3,8 @@
 import pyarrow.parquet as pq
 
 from builder.clean.config import CleanConfig
-from builder.clean.site_lines import CleanStage, build_index, document_keys
+from builder.clean import site_lines
+from builder.clean.site_lines import CleanStage, build_index, document_keys, keys_name
 from builder.ingest.extract import text_hash
 
 CHROME_A = ["Harbour Press: news from the quay", "Sign in to comment on this story", "Harbour Press Ltd, 1 Quay Street, Port Carrow"]
@@ -128,12 +129,12 @@ def test_build_removes_or_only_marks_with_keep_boilerplate(tmp_path):
 def test_site_line_keys_are_written_by_the_extract_job_and_remade_when_missing(tmp_path):
     _write_site(tmp_path)
     first = _build(tmp_path, False)
-    keys = sorted((tmp_path / "work" / "extract+boilerplate").glob("*.keys.parquet"))
+    keys = sorted((tmp_path / "work" / "extract+boilerplate").glob(f"*.{keys_name()}.parquet"))
     assert keys and pq.read_table(keys[0]).num_rows > 0  # beside each extracted shard
     for path in keys:
         path.unlink()
     assert _build(tmp_path, False) == first
-    assert sorted((tmp_path / "work" / "extract+boilerplate").glob("*.keys.parquet")) == keys
+    assert sorted((tmp_path / "work" / "extract+boilerplate").glob(f"*.{keys_name()}.parquet")) == keys
 
 
 def test_clean_settings_do_not_rerun_extraction(tmp_path):
@@ -152,3 +153,14 @@ def test_clean_settings_do_not_rerun_extraction(tmp_path):
     assert all(files == outputs[0] for files in outputs)  # no new extract shard
     assert _build(tmp_path, False) == pq.read_table(tmp_path / "out0" / "data" / "documents").to_pylist()
     assert len({str(pq.read_table(tmp_path / f"out{n}" / "data" / "documents").column("text").to_pylist()) for n in range(4)}) > 1
+
+
+def test_a_new_clean_stage_version_makes_the_site_line_keys_again(tmp_path, monkeypatch):
+    """The keys and the clean stage's lookups share line_key: when it changes (with the stage's version),
+    keys made before must not be read, or the index and the lookups would disagree and chrome would stay."""
+    _write_site(tmp_path)
+    _build(tmp_path, False)
+    monkeypatch.setattr(site_lines, "line_key", lambda line: "v2|" + " ".join(line.lower().split()))
+    monkeypatch.setattr(CleanStage, "version", "2-test")
+    rebuilt = _build(tmp_path, False)
+    assert sorted(d["text"] for d in rebuilt) == sorted("\n\n".join(BODIES[n]) for n in range(4))

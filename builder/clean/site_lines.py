@@ -52,6 +52,12 @@ def document_keys(doc: dict) -> tuple[str, str, set[str]] | None:
     return doc["site"], doc["text_hash"], {key for key, n in line_counts(doc).items() if n == 1}
 
 
+def keys_name() -> str:
+    """The name of the keys files (MapStage.keys_name). The keys and the clean stage's lookups share
+    line_key: the name carries the clean stage's version, so a new version makes the keys again."""
+    return f"site-keys-{CleanStage.name}{CleanStage.version}"
+
+
 def keys_table(docs) -> pa.Table:
     """map, for a shard: per document with a site, the keys of document_keys for the index, with the keys of
     its lines that recur inside the page beside them (not counted by the index, but cut when the site

@@ -32,10 +32,9 @@ class Shard:
     rows: int = 0
     lineage: str = ""  # the batch of raw pages the shard descends from (see reuse.py)
 
-    @property
-    def keys(self) -> Path:
-        """Where the stage's reduce keys of this shard go (MapStage.keys), when it has any."""
-        return self.path.with_name(f"{self.fingerprint}.keys.parquet")
+    def keys(self, name: str) -> Path:
+        """The file of the stage's reduce keys of this shard (MapStage.keys), named as MapStage.keys_name."""
+        return self.path.with_name(f"{self.fingerprint}.{name}.parquet")
 
 
 @dataclass
@@ -98,7 +97,7 @@ def run_job(stages: list[MapStage], job: Job) -> int:
         shards.write_rejects(rejects + old_rejects, target.rejects)
         keys = stage.keys(documents + old_documents)
         if keys is not None:
-            shards.atomic_write_table(keys, target.keys, compression="zstd")
+            shards.atomic_write_table(keys, target.keys(stage.keys_name()), compression="zstd")
         shards.write_documents(documents + old_documents, target.path)  # written last: marks the step done
         count = len(documents) + len(old_documents)
     return count

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from builder.atomic import write_text
 from builder.clean.config import CleanConfig
-from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, keys_table
+from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, keys_name, keys_table
 from builder.engine.local import Shard, ShardEngine, Task
 from builder.engine.shards import atomic_write_table, read_rows, read_table
 from builder.ingest.extract import stable_hash
@@ -26,7 +26,7 @@ KEYS_FOLDER = "site-keys"  # holds the memo of the clean tasks' names
 
 
 def shard_keys(job: tuple[Path, Path]) -> Path:
-    """map, for a shard whose extract job wrote no keys (site lines were off then): its keys_table."""
+    """map, for a shard without keys of the current name (deleted, or made by an older clean stage)."""
     shard, out = job
     atomic_write_table(keys_table(read_rows(shard, KEY_COLUMNS)), out, compression="zstd")
     return out
@@ -94,8 +94,8 @@ def clean_tasks(shard_list: list[Shard], cfg: CleanConfig, engine: ShardEngine) 
     shard, for the caller to run with engine.map_steps (the build adds the language stage to the pass)."""
     if not cfg.site_lines:
         return CleanBySite(cfg, {}), [Task.of(s) for s in shard_list]
-    keys = [s.keys for s in shard_list]
-    engine.call(shard_keys, [(s.path, s.keys) for s in shard_list if not s.keys.exists()])
+    keys = [s.keys(keys_name()) for s in shard_list]
+    engine.call(shard_keys, [(s.path, out) for s, out in zip(shard_list, keys) if not out.exists()])
     index = _index(keys, cfg)
     names = _task_names(shard_list, keys, index, engine.work_dir / KEYS_FOLDER)
     return CleanBySite(cfg, index), [Task.of(s, name) for s, name in zip(shard_list, names)]
