@@ -23,9 +23,13 @@ class MapStage:
     def __init__(self, config=None):
         self.config = config
 
+    def settings(self):
+        """What of its config the stage's output depends on (all of it, unless a stage says less): a change
+        to it gives the stage's outputs new names, so they are made again."""
+        return self.config.model_dump(mode="json") if self.config is not None else None
+
     def fingerprint(self) -> str:
-        settings = self.config.model_dump(mode="json") if self.config is not None else None
-        blob = json.dumps([self.name, self.version, settings], sort_keys=True, default=str).encode()
+        blob = json.dumps([self.name, self.version, self.settings()], sort_keys=True, default=str).encode()
         return hashlib.blake2b(blob, digest_size=8).hexdigest()
 
     def worker_key(self) -> str:

@@ -34,6 +34,7 @@ def test_trend_header_badge_without_caption_takes_the_heading_line_above_it():
     assert out == PARA
     assert set(rules_of(removals).values()) == {"trend-header"}
 
+
 def test_navigation_labels_in_four_languages():
     for label in ("Read more", "Share", "Weiterlesen", "Compartir", "Partager", "Subscribe »"):
         out, removals, _ = clean(f"{PARA}\n\n{label}\n\n{PARA2}")

@@ -6,9 +6,6 @@ workers should not import spaCy for it.
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from builder.stage import MapStage
 
 
@@ -18,9 +15,8 @@ class AnnotationLimit(MapStage):
     name = "annotate"
     version = "2"
 
-    def fingerprint(self) -> str:
-        blob = json.dumps([self.name, self.version, self.config.max_annotations])
-        return hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
+    def settings(self):
+        return self.config.max_annotations
 
     def process(self, rows):
         limit = self.config.max_annotations

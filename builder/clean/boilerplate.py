@@ -8,7 +8,6 @@ so that every removal keeps its offsets in the text before cleaning.
 from __future__ import annotations
 
 import hashlib
-import json
 
 from builder.clean.phrases import PHRASE_DIR, load_phrases
 from builder.clean.rules import find_boilerplate
@@ -21,13 +20,15 @@ class BoilerplateStage(MapStage):
     version = "2"  # 2: the shard's site-line keys are written with it
 
     # Settings of the clean section that only the clean stage reads: changing them must not re-run
-    # extraction, which this stage shares a pass and a cache with. Every other setting is in its fingerprint.
-    CLEAN_STAGE_ONLY = ("keep_boilerplate", "site_lines", "site_min_fraction", "site_min_count")
+    # extraction, which this stage shares a pass and a cache with.
+    CLEAN_STAGE_ONLY = {"keep_boilerplate", "site_lines", "site_min_fraction", "site_min_count"}
+
+    def settings(self):
+        return self.config.model_dump(mode="json", exclude=self.CLEAN_STAGE_ONLY)
 
     def fingerprint(self) -> str:
-        """Its settings, version and the phrase files' bytes: editing a phrase list re-runs the stage."""
-        settings = self.config.model_dump(mode="json", exclude=set(self.CLEAN_STAGE_ONLY))
-        digest = hashlib.blake2b(json.dumps([self.name, self.version, settings], sort_keys=True).encode(), digest_size=8)
+        """Settings, version and the phrase files' bytes: editing a phrase list re-runs the stage."""
+        digest = hashlib.blake2b(super().fingerprint().encode(), digest_size=8)
         for lang in sorted(self.config.phrase_languages):
             path = PHRASE_DIR / f"{lang}.toml"
             digest.update(path.read_bytes() if path.exists() else lang.encode())
