@@ -161,9 +161,10 @@ def _memory_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_child(args: list[str]) -> dict:
-    """Run one measurement in a fresh interpreter; returns its figures plus the tree's peak memory."""
-    command = [sys.executable, __file__, "--child", json.dumps(args)]
+def run_child(args: list, script: str = __file__) -> dict:
+    """Run one measurement (`script --child ARGS`) in a fresh interpreter; returns its figures plus the tree's
+    peak memory and CPU seconds."""
+    command = [sys.executable, script, "--child", json.dumps(args)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     peak = {"rss": 0, "pss": 0}
     # CPU per process as last seen: an extractor child orphaned at exit is never reaped by the tree,
@@ -194,7 +195,7 @@ def run_child(args: list[str]) -> dict:
     figures.update(peak_rss_mib=peak["rss"] / 1024, peak_pss_mib=peak["pss"] / 1024,
                    max_single_rss_mib=usage.ru_maxrss / 1024, load=load,
                    cpu_seconds=max(sum(cpu.values()), usage.ru_utime + usage.ru_stime))
-    print(f"bench_build: {args[0]} {args[2:]}: {figures}", file=sys.stderr, flush=True)
+    print(f"{Path(script).stem}: {args[0]} {args[2:]}: {figures}", file=sys.stderr, flush=True)
     return figures
 
 

@@ -4,23 +4,33 @@ of an incremental build that adds 1% new pages.
 Input: the article pages of ../shared/corpora (scrapinghub_aeb and wcxb_dev_articles, 974 pages) replicated
 to --documents JSONL records ({"id", "url", "html"}). Every replica differs: its URL gets a path segment
 and its first paragraph a sentence naming the replica, so copies are near duplicates, not exact ones.
+The records are split over --files-per-worker x --workers files (default 4 per worker, same pages in the
+same order for both tools): datatrove hands whole files to its tasks, so fewer files than tasks would leave
+its workers idle and inflate its wall time (the 3-file layout of the first runs did: 1.1 busy cores).
 
-  1. newscorpus build, local engine, --workers, annotation off, fresh work folder (ingest, extract,
-     clean, language, dedup, write)
-  2. datatrove (pip package, bench only), LocalPipelineExecutor with the same worker count:
-     JsonlReader -> Trafilatura -> language (langdetect, as newscorpus: datatrove's fastText model is a
-     download, which this machine cannot do) -> JsonlWriter + MinhashDedupSignature; buckets; cluster;
-     JsonlReader -> MinhashDedupFilter -> ParquetWriter
-  3. incremental: 1% new replicas as one more input file, the same work folder      goal <= 10% of (1)
-  4. annotation: the same build with annotation on, same work folder (only annotation and the write run)
+  1. rounds, interleaved (newscorpus, datatrove, newscorpus, datatrove, ...), fresh work folders:
+     newscorpus build, local engine, --workers, annotation off (ingest, extract, clean, language, dedup, write);
+     datatrove (bench only, bench/requirements.txt), LocalPipelineExecutor with the same worker count and one
+     task per input file: JsonlReader -> Trafilatura -> language (langdetect, as newscorpus: datatrove's
+     fastText model is a download, which this machine cannot do) -> JsonlWriter + MinhashDedupSignature;
+     buckets; cluster; JsonlReader -> MinhashDedupFilter -> ParquetWriter.
+     Per round: wall and CPU seconds of each side's whole process tree, their ratios, mean busy cores
+     (CPU s / wall s) and peak summed RSS of the tree; the table gives the median and range over rounds.
+  2. incremental: 1% new replicas as one more input file, the last round's work folder   goal <= 10% of (1)
+
+--annotated instead measures the annotated build (entities, sources, claims) at 1x and 3x the corpus pages
+(3x: every page three times under a distinct URL, near duplicates), fresh work folder each: time, CPU and
+peak memory, and the 3x/1x ratios (cost should grow linearly, memory stay flat).
 
 --engines instead compares the engines on one machine (issue 9: the local engine stays the fastest):
 the same build, fresh work folder each, local (baseline) then Ray (the [ray] extra), same workers.
 
-Each run is a fresh Python process; the parent samples the summed RSS of its process tree at 4 Hz.
+Each run is a fresh Python process; the parent samples its process tree (RSS, CPU per process) at 4 Hz.
 
-    /work/venv/bin/python bench/bench_scale.py [--documents 20000] [--workers 2] [--no-annotate] [--no-record]
-    /work/venv/bin/python bench/bench_scale.py --engines --documents 2000
+    pip install -r bench/requirements.txt      # datatrove and what its pipeline needs, bench only
+    python bench/bench_scale.py [--documents 20000] [--rounds 3] [--workers 2] [--no-record]
+    python bench/bench_scale.py --annotated
+    python bench/bench_scale.py --engines --documents 2000
 """
 
 from __future__ import annotations
@@ -31,10 +41,10 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -44,7 +54,7 @@ SOURCES = ["scrapinghub_aeb", "wcxb_dev_articles"]
 README = REPO / "bench" / "README.md"
 SECTION = "## Issue 9: scale"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_build import _memory_kib, _tree  # noqa: E402  (the same /proc sampling as bench_build)
+import bench_build  # noqa: E402  (the same /proc sampling of a child's process tree)
 
 
 # ---------------------------------------------------------------- input
@@ -70,7 +80,8 @@ def _replica(url: str, html: str, number: int) -> dict:
     return {"id": f"r{number:07d}", "url": f"{scheme}://{host}/r{number}/{path}", "html": varied}
 
 
-def write_input(folder: Path, first: int, count: int, pages: list, per_file: int = 1000, name: str = "part") -> None:
+def write_input(folder: Path, first: int, count: int, pages: list, per_file: int, name: str = "part") -> int:
+    """Write `count` replicas starting at `first`, `per_file` records a file; returns the number of files."""
     folder.mkdir(parents=True, exist_ok=True)
     handle = None
     for i in range(first, first + count):
@@ -82,6 +93,7 @@ def write_input(folder: Path, first: int, count: int, pages: list, per_file: int
         handle.write(json.dumps(_replica(url, html, i)) + "\n")
     if handle:
         handle.close()
+    return -(-count // per_file)
 
 
 # ---------------------------------------------------------------- child processes
@@ -130,7 +142,7 @@ def _patched(data, rank, world_size):
     yield from data
 
 
-def child_datatrove(inputs: str, work: str, workers: int) -> dict:
+def child_datatrove(inputs: str, work: str, workers: int, tasks: int) -> dict:
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.dedup import MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
     from datatrove.pipeline.dedup.minhash import MinhashConfig
@@ -140,8 +152,7 @@ def child_datatrove(inputs: str, work: str, workers: int) -> dict:
     from datatrove.pipeline.writers import JsonlWriter, ParquetWriter
 
     work = Path(work)
-    minhash = MinhashConfig()
-    tasks = workers * 4
+    minhash = MinhashConfig()  # one task per input file: JsonlReader gives each task whole files
 
     def run(pipeline, name, count=tasks):
         LocalPipelineExecutor(pipeline=pipeline, tasks=count, workers=workers, logging_dir=str(work / "logs" / name)).run()
@@ -165,57 +176,73 @@ def child_datatrove(inputs: str, work: str, workers: int) -> dict:
 
 
 def run_child(args: list) -> dict:
-    """One measurement in a fresh interpreter; its figures plus the peak summed RSS of its process tree."""
-    process = subprocess.Popen([sys.executable, __file__, "--child", json.dumps(args)], stdout=subprocess.PIPE, text=True)
-    peak, done, load = [0], threading.Event(), os.getloadavg()[0]
-
-    def sample():
-        while not done.is_set():
-            peak[0] = max(peak[0], sum(_memory_kib(pid)[0] for pid in _tree(process.pid)))
-            done.wait(0.25)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output = process.stdout.read()
-    process.wait()
-    done.set()
-    sampler.join()
-    if process.returncode != 0:
-        raise SystemExit(f"measurement {args[0]} failed with exit code {process.returncode}")
-    figures = json.loads(output.strip().splitlines()[-1])
-    figures.update(peak_rss_mib=peak[0] / 1024, load=load)
-    print(f"bench_scale: {args[0]}: {figures}", file=sys.stderr, flush=True)
-    return figures
+    return bench_build.run_child(args, script=__file__)
 
 
-# ---------------------------------------------------------------- measure and record
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def _spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    return f"{fmt.format(_median(values))} ({fmt.format(min(values))}-{fmt.format(max(values))})"
+
 
 def measure(options) -> str:
     pages = _pages()
+    files = options.files_per_worker * options.workers
+    per_file = -(-options.documents // files)
     added = max(1, options.documents // 100)
+    ours, theirs = [], []
     with tempfile.TemporaryDirectory(prefix="nc-bench-scale-") as tmp:
         tmp = Path(tmp)
-        write_input(tmp / "input", 0, options.documents, pages)
-        full = run_child(["newscorpus", str(tmp / "input"), str(tmp / "nc" / "work"), str(tmp / "nc" / "out"), options.workers, False])
-        trove = run_child(["datatrove", str(tmp / "input"), str(tmp / "dt"), options.workers])
-        write_input(tmp / "input", options.documents, added, pages, name="zz-added")
-        incremental = run_child(["newscorpus", str(tmp / "input"), str(tmp / "nc" / "work"), str(tmp / "nc" / "out2"), options.workers, False])
-        annotated = None
-        if not options.no_annotate:
-            annotated = run_child(["newscorpus", str(tmp / "input"), str(tmp / "nc" / "work"), str(tmp / "nc" / "out3"), options.workers, True])
-
+        files = write_input(tmp / "input", 0, options.documents, pages, per_file)
+        for k in range(options.rounds):
+            ours.append(run_child(["newscorpus", str(tmp / "input"), str(tmp / f"nc{k}" / "work"), str(tmp / f"nc{k}" / "out"),
+                                   options.workers, False]))
+            theirs.append(run_child(["datatrove", str(tmp / "input"), str(tmp / f"dt{k}"), options.workers, files]))
+        last = options.rounds - 1
+        write_input(tmp / "input", options.documents, added, pages, added, name="zz-added")
+        incremental = run_child(["newscorpus", str(tmp / "input"), str(tmp / f"nc{last}" / "work"), str(tmp / f"nc{last}" / "out2"),
+                                 options.workers, False])
     docs = options.documents
-    lines = _header("run", "vs datatrove")
-    lines.append(_row(f"datatrove {datatrove_version()} (baseline), workers={options.workers}", trove, docs, "1.00x"))
-    lines.append(_row(f"newscorpus build, local engine, workers={options.workers}, annotation off", full, docs,
-                      f"**{trove['seconds'] / full['seconds']:.2f}x** (goal >= 1.5x)"))
-    lines.append(f"| incremental: +{added} new pages (1%), same work folder | {docs + added} | {incremental['documents']} "
-                 f"({incremental['canonical']}) | {incremental['seconds']:.1f} | - | **{incremental['seconds'] / full['seconds']:.1%} "
-                 f"of the full build** (goal <= 10%) | {incremental['peak_rss_mib']:.0f} | {incremental['load']:.1f} |")
-    if annotated:
-        lines.append(f"| annotation on (entities, sources, claims), on the cached build | {docs + added} | {annotated['documents']} "
-                     f"({annotated['canonical']}) | {annotated['seconds']:.1f} | {(docs + added) / annotated['seconds']:.1f} | - | "
-                     f"{annotated['peak_rss_mib']:.0f} | {annotated['load']:.1f} |")
+    wall = [t["seconds"] / o["seconds"] for o, t in zip(ours, theirs)]
+    cpu = [t["cpu_seconds"] / o["cpu_seconds"] for o, t in zip(ours, theirs)]
+    memory = [o["peak_rss_mib"] / t["peak_rss_mib"] for o, t in zip(ours, theirs)]
+    lines = [f"{docs} documents in {files} JSONL files ({per_file} a file), {options.workers} workers, "
+             f"{options.rounds} interleaved rounds; median (range) over rounds.", "",
+             "| tool | docs out (canonical) | wall s | input docs/s | CPU s | busy cores | peak RSS tree (MiB) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, runs in ((f"datatrove {datatrove_version()} (baseline)", theirs), ("newscorpus build, local engine, annotation off", ours)):
+        lines.append(f"| {name} | {runs[-1]['documents']} ({runs[-1]['canonical']}) | {_spread([r['seconds'] for r in runs], '{:.1f}')} | "
+                     f"{_spread([docs / r['seconds'] for r in runs], '{:.0f}')} | {_spread([r['cpu_seconds'] for r in runs], '{:.1f}')} | "
+                     f"{_spread([r['cpu_seconds'] / r['seconds'] for r in runs])} | {_spread([r['peak_rss_mib'] for r in runs], '{:.0f}')} |")
+    lines += ["", f"- throughput, newscorpus / datatrove (wall): **{_spread(wall)}x** (goal >= 1.8x)",
+              f"- CPU, datatrove / newscorpus: {_spread(cpu)}x",
+              f"- peak memory of the tree, newscorpus / datatrove: **{_spread(memory)}x** (goal <= 1.3x)",
+              f"- incremental, +{added} new pages (1%) in one more file, same work folder: {incremental['seconds']:.1f} s = "
+              f"**{incremental['seconds'] / _median([o['seconds'] for o in ours]):.1%} of the full build** (goal <= 10%)",
+              "- load average at the start of each run: " + ", ".join(f"{r['load']:.1f}" for r in [*ours, *theirs])]
+    return "\n".join(lines)
+
+
+def measure_annotated(options) -> str:
+    """The annotated build at 1x and 3x the corpus pages, fresh work folder each."""
+    pages = _pages()
+    runs = {}
+    with tempfile.TemporaryDirectory(prefix="nc-bench-annotated-") as tmp:
+        tmp = Path(tmp)
+        for scale in (1, 3):
+            count = scale * len(pages)
+            write_input(tmp / f"input{scale}", 0, count, pages, -(-count // (options.files_per_worker * options.workers)))
+            runs[scale] = run_child(["newscorpus", str(tmp / f"input{scale}"), str(tmp / f"w{scale}" / "work"),
+                                     str(tmp / f"w{scale}" / "out"), options.workers, True])
+    lines = ["| corpus | pages | docs out (canonical) | wall s | CPU s | peak RSS tree (MiB) | largest process (MiB) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for scale, r in runs.items():
+        lines.append(f"| {scale}x | {scale * len(pages)} | {r['documents']} ({r['canonical']}) | {r['seconds']:.1f} | "
+                     f"{r['cpu_seconds']:.1f} | {r['peak_rss_mib']:.0f} | {r['max_single_rss_mib']:.0f} |")
+    lines += ["", f"- 3x / 1x: time **{runs[3]['seconds'] / runs[1]['seconds']:.2f}x** (linear: 3.0x; goal <= 3.3x), "
+                  f"peak memory **{runs[3]['peak_rss_mib'] / runs[1]['peak_rss_mib']:.2f}x** (goal <= 1.2x)"]
     return "\n".join(lines)
 
 
@@ -233,7 +260,7 @@ def measure_engines(options) -> str:
     """The same build (annotation off) on the local engine and on Ray, fresh work folders, same input."""
     with tempfile.TemporaryDirectory(prefix="nc-bench-engines-") as tmp:
         tmp = Path(tmp)
-        write_input(tmp / "input", 0, options.documents, _pages())
+        write_input(tmp / "input", 0, options.documents, _pages(), -(-options.documents // (options.files_per_worker * options.workers)))
         runs = {engine: run_child(["newscorpus", str(tmp / "input"), str(tmp / engine / "work"), str(tmp / engine / "out"),
                                    options.workers, False, engine]) for engine in ("local", "ray")}
         same = all((tmp / "local" / "out" / f).read_bytes() == (tmp / "ray" / "out" / f).read_bytes()
@@ -270,21 +297,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--documents", type=int, default=20000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--no-annotate", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of both tools")
+    parser.add_argument("--files-per-worker", type=int, default=4, help="input files per worker (datatrove reads whole files)")
+    parser.add_argument("--annotated", action="store_true", help="the annotated build at 1x and 3x the corpus instead")
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--engines", action="store_true", help="compare the local engine with Ray instead (needs the [ray] extra)")
     options = parser.parse_args()
     if not CORPORA.exists():
         raise SystemExit(f"bench_scale: {CORPORA} is absent (it is not part of the repository); nothing to measure.")
-    if not options.engines:
+    if not (options.engines or options.annotated):
         try:
             datatrove_version()
         except Exception:
-            raise SystemExit("bench_scale: the baseline needs datatrove: /work/venv/bin/pip install datatrove (bench only).")
-    table = measure_engines(options) if options.engines else measure(options)
+            raise SystemExit("bench_scale: the baseline needs datatrove: pip install -r bench/requirements.txt (bench only).")
+    table = measure_engines(options) if options.engines else measure_annotated(options) if options.annotated else measure(options)
     print(table)
     if not options.no_record:
-        record(table, "python " + " ".join(["bench/bench_scale.py", *sys.argv[1:]]), "(engines)" if options.engines else "")
+        record(table, "python " + " ".join(["bench/bench_scale.py", *sys.argv[1:]]), "(engines)" if options.engines else "(annotated build)" if options.annotated else "")
 
 
 if __name__ == "__main__":
