@@ -6,7 +6,8 @@ import pytest
 from spacy.tokens import Span
 
 from builder.annotate.config import AnnotateConfig
-from builder.annotate.entities import entity_id, mentions
+from builder.annotate.entities import _merge, entity_id, mentions
+from builder.annotate.lexicons import NameIndex
 from builder.annotate.entity_table import entity_table
 from builder.annotate.evaluate import score_spans
 from builder.annotate.linking import link
@@ -33,11 +34,88 @@ def found(row):
 
 
 def test_outlet_and_gazetteer_names_override_the_model(stage):
-    row = annotate(stage, "Trump has ordered Witkoff to travel to Moscow, Bloomberg reported on Friday.")
+    row = annotate(stage, "Donald Trump spoke. Trump has ordered Witkoff to travel to Moscow, Bloomberg reported on Friday.")
     spans = found(row)
     assert ("Trump", "PERSON", "Donald Trump") in spans
     assert ("Bloomberg", "ORG", "Bloomberg") in spans
     assert ("Moscow", "GPE", "Moscow") in spans
+
+
+def test_a_longer_model_name_keeps_the_lexicon_name_inside_it(stage):
+    row = annotate(stage, "She studied at the University of Washington before joining British Airways in the "
+                          "United Arab Emirates.")
+    assert [(text, label) for text, label, _ in found(row)] == [
+        ("University of Washington", "ORG"), ("British Airways", "ORG"), ("United Arab Emirates", "GPE")]
+
+
+def test_lexicon_names_win_over_model_spans_that_add_no_name():
+    text = "The Afghan war ended. Kremlin spokesman Dmitry Peskov spoke."
+    afghan, kremlin, peskov = (text.index(w) for w in ("Afghan", "Kremlin", "Dmitry"))
+    model = [{"start": afghan, "end": afghan + 10, "label": "EVENT", "linked": None},     # "Afghan war"
+             {"start": kremlin, "end": peskov + 13, "label": "PERSON", "linked": None}]   # two names glued
+    lexicon = [{"start": afghan, "end": afghan + 6, "label": "NORP", "linked": "Afghan"},
+               {"start": kremlin, "end": kremlin + 7, "label": "ORG", "linked": "Kremlin"},
+               {"start": peskov, "end": peskov + 13, "label": "PERSON", "linked": "Dmitry Peskov"}]
+    assert [text[s["start"]:s["end"]] for s in _merge(text, model, lexicon)] == ["Afghan", "Kremlin", "Dmitry Peskov"]
+    longer = [{"start": 0, "end": 22, "label": "ORG", "linked": None}]  # a longer name: the model's span stands
+    inside = [{"start": 14, "end": 22, "label": "GPE", "linked": "Brantwick"}]
+    assert _merge("University of Brantwick", longer, inside) == longer
+
+
+def test_a_bare_surname_links_only_next_to_the_full_name(stage):
+    local = annotate(stage, "Lieutenant Mark Harris said the suspect fled. Harris added that nobody was hurt.")
+    assert all(entity != "Kamala Harris" for _, _, entity in found(local))
+    national = annotate(stage, "Kamala Harris arrived in Ohio. Harris said the plan would pass.")
+    assert ("Harris", "PERSON", "Kamala Harris") in found(national)
+
+
+def test_a_common_word_alias_links_only_next_to_the_full_name(stage):
+    alone = annotate(stage, "Traders said the Fed would hold rates in June.")
+    assert ("Fed", "ORG", "Fed") in found(alone)
+    named = annotate(stage, "The Federal Reserve met on Tuesday. Traders said the Fed would hold rates.")
+    assert ("Fed", "ORG", "Federal Reserve") in found(named)
+
+
+def test_heading_lines_are_not_entity_contexts(stage):
+    text = "Background\n\nTown officials met on Monday in Dunmore.\n\nStalled Talks\n\nThe vote failed."
+    row = annotate(stage, text)
+    assert [e["text"] for e in row["entities"]] == ["Dunmore"]
+
+
+def test_a_name_on_a_heading_line_counts_when_running_text_uses_it(stage):
+    text = "Leaked Memos\n\nOttoline Brask\n\nThe council said Ottoline Brask wrote the memos."
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [Span(doc, 0, 2, label="PERSON"), Span(doc, 3, 5, label="PERSON"), Span(doc, 9, 11, label="PERSON")]
+    assert [(m["text"], m["start"]) for m in mentions(doc, frozenset({"PERSON"}))] == [
+        ("Ottoline Brask", 14), ("Ottoline Brask", text.rindex("Ottoline"))]
+
+
+def test_no_span_crosses_a_line_break(stage):
+    doc = stage.pipelines["en"].make_doc("Outlook\n\nMaren Tovey spoke.")
+    doc.ents = [Span(doc, 0, 4, label="PERSON")]  # "Outlook\n\nMaren Tovey", as a model might glue them
+    assert [m["text"] for m in mentions(doc, frozenset({"PERSON"}))] == ["Maren Tovey"]
+    row = annotate(stage, "The plan\nWashington\nPosted by Idris Calloway\nMoscow said no.")
+    assert all("\n" not in e["text"] for e in row["entities"])
+
+
+def test_a_sentence_opening_the_is_not_part_of_the_name(stage):
+    row = annotate(stage, "Sales fell. The White House said on Monday that talks would go on.")
+    assert ("White House", "ORG") in [(text, label) for text, label, _ in found(row)]
+
+
+def test_generational_suffixes_are_not_surnames(stage):
+    row = annotate(stage, "Paul Dorrance Jr., the mayor, spoke first. Later Dorrance said the vote would pass.")
+    assert ("Paul Dorrance Jr.", "PERSON", "Paul Dorrance Jr.") in found(row)
+    assert ("Dorrance", "PERSON", "Paul Dorrance Jr.") in found(row)
+
+
+def test_a_lexicon_name_with_a_suffix_links_without_it(tmp_path):
+    (tmp_path / "gazetteer.jsonl").write_text(json.dumps({"name": "Hollis Grange Jr.", "label": "PERSON",
+                                                          "aliases": ["Grange"]}) + "\n")
+    names = NameIndex.build(tmp_path)
+    spans = [{"start": 0, "end": 13, "label": "PERSON", "text": "Hollis Grange", "linked": None}]
+    (span,) = link("Hollis Grange spoke.", spans, names)
+    assert span["entity"] == "Hollis Grange Jr."
 
 
 def test_a_project_lexicon_feeds_the_ruler(tmp_path):
@@ -46,7 +124,7 @@ def test_a_project_lexicon_feeds_the_ruler(tmp_path):
     (tmp_path / "gazetteer.jsonl").write_text(json.dumps({"name": "Oriel Vantfoss", "label": "PERSON",
                                                           "aliases": ["Vantfoss"]}) + "\n")
     stage = AnnotateStage(AnnotateConfig(lexicons=str(tmp_path), **ENTITIES_ONLY))
-    row = annotate(stage, "Vantfoss told the Ledger that the plan was over.")
+    row = annotate(stage, "Oriel Vantfoss was late. Vantfoss told the Ledger that the plan was over.")
     assert ("Vantfoss", "PERSON", "Oriel Vantfoss") in found(row)
     assert ("Ledger", "ORG", "The Harbour Ledger") in found(row)
 
@@ -79,7 +157,7 @@ def test_surnames_link_to_the_full_name_in_the_document():
         {"start": 0, "end": 13, "label": "PERSON", "text": "Steve Witkoff", "linked": None},
         {"start": 29, "end": 36, "label": "GPE", "text": "Witkoff", "linked": None},  # model error: surname as place
     ]
-    linked = link(text, spans, {})
+    linked = link(text, spans, NameIndex())
     assert [(s["text"], s["label"], s["entity"]) for s in linked] == [
         ("Steve Witkoff", "PERSON", "Steve Witkoff"),
         ("Witkoff", "PERSON", "Steve Witkoff"),
@@ -90,7 +168,7 @@ def test_surnames_link_to_the_full_name_in_the_document():
 
 def test_aliases_link_to_the_canonical_name():
     spans = [{"start": 4, "end": 8, "label": "GPE", "text": "U.S.", "linked": None}]
-    (span,) = link("The U.S. agreed.", spans, {("GPE", "U.S."): "United States"})
+    (span,) = link("The U.S. agreed.", spans, NameIndex(canonical={("GPE", "U.S."): "United States"}))
     assert span["entity"] == "United States"
 
 

@@ -22,7 +22,7 @@ class AnnotateConfig(Section):
     reporting_verbs: Optional[str] = Field(None, description="the claims annotator's verbs and phrases (a JSON file like "
                                            "annotations/reporting_verbs.json, relative to the working directory); "
                                            "default: the one bundled with newscorpus")
-    ruler: bool = Field(True, description="put the lexicons in an EntityRuler before the statistical NER")
+    ruler: bool = Field(True, description="merge lexicon names with the statistical NER (they win where no longer model span covers them)")
     link: bool = Field(True, description="link mentions to document entities (surnames, titles, aliases)")
     max_annotations: int = Field(20_000, ge=0, description="documents with more entity, claim and source spans are "
                                  "rejected ('too-many-annotations'): a list or a data dump, not an article")

@@ -1,18 +1,22 @@
-"""The entity annotator: spaCy NER behind an EntityRuler fed from our lexicons, then span rules and linking.
+"""The entity annotator: spaCy NER, a ruler fed from our lexicons, then span rules and linking.
 
-Order inside one spaCy pass: the ruler tags lexicon names first (statistical NER keeps those spans and
-only fills the rest); then `mentions` trims each span the way the gold guidelines want (no title, no
-possessive 's, no leading lowercase "the"); then `linking.link` gives each mention its document entity.
+In one spaCy pass the NER tags names and the lexicon ruler marks lexicon names in doc.spans (not doc.ents);
+`mentions` merges the two (model spans by default; a lexicon name replaces or adds a span only where no
+longer model span covers it), keeps each span within one line, trims it the way the gold guidelines want
+(no title, no possessive 's, no leading lowercase "the") and drops names of heading lines that running
+text never uses; then `linking.link` gives each mention its document entity.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
 from builder.annotate.labels import LABELS_FILE, entity_labels
+from builder.annotate.lines import heading_ranges, occurs_in, running_text
 from builder.annotate.linking import link
 
 # Other languages' pipelines use CoNLL-style labels; map the ones that have an OntoNotes twin.
@@ -27,6 +31,12 @@ special chairman chairwoman chair ceo leader speaker spokesman spokeswoman spoke
 foreign defense defence state of the u.s. us white house attorney
 """.split())
 POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
+DATE_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
+may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec""".split())
+# A market instrument code glued after a name ("London Metal Exchange CMAL3"): codes are not names.
+_INSTRUMENT_CODE = re.compile(r"^[A-Z]{2,}[a-z]?\d+[a-z]?\d*$")
+# doc.spans key of the lexicon ruler's matches (a span ruler: it leaves doc.ents to the model).
+LEXICON_SPANS = "lexicon"
 NAME_TYPES = frozenset(entity_labels(numeric=False))
 
 
@@ -38,12 +48,27 @@ def _outside_name(tokens: list) -> bool:
             or (first.is_lower and len(tokens) > 2 and tokens[1].text == "-"))
 
 
-def _trim(tokens: list, label: str) -> list:
-    """Drop what the guidelines keep outside a name: titles, a leading 'the', possessives, punctuation."""
+def _opens_sentence(token) -> bool:
+    """Is the token the first word of a line or of a sentence (judged from the text: the NER has no parser)?"""
+    if token.i == 0:
+        return True
+    before = token.doc[token.i - 1]
+    return "\n" in before.text or before.text in (".", "!", "?") or (
+        before.is_quote and token.i > 1 and token.doc[token.i - 2].text in (".", "!", "?", ":"))
+
+
+def _trim(tokens: list, label: str, model: bool = True) -> list:
+    """Drop what the guidelines keep outside a name: titles, a leading 'the', possessives, punctuation.
+    A model span also loses a sentence's capitalised opening "The" ("The White House said") and a trailing
+    instrument code; lexicon names are kept as the lexicon writes them ("The Hill")."""
     if tokens and tokens[0].text[:1] in "@#":
         return []  # handles and hashtags are not names
     while tokens and _outside_name(tokens):
         tokens = tokens[1:]
+    if model and len(tokens) > 1 and tokens[0].text == "The" and _opens_sentence(tokens[0]):
+        tokens = tokens[1:]
+    if model and len(tokens) > 1 and _INSTRUMENT_CODE.match(tokens[-1].text):
+        tokens = tokens[:-1]
     if label == "PERSON":
         while len(tokens) > 1 and tokens[0].lower_ in TITLES:
             tokens = tokens[1:]
@@ -54,22 +79,85 @@ def _trim(tokens: list, label: str) -> list:
     return tokens
 
 
-def mentions(doc, labels: frozenset[str]) -> list[dict]:
-    """Entity spans of a spaCy Doc as plain dicts, trimmed; `linked` is the lexicon's canonical name."""
-    found = []
+def _line_pieces(tokens: list) -> list:
+    """The longest run of `tokens` within one line (a span never crosses a line break; on a tie the later
+    run, since a heading line usually precedes the name's own line)."""
+    pieces, current = [], []
+    for token in tokens:
+        if "\n" in token.text:
+            pieces.append(current)
+            current = []
+            continue
+        current.append(token)
+        if "\n" in token.whitespace_:
+            pieces.append(current)
+            current = []
+    pieces.append(current)
+    return max(reversed(pieces), key=len)
+
+
+def _span(tokens: list, label: str, linked: str | None) -> dict | None:
+    tokens = _trim(_line_pieces(tokens), label, model=linked is None)
+    if not tokens:
+        return None
+    return {"start": tokens[0].idx, "end": tokens[-1].idx + len(tokens[-1].text), "label": label, "linked": linked}
+
+
+def _inside(inner: dict, outer: dict) -> bool:
+    return outer["start"] <= inner["start"] and inner["end"] <= outer["end"]
+
+
+def _longer_name(text: str, outer: dict, inner: dict) -> bool:
+    """Does the model span `outer` name more than the lexicon name `inner` inside it? Only when what it adds
+    holds a capitalised word that is not a date: "University of Washington" yes; "Afghan war", "Twitter
+    Tuesday" no."""
+    if outer["end"] - outer["start"] <= inner["end"] - inner["start"]:
+        return False
+    rest = (text[outer["start"]:inner["start"]] + " " + text[inner["end"]:outer["end"]]).split()
+    return any(word[:1].isupper() and word.lower().strip(".,") not in DATE_WORDS for word in rest)
+
+
+def _merge(text: str, model: list[dict], lexicon: list[dict]) -> list[dict]:
+    """Model spans by default; a lexicon name replaces the model spans it overlaps, or fills a gap, unless a
+    longer model name covers it ("University of Washington" keeps "Washington" inside it). A model span
+    that covers two or more lexicon names glued them together ("Kremlin spokesman Dmitry Peskov"): the
+    names win."""
+    inside = {id(m): [x for x in lexicon if _inside(x, m)] for m in model}
+    glued = {id(m) for m in model if len(inside[id(m)]) > 1}
+    chosen = [x for x in lexicon if not any(
+        id(m) not in glued and _inside(x, m) and _longer_name(text, m, x) for m in model)]
+    kept = [m for m in model if not any(x["start"] < m["end"] and m["start"] < x["end"] for x in chosen)]
+    return sorted(kept + chosen, key=lambda s: (s["start"], s["end"]))
+
+
+def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = None) -> list[dict]:
+    """Entity spans of a spaCy Doc as plain dicts, trimmed; `linked` is the lexicon's canonical name.
+
+    The model's spans (doc.ents) merged with the lexicon ruler's (doc.spans["lexicon"]); names on heading
+    lines count only when they also occur in running text."""
+    from spacy.util import filter_spans  # here, not at the top: a build without annotation never imports spaCy
+
     text = doc.text  # built from the tokens on every access: read it once
-    for ent in doc.ents:
-        label = LABEL_MAP.get(ent.label_, ent.label_)
+    headings = heading_ranges(text)
+    running = running_text(text, headings)
+    model = [_span(list(ent), LABEL_MAP.get(ent.label_, ent.label_), None) for ent in doc.ents]
+    matches = filter_spans(doc.spans.get(LEXICON_SPANS, []))  # "Dmitry Peskov", not also "Peskov" inside it
+    lexicon = [_span(list(match), match.label_, match.id_ or None) for match in matches]
+    lexicon = [x for x in lexicon if x]
+    for x in lexicon:
+        if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
+            x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
+    found = []
+    for span in _merge(text, [m for m in model if m], lexicon):
+        start, end, label = span["start"], span["end"], span["label"]
         if label not in labels:
             continue
-        tokens = _trim(list(ent), label)
-        if not tokens:
-            continue
-        start, end = tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
-        if label in NAME_TYPES and not any(c.isupper() for c in text[start:end]):
+        name = text[start:end]
+        if label in NAME_TYPES and not any(c.isupper() for c in name):
             continue  # "marijuana", "potential exchange": a name has a capital letter
-        found.append({"start": start, "end": end, "label": label, "text": text[start:end],
-                      "linked": ent.ent_id_ or None})
+        if any(h_start <= start and end <= h_end for h_start, h_end in headings) and not occurs_in(name, running):
+            continue  # "Background", "Leaked Transcripts": a heading, not a name
+        found.append({**span, "text": name})
     return found
 
 
@@ -78,17 +166,33 @@ def entity_id(start: int, end: int, label: str) -> str:
     return "e" + hashlib.blake2b(f"{start}:{end}:{label}".encode(), digest_size=6).hexdigest()
 
 
+def common_words(nlp, parts: tuple[str, ...] = ("verb", "adj")) -> frozenset[str]:
+    """Words the pipeline's lemmatizer tables know as verbs or adjectives ("fed", "spur"): WordNet lists
+    names only as nouns, so these are ordinary words, not names. Empty when the pipeline has no such tables."""
+    try:
+        tables = nlp.get_pipe("lemmatizer").lookups
+        index = tables.get_table("lemma_index")
+    except (KeyError, AttributeError):
+        return frozenset()
+    exceptions = tables.get_table("lemma_exc") if tables.has_table("lemma_exc") else {}
+    words = set()
+    for pos in parts:
+        words.update(index.get(pos, ()))
+        words.update(exceptions.get(pos, {}))
+    return frozenset(words)
+
+
 class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
     name = "entities"
-    version = "1"
-    components = ("entity_ruler", "ner")  # the lexicon ruler (added in prepare when config.ruler) runs before the NER
+    version = "2"
+    components = ("ner", "lexicon_ruler")  # the ruler (added in prepare when config.ruler) writes doc.spans only
 
     def __init__(self, config: AnnotateConfig):
         self.config = config
         self.labels = frozenset(entity_labels(config.numeric))
-        self.aliases = lexicons.alias_index(config.lexicons) if config.link else {}
+        self.names = lexicons.NameIndex.build(config.lexicons)
         # What the output depends on besides the text and the model: the stage caches the layer by it.
         self.settings = {"numeric": config.numeric, "ruler": config.ruler, "link": config.link,
                          "lexicons": lexicons.fingerprint(config.lexicons),
@@ -96,15 +200,17 @@ class EntityAnnotator:
         self.config_hash = hashlib.blake2b(json.dumps(self.settings, sort_keys=True).encode(), digest_size=4).hexdigest()
 
     def prepare(self, nlp) -> None:
-        """Put the lexicon ruler before the statistical NER of this pipeline."""
-        if self.config.ruler and "ner" in nlp.pipe_names and "entity_ruler" not in nlp.pipe_names:
-            ruler = nlp.add_pipe("entity_ruler", before="ner", config={"phrase_matcher_attr": "ORTH"})
+        """Add the lexicon ruler to this pipeline; learn the model's common words for the name index."""
+        self.names = lexicons.NameIndex.build(self.config.lexicons, common_words(nlp))
+        if self.config.ruler and "ner" in nlp.pipe_names and "lexicon_ruler" not in nlp.pipe_names:
+            ruler = nlp.add_pipe("span_ruler", name="lexicon_ruler", after="ner",
+                                 config={"spans_key": LEXICON_SPANS, "phrase_matcher_attr": "ORTH"})
             ruler.add_patterns(lexicons.ruler_patterns(self.config.lexicons))
 
     def annotate(self, doc, row: dict, model: str) -> None:
-        spans = mentions(doc, self.labels)
+        spans = mentions(doc, self.labels, self.names)
         if self.config.link:
-            spans = link(row["text"], spans, self.aliases)
+            spans = link(row["text"], spans, self.names)
         origin = f"{self.name}@{self.version}:{model}:{self.config_hash}"
         row["entities"] = [
             {"id": entity_id(s["start"], s["end"], s["label"]), "start": s["start"], "end": s["end"],
@@ -113,7 +219,7 @@ class EntityAnnotator:
             for s in spans
         ]
         row["entities_note"] = None
-        from spacy.util import filter_spans  # here, not at the top: a build without annotation never imports spaCy
+        from spacy.util import filter_spans
 
         # Later annotators (claims, sources) read doc.ents: give them the corrected, linked spans.
         chars = (doc.char_span(s["start"], s["end"], label=s["label"]) for s in spans)

@@ -1,21 +1,24 @@
 """The lexicons of annotations/lexicons/: news outlets and a gazetteer of well-known entities.
 
-outlets.jsonl     {"name", "aliases", "domain"}   every outlet is an ORG; `name` is the canonical form
+outlets.jsonl     {"name", "aliases", "domain", "origin"}   every outlet is an ORG; `name` is the canonical form
 gazetteer.jsonl   {"name", "label", "aliases"}    public figures, organisations, places
 
-Both feed the EntityRuler placed before the statistical NER (so "Bloomberg" is an ORG, "Trump" a
-PERSON), and the alias index that gives every mention its canonical name ("U.S." -> "United States").
+Both feed the lexicon ruler whose matches the entity annotator merges with the statistical NER (a lexicon
+name replaces or adds a span only where no longer model span covers it), and the name index that gives
+every mention its canonical name ("U.S." -> "United States"; a bare surname only next to the full name).
 The sources annotator reads the outlets through `load_outlets` too.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from builder.annotate.labels import LEXICONS_DIR
+from builder.annotate.lines import occurs_in
 from builder.errors import UserError
 
 OUTLETS_FILE = "outlets.jsonl"
@@ -27,6 +30,7 @@ class Outlet(BaseModel):
     name: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()
     domain: str | None = None
+    origin: str | None = None  # the public list an entry was imported from (annotations/lexicons/README.md)
 
 
 class GazetteerEntry(BaseModel):
@@ -69,18 +73,61 @@ def entries(folder: str | Path | None = None) -> list[tuple[str, str, tuple[str,
 
 
 def ruler_patterns(folder: str | Path | None = None) -> list[dict]:
-    """EntityRuler phrase patterns; the pattern id is the canonical name, so ruler spans arrive linked."""
+    """Lexicon ruler phrase patterns; the pattern id is the canonical name, so ruler spans arrive linked."""
     return [{"label": label, "pattern": form, "id": name}
             for label, name, aliases in entries(folder) for form in (name, *aliases)]
 
 
-def alias_index(folder: str | Path | None = None) -> dict[tuple[str, str], str]:
-    """(label, surface form) -> canonical name, for mentions the statistical model found on its own."""
-    index: dict[tuple[str, str], str] = {}
-    for label, name, aliases in entries(folder):
-        for form in (name, *aliases):
-            index.setdefault((label, form), name)
-    return index
+# Generational suffixes: "Robert Kennedy Jr." has the surname "Kennedy" and is also written without it.
+SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
+
+
+def name_words(name: str) -> list[str]:
+    """The words of a name without a trailing comma or generational suffix."""
+    words = name.replace(",", " ").split()
+    while len(words) > 1 and words[-1].lower() in SUFFIXES:
+        words.pop()
+    return words
+
+
+def needs_full_name(label: str, name: str, form: str, common_words: frozenset[str]) -> bool:
+    """A one-word alias that is a bare surname ("Harris") or a common word ("Fed", "Spurs"): it names the
+    entry only in a document that also writes the entry's full name."""
+    if form == name or " " in form or " " not in name:
+        return False
+    return label == "PERSON" or form.lower() in common_words
+
+
+@dataclass
+class NameIndex:
+    """Canonical names of the lexicon entries, and which of their forms need the full name nearby."""
+
+    canonical: dict[tuple[str, str], str] = field(default_factory=dict)  # (label, form) -> canonical name
+    full_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> its multi-word forms
+    guarded: set[tuple[str, str]] = field(default_factory=set)  # (name, form) that need a full form
+
+    @classmethod
+    def build(cls, folder: str | Path | None = None, common_words: frozenset[str] = frozenset()) -> "NameIndex":
+        index = cls()
+        for label, name, aliases in entries(folder):
+            forms = (name, *aliases)
+            for form in forms:
+                index.canonical.setdefault((label, form), name)
+                index.canonical.setdefault((label, " ".join(name_words(form))), name)
+                if needs_full_name(label, name, form, common_words):
+                    index.guarded.add((name, form))
+            index.full_forms.setdefault(name, tuple(f for f in forms if " " in f))
+        return index
+
+    def allows(self, name: str, form: str, running_text: str) -> bool:
+        """May `form` stand for `name` in a document whose running text is `running_text`?"""
+        if (name, form) not in self.guarded:
+            return True
+        return any(occurs_in(full, running_text) for full in self.full_forms.get(name, ()))
+
+    def name_for(self, label: str, form: str, running_text: str) -> str | None:
+        name = self.canonical.get((label, form))
+        return name if name and self.allows(name, form, running_text) else None
 
 
 def fingerprint(folder: str | Path | None = None) -> str:

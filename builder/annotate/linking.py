@@ -1,9 +1,11 @@
 """Within one document, tie every mention to a document entity with a canonical name.
 
   1. lexicon names: ruler spans carry their canonical name; other mentions are looked up by alias
-     ("U.S." -> "United States").
+     ("U.S." -> "United States"); a bare surname or common-word alias ("Harris") only in a document
+     that also writes the full name (lexicons.NameIndex).
   2. name forms: a one-word mention equal to the surname of a full PERSON name in the document is that
-     person ("Witkoff" -> "Steve Witkoff"), whatever label the model gave it (surnames tagged GPE/ORG).
+     person ("Witkoff" -> "Steve Witkoff"), whatever label the model gave it (surnames tagged GPE/ORG);
+     a generational suffix is not the surname ("Kennedy" -> "Robert Kennedy Jr.").
   3. consistency: a surface form the model labelled differently in one document takes its majority label.
   4. propagation: later occurrences of a document's names that the model missed become mentions too
      (the gold annotates every repeat).
@@ -15,19 +17,26 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
+from builder.annotate.lexicons import NameIndex, name_words
+from builder.annotate.lines import heading_ranges, running_text
+
 NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC"})
 
 
-def _canonical_names(spans: list[dict], aliases: dict[tuple[str, str], str]) -> None:
+def _canonical_names(text: str, spans: list[dict], names: NameIndex) -> None:
+    running = running_text(text, heading_ranges(text))
     for span in spans:
-        span["entity"] = span["linked"] or aliases.get((span["label"], span["text"])) or " ".join(span["text"].split())
+        form = span["text"]
+        written = " ".join(form.split())
+        span["entity"] = (span["linked"] or names.name_for(span["label"], form, running)
+                          or names.name_for(span["label"], " ".join(name_words(written)), running) or written)
 
 
 def _surnames(spans: list[dict]) -> dict[str, str]:
     """Last word of each multi-word PERSON -> its entity, when only one person in the document has it."""
     owners: dict[str, set[str]] = defaultdict(set)
     for span in spans:
-        words = span["text"].split()
+        words = name_words(span["text"])
         if span["label"] == "PERSON" and len(words) > 1:
             owners[words[-1]].add(span["entity"])
     return {word: next(iter(names)) for word, names in owners.items() if len(names) == 1}
@@ -73,8 +82,8 @@ def _propagate(text: str, spans: list[dict], surnames: dict[str, str]) -> list[d
     return spans + added
 
 
-def link(text: str, spans: list[dict], aliases: dict[tuple[str, str], str]) -> list[dict]:
-    _canonical_names(spans, aliases)
+def link(text: str, spans: list[dict], names: NameIndex) -> list[dict]:
+    _canonical_names(text, spans, names)
     surnames = _surnames(spans)
     _link_name_forms(spans, surnames)
     _majority_labels(spans)

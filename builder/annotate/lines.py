@@ -1,0 +1,52 @@
+"""The line structure of a clean text: which lines are headings or datelines rather than running text.
+
+The clean stage writes one paragraph per line. A heading ("Key Points", "Leaked Transcripts", "Potential
+Outcomes:") or a dateline ("Monday, March 3, 2025") is a short line without sentence punctuation whose words
+are capitalised: the NER reads such lines as names far more often than they hold one, so the annotators
+treat them as running text only where their words also occur in a sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_HEADING_WORDS = 10
+# Short words that title case leaves in lowercase ("Talks with the Allies").
+_MINOR_WORDS = frozenset("a an and as at but by for from in into of on or over per the to up via vs with".split())
+_SENTENCE_END = re.compile(r"[.!?…\"'”’)]\s*$")
+_WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
+
+
+def is_heading(line: str) -> bool:
+    """A short title-case line with no sentence punctuation (a heading, a dateline, a label)."""
+    line = line.strip()
+    words = _WORD.findall(line)
+    if not words or not line[0].isalnum() or len(line.split()) > MAX_HEADING_WORDS or _SENTENCE_END.search(line):
+        return False  # a line opening with a dash or a quotation mark is a signature or a quote
+    return all(w[0].isupper() for i, w in enumerate(words) if i == 0 or w.lower() not in _MINOR_WORDS)
+
+
+def heading_ranges(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every heading line of `text`, in order."""
+    ranges, start = [], 0
+    for line in text.split("\n"):
+        if is_heading(line):
+            ranges.append((start, start + len(line)))
+        start += len(line) + 1
+    return ranges
+
+
+def running_text(text: str, headings: list[tuple[int, int]]) -> str:
+    """The text with its heading lines blanked out (same length, so offsets still hold)."""
+    if not headings:
+        return text
+    parts, last = [], 0
+    for start, end in headings:
+        parts += [text[last:start], " " * (end - start)]
+        last = end
+    return "".join(parts) + text[last:]
+
+
+def occurs_in(name: str, text: str) -> bool:
+    """`name` as a whole word sequence somewhere in `text`."""
+    return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
