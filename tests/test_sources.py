@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from builder.annotate.sources import Outlets, annotate_sources, hyperlink_sources, mention_sources, source_id
+from builder.annotate.claims import annotate_claims
+from builder.annotate.lexicons import load_outlets as lexicon_outlets
+from builder.annotate.sources import (Outlets, annotate_sources, hyperlink_sources, load_outlets, mention_sources,
+                                      source_id)
 
 OUTLETS = Outlets.from_records([
     {"name": "Reuters", "aliases": [], "domain": "reuters.com"},
@@ -73,3 +76,49 @@ def test_chips_and_references_are_kept_and_ids_are_stable(nlp):
     assert kinds["citation"]["outlet"] == "Financial Times" and kinds["citation"]["id"] == "c1"
     mention = kinds["mention"]
     assert mention["id"] == source_id("mention", mention["start"], mention["end"], "Bloomberg")
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Two deputies told the Millbrook Gazette that the road was closed.", "Millbrook Gazette"),
+    ("According to People's Daily, the plan was approved.", "People's Daily"),
+    ("The Chronicle reported that the mayor resigned.", "Chronicle"),
+    ("The Harbour Ledger reported that the port would close.", "Harbour Ledger"),
+    ("A spokesman told the Quillon Herald-Dispatch on Friday that the mill would reopen.", "Quillon Herald-Dispatch"),
+])
+def test_newspaper_shaped_names_beyond_the_lexicon_are_mentions(nlp, text, name):
+    assert [(n, outlet) for n, outlet, _ in mentions(nlp, text)] == [(name, None)]
+
+
+def test_shaped_names_link_to_the_lexicon_outlet_they_stand_for(nlp):
+    text = "Bloomberg News reported the merger on Monday. Later the two banks told Bloomberg that it was off."
+    assert [outlet for _, outlet, _ in mentions(nlp, text)] == ["Bloomberg", "Bloomberg"]
+    outlets = Outlets.from_records([{"name": "The Tarrow Post", "aliases": [], "domain": "tarrowpost.example"},
+                                    {"name": "CBS News", "aliases": ["CBS"], "domain": "cbsnews.com"}])
+    text = "The Tarrow Post reported the deal. Officials later told the Post that it was off."
+    found = mention_sources(text, nlp(text), outlets)
+    assert [(s["name"], s["outlet"]) for s in found] == [("The Tarrow Post", "The Tarrow Post"), ("Post", "The Tarrow Post")]
+    text = "CBS DFW reports that the missing man was found."
+    assert [(s["name"], s["outlet"]) for s in mention_sources(text, nlp(text), outlets)] == [("CBS DFW", "CBS News")]
+    text = "A deputy told the Post that the road was closed."  # the short form of the document's own site
+    assert [s["outlet"] for s in mention_sources(text, nlp(text), outlets, home="The Tarrow Post")] == ["The Tarrow Post"]
+
+
+def test_shaped_names_not_reporting_are_not_sources(nlp):
+    assert mentions(nlp, "The Daily Show aired late on Thursday.") == []
+    assert mentions(nlp, "He bought the Times at the station. Mr. Doe. The Daily was sold out.") == []
+
+
+def test_a_shaped_outlet_is_a_source_never_a_speaker(nlp):
+    text = "The Millbrook Gazette said the mayor had lied about the budget."
+    doc = nlp(text)
+    assert annotate_claims(doc, None, [])[0]["speaker"] == "The Millbrook Gazette"  # unrecognised: taken for a name
+    sources = mention_sources(text, doc, OUTLETS)
+    (claim,) = annotate_claims(doc, None, sources)
+    assert claim["speaker"] is None and claim["source_ids"] == [sources[0]["id"]]
+
+
+def test_the_bundled_lexicon_holds_the_imported_outlets_with_domains():
+    bundled = load_outlets()
+    imported = [o for o in lexicon_outlets() if o.origin]
+    assert imported and all(o.domain and o.origin.startswith("fundus ") for o in imported)
+    assert bundled.outlet_for_domain("www.taipeitimes.com") == "Taipei Times"

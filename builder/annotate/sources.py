@@ -5,8 +5,13 @@ Four kinds (records.SourceLink):
   known outlet, the outlet's canonical name;
 - citation / reference: citation chips and "More References" items, produced by the clean stage; kept as they are;
 - mention: an outlet named in the text as the origin of information ("reported by Bloomberg", "(Reuters) -",
-  "told The Hill", "according to the Financial Times"). Only names of the outlet lexicon count (platforms and
-  agencies are not outlets), and only where the parse shows them reporting, not merely being talked about.
+  "told The Hill", "according to the Financial Times"), only where the parse shows it reporting, not merely
+  being talked about. An outlet is a name of the outlet lexicon (platforms and agencies are not outlets), a
+  name of a newspaper's shape ("the Argus Leader", "People's Daily", "the Chronicle", "Wheeling
+  News-Register"), or a lexicon outlet with a station's call sign ("CBS DFW"). A shaped name links to the
+  lexicon when one of its forms is written so, or when it is the short form ("the Post") of an outlet named
+  before in the document or of the document's own site.
+The claims annotator reads the mention spans: an outlet is a source, never a speaker.
 
 Ids are stable: a hash of (kind, offsets, name, url), so re-annotating the same text gives the same ids.
 """
@@ -36,6 +41,21 @@ _REPORTING_HEADS = {
 _CARRY_DEPS = {"conj", "appos", "pobj", "prep", "compound", "poss", "nsubj", "nsubjpass", "dobj", "agent",
                "dative", "pcomp", "cc", "npadvmod"}
 _MAX_HOPS = 4
+# Head words of newspaper names: "the Argus Leader", "the Deseret News", "People's Daily".
+NEWSPAPER_HEADS = (
+    "Times", "Post", "News", "Journal", "Chronicle", "Herald", "Tribune", "Daily", "Gazette", "Leader",
+    "Telegraph", "Guardian", "Observer", "Courier", "Dispatch", "Examiner", "Inquirer", "Enquirer", "Register",
+    "Bulletin", "Sentinel", "Ledger", "Intelligencer", "Star-Ledger", "Free Press", "Press", "Monitor",
+)
+_DATE_WORDS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|" \
+              r"July|August|September|October|November|December)\b"
+_NAME_WORD = r"(?:St\.|[A-Z][\w'’&]*(?:-[A-Z][\w'’&]*)*)"  # no full stop inside: it may end a sentence
+_HEAD = r"(?:" + "|".join(map(re.escape, sorted(NEWSPAPER_HEADS, key=len, reverse=True))) + r")(?:-[A-Z]\w+)?"
+# Up to four capitalised words and a head word ("Sioux Falls Argus Leader"); a bare head word counts only
+# after "the" ("the Chronicle"), since alone it is an ordinary capitalised word; a name goes on past its
+# head word only with a date ("The Daily Show" is not "The Daily", "told the Times Tuesday" is the Times).
+_SHAPED = re.compile(r"(?<![\w&])(?:(?:" + _NAME_WORD + r"\s){1,4}" + _HEAD + r"|(?<=\b[Tt]he\s)" + _HEAD + r")(?![\w&])(?!\s+(?!" + _DATE_WORDS + r")[A-Z])")
+_CALL_SIGN = r"(?:\s(?:[A-Z]{2,5}|\d{1,2}))"
 # "(Reuters) -" / "(AP) —" wire datelines.
 _DATELINE = re.compile(r"\(\s*$")
 _DATELINE_AFTER = re.compile(r"^\s*\)\s*[-–—]")
@@ -49,6 +69,7 @@ class Outlets:
     domain_by_name: dict[str, str] = field(default_factory=dict)
     name_by_domain: dict[str, str] = field(default_factory=dict)
     pattern: re.Pattern | None = None
+    stations: re.Pattern | None = None  # a lexicon outlet and a call sign: "CBS DFW", "Fox 5"
 
     @classmethod
     def from_records(cls, records: list[dict]) -> "Outlets":
@@ -65,8 +86,15 @@ class Outlets:
         forms = sorted(outlets.canonical_by_form, key=len, reverse=True)
         if forms:
             # Case-sensitive on purpose: "the hill" or "ap" in running text are not outlets.
-            outlets.pattern = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, forms)) + r")(?![\w&])")
+            alternatives = "|".join(map(re.escape, forms))
+            outlets.pattern = re.compile(r"(?<![\w&])(?:" + alternatives + r")(?![\w&])")
+            outlets.stations = re.compile(r"(?<![\w&])(?:" + alternatives + r")" + _CALL_SIGN + r"(?![\w&])")
         return outlets
+
+    def canonical(self, name: str) -> str | None:
+        """The lexicon outlet written as `name`, with or without a leading "The"."""
+        bare = name[4:] if name.startswith("The ") else name
+        return self.canonical_by_form.get(name) or self.canonical_by_form.get(bare) or self.canonical_by_form.get("The " + bare)
 
     def outlet_for_domain(self, domain: str | None) -> str | None:
         """Canonical outlet of a host, trying parent domains too (edition.cnn.com -> cnn.com)."""
@@ -134,17 +162,58 @@ def _reports_in_parse(doc, start: int, end: int) -> bool:
     return False
 
 
-def mention_sources(text: str, doc, outlets: Outlets) -> list[dict]:
-    """Outlets named in the text as the origin of information, with start/end at the name as written."""
-    if outlets.pattern is None:
-        return []
-    sources = []
-    for match in outlets.pattern.finditer(text):
-        start, end = match.span()
+def _shaped_name(text: str, start: int, end: int) -> tuple[int, str]:
+    """A newspaper-shaped match as the gold writes the name: a sentence-opening "The" is left out."""
+    name = text[start:end]
+    if name.startswith("The ") and (start == 0 or text[:start].rstrip()[-1:] in ("", ".", "!", "?", "\n", ":", "\"", "“")):
+        return start + 4, name[4:]
+    return start, name
+
+
+def _candidates(text: str, outlets: Outlets) -> list[tuple[int, int, str]]:
+    """(start, end, name) of every outlet-like name in the text, longest first where they overlap."""
+    found = []
+    for pattern in (outlets.stations, outlets.pattern):
+        if pattern is not None:
+            found += [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+    for match in _SHAPED.finditer(text):
+        start, name = _shaped_name(text, *match.span())
+        found.append((start, match.end(), name))
+    found.sort(key=lambda c: (c[0], -c[1]))
+    chosen, last_end = [], -1
+    for start, end, name in found:
+        if start >= last_end:
+            chosen.append((start, end, name))
+            last_end = end
+    return chosen
+
+
+def _outlet_of(name: str, outlets: Outlets, named_before: list[str], home: str | None) -> str | None:
+    """The lexicon outlet a written name stands for: its own form; a known outlet with a call sign ("CBS
+    DFW" -> CBS); the short form ("Post", "Chronicle") of an outlet named before or of the document's site."""
+    known = outlets.canonical(name)
+    if known:
+        return known
+    if outlets.pattern is not None:
+        prefix = outlets.pattern.match(name)
+        if prefix and prefix.end() < len(name):
+            return outlets.canonical_by_form[prefix.group()]
+    if " " not in name:
+        for outlet in [*reversed(named_before), home]:
+            if outlet and outlet.split()[-1] == name:
+                return outlet
+    return None
+
+
+def mention_sources(text: str, doc, outlets: Outlets, home: str | None = None) -> list[dict]:
+    """Outlets named in the text as the origin of information, with start/end at the name as written.
+    `home` is the outlet of the document's own site, for its short form ("the Chronicle")."""
+    sources, named_before = [], []
+    for start, end, name in _candidates(text, outlets):
+        outlet = _outlet_of(name, outlets, named_before, home)
+        named_before.append(outlet or name)
         if not (_is_dateline(text, start, end) or (doc is not None and _reports_in_parse(doc, start, end))):
             continue
-        name = match.group()
-        outlet = outlets.canonical_by_form[name]
         sources.append({
             "id": source_id("mention", start, end, name), "kind": "mention", "name": name, "outlet": outlet,
             "domain": outlets.domain_by_name.get(outlet), "url": None, "start": start, "end": end,
@@ -153,7 +222,8 @@ def mention_sources(text: str, doc, outlets: Outlets) -> list[dict]:
     return sources
 
 
-def annotate_sources(text: str, doc, links: list[dict], existing: list[dict], outlets: Outlets) -> list[dict]:
+def annotate_sources(text: str, doc, links: list[dict], existing: list[dict], outlets: Outlets,
+                     home: str | None = None) -> list[dict]:
     """All source links of a document: the clean stage's chips and references first, then hyperlinks, mentions."""
     sources = [dict(s) for s in existing if s.get("kind") not in ("hyperlink", "mention")]
     for source in sources:
@@ -161,7 +231,7 @@ def annotate_sources(text: str, doc, links: list[dict], existing: list[dict], ou
             source["outlet"] = outlets.canonical_by_form.get(source["name"]) or outlets.outlet_for_domain(
                 source.get("domain") or (source["name"] if "." in source["name"] else None))
     sources += hyperlink_sources(links, outlets)
-    sources += mention_sources(text, doc, outlets)
+    sources += mention_sources(text, doc, outlets, home)
     return sources
 
 
@@ -183,10 +253,10 @@ class SourcesAnnotator:
         """Nothing to add to the pipeline: mentions are found by the outlet lexicon and the parse."""
 
     def annotate(self, doc, row: dict, model: str) -> None:
-        found = annotate_sources(row["text"], doc, row.get("links") or [], row.get("sources") or [], self.outlets)
+        home = self.outlets.outlet_for_domain(row.get("site") or urlsplit(row.get("url") or "").hostname)
+        found = annotate_sources(row["text"], doc, row.get("links") or [], row.get("sources") or [], self.outlets, home)
         row["sources"] = [{key: source.get(key) for key in _SOURCE_FIELDS} for source in found]
 
     def skip(self, row: dict, reason: str) -> None:
-        """No parse: hyperlinks and the clean stage's chips still stand; mentions need the parse."""
-        found = annotate_sources(row["text"], None, row.get("links") or [], row.get("sources") or [], self.outlets)
-        row["sources"] = [{key: source.get(key) for key in _SOURCE_FIELDS} for source in found]
+        """No parse: hyperlinks and the clean stage's chips still stand; mentions need the parse (or a dateline)."""
+        self.annotate(None, row, "")
