@@ -242,7 +242,7 @@ class SourcesAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["sources"]; runs after entities."""
 
     name = "sources"
-    version = "1"
+    version = "2"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):
