@@ -12,7 +12,7 @@ TEXT = "Vladimir Putin met Emmanuel Macron in Moscow."
 def test_annotate_writes_records_and_reports_bad_lines(tmp_path, capsys):
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join([
-        json.dumps({"id": "a", "text": "Bloomberg reported that Trump spoke to Steve Witkoff.", "extra": 1}),
+        json.dumps({"id": "a", "text": "Bloomberg reported that Trump spoke to Steve Witkoff. Donald Trump left.", "extra": 1}),
         "{not json",
         json.dumps({"id": "b"}),
         json.dumps({"id": "c", "text": "Angela Merkel besuchte Paris.", "language": "de"}),
