@@ -25,7 +25,7 @@ from pathlib import Path
 
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
 from builder.annotate.claims_quotes import quote_segments
-from builder.annotate.claims_speakers import GROUP_PRONOUNS, SpeakerResolver, canonical_entities
+from builder.annotate.claims_speakers import FIRST_NAMES_FILE, GROUP_PRONOUNS, SpeakerResolver, canonical_entities
 from builder.annotate.labels import ANNOTATIONS_DIR
 from builder.errors import UserError
 
@@ -35,7 +35,8 @@ _CONTENT_DEPS = ("ccomp", "xcomp")
 _OBJECT_DEPS = ("dobj", "prep", "dative", "attr", "oprd")
 # Links from a participle or conjunct up to the clause whose subject it shares ("posted on X accusing Y").
 _CLAUSE_LINKS = ("conj", "advcl", "xcomp", "relcl", "pcomp", "prep", "pobj", "acl")
-_MIN_OBJECT_TOKENS = 3  # "accused the envoy of siding with Russia" reports; "defended Witkoff" does not
+_SUBJECT_DEPS = ("nsubj", "nsubjpass", "expl", "csubj")
+_QUESTION_WORDS = {"what", "how", "why", "where", "when", "who", "whom", "whose", "which", "whether", "if"}
 _QUOTED_CONTENT = 0.6  # content mostly in quotation marks is a direct quote, not reported speech
 _SCARE_QUOTE_WORDS = 4  # a quote shorter than this with no reporting verb is a scare quote, not a claim
 _PUNCT = " ,;:.—–-\n\"“”'‘’"
@@ -49,6 +50,8 @@ _NESTING_HOPS = 12  # how far up the parse a report looks for the reports around
 @dataclass(frozen=True)
 class Lexicon:
     speech: frozenset
+    intent: frozenset
+    nonfinite_reports: frozenset
     object_verbs: frozenset
     evidence: frozenset
     source_nouns: frozenset
@@ -93,6 +96,18 @@ def _subtree_span(token) -> tuple[int, int]:
     walking token.subtree is linear in its size and quadratic over a chain of nested clauses."""
     right = token.right_edge
     return token.left_edge.idx, right.idx + len(right)
+
+
+_TITLE_SMALL_WORDS = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "from"}
+
+
+def _title_like(span) -> bool:
+    """'The Art of Winning', 'Leaked Transcripts': two or more words, every word but the small ones
+    capitalised, no sentence punctuation: the name of a work, a show, a heading."""
+    words = [t for t in span if t.is_alpha]
+    if len(words) < 2 or span.text.rstrip()[-1:] in ".!?,;:" or not words[0].text[0].isupper():
+        return False
+    return all(t.text[0].isupper() or t.lower_ in _TITLE_SMALL_WORDS for t in words)
 
 
 def _cue_text(verb) -> str:
@@ -177,21 +192,55 @@ class ClaimFinder:
         return None
 
     def _content(self, verb) -> tuple[int, int] | None:
-        """Characters of the reported content: the clause, or for object verbs what follows the verb."""
+        """Characters of the reported content: a proposition (the rule in reporting_verbs.json, `_rule`).
+        A content clause with a subject of its own ("said (that) the plant would close"), the verb's object
+        being that subject ("urged the mayor to resign"); a non-finite clause only for verbs whose subject
+        asserts it ("denied knowing"); an object with a predicate ("described the deal as a mistake",
+        "accused the envoy of siding with Russia"). Not "threatened to leave", "demanding a deal",
+        "defending the plan", nor an embedded question ("explained what was in the calls")."""
+        lemma = verb.lemma_.lower()
+        objects = [c for c in verb.rights if c.dep_ in _OBJECT_DEPS]
         clause = next((c for c in verb.children if c.dep_ in _CONTENT_DEPS), None)
         if clause is not None:
             first = clause.left_edge
-            if first.dep_ == "mark" and first.head.i == clause.i and first.lower_ == "that" and first.i < clause.i:
-                first = verb.doc[first.i + 1]  # "said that ...": the content starts after "that"
+            if first.lower_ in _QUESTION_WORDS and (first.head.i == clause.i or first.head.head.i == clause.i):
+                return None  # an embedded question is not a statement
+            if any(c.dep_ in _SUBJECT_DEPS for c in clause.children):
+                if first.dep_ == "mark" and first.head.i == clause.i and first.lower_ == "that" and first.i < clause.i:
+                    first = verb.doc[first.i + 1]  # "said that ...": the content starts after "that"
+                return first.idx, _subtree_span(clause)[1]
+            told = [o for o in objects if o.dep_ == "dobj" and o.i < clause.i]
+            if told:  # "urged the mayor to resign": the object is the clause's subject
+                return told[0].left_edge.idx, _subtree_span(clause)[1]
+            if lemma in self.lex.intent or lemma not in self.lex.nonfinite_reports:
+                return None
             return first.idx, _subtree_span(clause)[1]
-        infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
-        if verb.lemma_.lower() in self.lex.object_verbs and not infinitive:
-            objects = [c for c in verb.rights if c.dep_ in _OBJECT_DEPS]
-            # "defended Witkoff", "called 911": an object alone is not a statement.
-            if sum(c.right_edge.i - c.left_edge.i + 1 for c in objects) >= _MIN_OBJECT_TOKENS:
-                spans = [_subtree_span(c) for c in objects]
-                return min(s for s, _ in spans), max(e for _, e in spans)
+        if objects and self._predicate(lemma, objects):
+            spans = [_subtree_span(c) for c in objects]
+            return min(s for s, _ in spans), max(e for _, e in spans)
         return None
+
+    @staticmethod
+    def _parenthetical(verb) -> tuple[int, int] | None:
+        """'The bridge, Ann Lee said, will reopen in May': a cue set off by commas inside the clause it reports.
+        The span is the whole clause, cue included (the gold spec's rule for a cue inside its clause)."""
+        if verb.dep_ != "parataxis" or not any(c.dep_ == "nsubj" for c in verb.children):
+            return None
+        edge = verb.left_edge.i  # the opening comma is the verb's child or the token before its phrase
+        if not any(0 <= i and verb.doc[i].text in (",", "—", "–") for i in (edge, edge - 1)):
+            return None
+        return _subtree_span(verb.head)
+
+    def _predicate(self, lemma: str, objects) -> bool:
+        """Objects that state something: "X as Y" after any speech verb; for object_verbs also a verb inside
+        ("admitted threatening her", "accused X of siding with Y"). A noun alone ("denied the report") does not."""
+        if any(c.dep_ == "prep" and c.lower_ == "as" for c in objects):
+            return True
+        if lemma not in self.lex.object_verbs:
+            return False
+        doc = objects[0].doc
+        return any(t.pos_ in ("VERB", "AUX") and t.dep_ in ("pcomp", "dobj", "pobj", "xcomp", "ccomp")
+                   for c in objects for t in doc[c.left_edge.i:min(c.right_edge.i, c.left_edge.i + 40) + 1])
 
     def _in_quote(self, start: int, end: int) -> float:
         """Share of [start, end) inside quotation segments."""
@@ -207,11 +256,13 @@ class ClaimFinder:
             if self._in_quote(verb.idx, verb.idx + 1):
                 continue  # a verb inside quoted words belongs to the quote, not to the article
             content = self._content(verb)
+            inside = content is None and self._parenthetical(verb)
+            content = content or inside
             if not content or self._too_deep(verb):
                 continue
             subject = self._subject(verb)
             start, end = content
-            if verb.idx >= start and verb.idx < end:
+            if start <= verb.idx < end and not inside:
                 continue
             if self._in_quote(start, end) >= _QUOTED_CONTENT:
                 continue  # '"...," Trump said': the quote itself is the claim (rule_direct_quote takes the cue)
@@ -300,6 +351,8 @@ class ClaimFinder:
             continued = previous is not None and self.text[previous["end"]:start].count("\n") >= 1 and \
                 self.text[previous["end"]:start].strip(" ,.\"“”\n") == "" and start - previous["end"] < 8
             words = len(self.text[start:end].split())
+            if self._names_or_labels(start, end, sent, words):
+                continue
             if host is None or not host["speaker"]:
                 # '"...," he said, according to the Gazette': the outlet is the source, the speech verb the speaker.
                 host = self._trailing_attribution(end) or host
@@ -312,6 +365,31 @@ class ClaimFinder:
             else:
                 continue
             previous = self._add("direct_quote", start, end, cue, speaker, sent) or previous
+
+    def _names_or_labels(self, start: int, end: int, sent, words: int) -> bool:
+        """Quotation marks that name or distance, not quote: a title ("The Long Road Home": capitalised words,
+        no end punctuation) or a scare quote (a few words with no verb inside a sentence: the so-called
+        "reform"). A short verbless quote is still a quote when it is said on its own ('"Never," she said',
+        'She replied: "Never."') or is part of what a reporting verb reports ('Lee said the plan was
+        "reckless"', 'Lee dismissed the report as "fake"'), not of its subject."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return False
+        if _title_like(span):
+            return True
+        if words >= _SCARE_QUOTE_WORDS or any(t.pos_ in ("VERB", "AUX") for t in span):
+            return False
+        before = self.text[max(sent.start_char, start - 3):start].strip(" \"“‘«„'")
+        if start - 1 <= sent.start_char or before.endswith(":") or self._trailing_attribution(end, own=True):
+            return False
+        below = span.root
+        for hop, ancestor in enumerate(span.root.ancestors):
+            if hop >= _NESTING_HOPS:
+                break
+            if ancestor.lemma_.lower() in self.reporting and not self.quoted.holds(ancestor.idx):
+                return below.dep_ in _SUBJECT_DEPS
+            below = ancestor
+        return True
 
     def _claim_around(self, start, end, sent) -> dict | None:
         """The reported-speech claim of this sentence whose cue introduces the quote (or contains it)."""
@@ -346,9 +424,14 @@ class ClaimFinder:
                     return {"cue": _cue_text(verb), "speaker": speaker}
         return found
 
-    def _trailing_attribution(self, end: int) -> dict | None:
+    def _trailing_attribution(self, end: int, own: bool = False) -> dict | None:
         """'"First sentence. Second one," said Ann Lee.' or '"...," he said': a speech verb within a few words after
-        the closing mark names the speaker, whichever sentence the parser put it in."""
+        the closing mark names the speaker, whichever sentence the parser put it in. `own`: only when a comma
+        or end mark closes the quote (the quote is the whole utterance) and whoever the speaker is."""
+        if own and not self.text[end:end + 2].lstrip("\"”’»“ ")[:1] in (",", "!", "?", "."):
+            closing = self.text[end:end + 3]
+            if not any(mark in closing for mark in (',"', ",”", '!"', "!”", '?"', "?”")):
+                return None
         after = self.doc.char_span(end, min(len(self.text), end + 40), alignment_mode="expand")
         if after is None:
             return None
@@ -356,7 +439,7 @@ class ClaimFinder:
             if verb.lemma_.lower() in self.lex.speech and verb.pos_ == "VERB" and not self._in_quote(verb.idx, verb.idx + 1):
                 subject = self._subject(verb)
                 speaker = self.speakers.resolve(subject).name if subject is not None else None
-                return {"cue": _cue_text(verb), "speaker": speaker} if speaker else None
+                return {"cue": _cue_text(verb), "speaker": speaker} if speaker or own else None
         return None
 
     def _speaker_next_to(self, sent) -> str | None:
@@ -442,7 +525,7 @@ class ClaimsAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["claims"]; runs after entities and sources."""
 
     name = "claims"
-    version = "1"
+    version = "2"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):
@@ -453,7 +536,8 @@ class ClaimsAnnotator:
         except (OSError, ValueError, TypeError) as exc:
             raise UserError(f"annotate.reporting_verbs: cannot read {path} ({exc}); it must be a JSON file shaped "
                             "like annotations/reporting_verbs.json") from None
-        self.settings = {"reporting_verbs": hashlib.blake2b(data, digest_size=8).hexdigest()}  # the bytes parsed
+        self.settings = {"reporting_verbs": hashlib.blake2b(data, digest_size=8).hexdigest(),  # the bytes parsed
+                         "first_names": hashlib.blake2b(FIRST_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
 
     def prepare(self, nlp) -> None:
         """The rules read the parse; nothing to add to the pipeline."""

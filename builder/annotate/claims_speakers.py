@@ -16,8 +16,13 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
+from builder.annotate.labels import ANNOTATIONS_DIR
+
+FIRST_NAMES_FILE = ANNOTATIONS_DIR / "first_names.tsv"
+PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 
 SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP", "FAC"}
 _ORGANISATION_LABELS = {"ORG"}
@@ -79,11 +84,12 @@ class SpeakerResolver:
         person_entities = {e["entity"] for e in entities if e["label"] == "PERSON"}
         surnames = {e["text"].split()[-1] for e in entities if e["label"] == "PERSON" and " " in e["text"]}
         self._quoted = {(e["start"], e["end"]) for e in entities if quotes.holds(e["start"])}
-        self.unquoted_people = StartIndex([
-            e for e in entities if (e["label"] == "PERSON" or e["entity"] in person_entities or e["text"] in surnames)
-            and (e["start"], e["end"]) not in self._quoted])
         self.quotes = quotes
         self.outlets = StartIndex([{"start": s, "end": e} for s, e in outlet_spans])
+        # An outlet is never a person, whatever the NER called its name ("Bloomberg").
+        self.unquoted_people = StartIndex([
+            e for e in entities if (e["label"] == "PERSON" or e["entity"] in person_entities or e["text"] in surnames)
+            and (e["start"], e["end"]) not in self._quoted and not self._is_outlet(e["start"], e["end"])])
         self.descriptions = descriptions
         self._described: dict[str, list[dict]] = {}  # description -> people written next to it, by position
         self._chains: dict[int, str | None] = {}  # pronoun token -> the speaker its chain resolved to
@@ -199,6 +205,14 @@ class SpeakerResolver:
         after = after[4:] if after.startswith("the ") else after
         return before.endswith(description) or after.startswith(description)
 
+    def _agrees(self, person: dict, gender: str | None) -> bool:
+        """A person "he"/"she" can refer to: the first name of their fullest mention is not of the other
+        gender (names the list does not know, or that both genders bear, agree with both)."""
+        if gender is None:
+            return True
+        first = self.full_name(person).split()[0].lower()
+        return first_name_genders().get(first, gender) == gender
+
     def _pronoun_chain(self, pronoun) -> str | None:
         """'He said ... / He also said ...': when the main subject of the previous sentence is the same pronoun,
         this one refers to whoever that one does (news paragraphs keep one speaker going); else the nearest
@@ -210,10 +224,11 @@ class SpeakerResolver:
                 break
             chain.append(previous)
             pronoun = previous
-        found = self._chains[pronoun.i] if pronoun.i in self._chains else self._nearest_person(pronoun.idx)
+        gender = PRONOUN_GENDER.get(pronoun.lower_)
+        found = self._chains[pronoun.i] if pronoun.i in self._chains else self._nearest_person(pronoun.idx, gender)
         for link in chain:
             self._chains[link.i] = found
-        return found or self._nearest_person(chain[0].idx)
+        return found or self._nearest_person(chain[0].idx, gender)
 
     def _chain_link(self, pronoun):
         """The same pronoun as main subject of the previous sentence, when no person is named in between."""
@@ -239,9 +254,10 @@ class SpeakerResolver:
                 return self.full_name(e)
         return None
 
-    def _nearest_person(self, before: int) -> str | None:
-        """Nearest PERSON mention before `before`: in the same sentence, else subjects first, a few sentences back."""
-        candidates = list(self._backwards(self.unquoted_people, before))
+    def _nearest_person(self, before: int, gender: str | None = None) -> str | None:
+        """Nearest PERSON mention before `before`: in the same sentence, else subjects first, a few sentences back;
+        for a pronoun only people of its gender."""
+        candidates = [e for e in self._backwards(self.unquoted_people, before) if self._agrees(e, gender)]
         if not candidates:
             return None
         sentence_start = self.sentences.of_char(before).start_char
@@ -258,6 +274,17 @@ class SpeakerResolver:
                 if wanted(root):
                     return self.full_name(e)
         return self.full_name(candidates[0])
+
+
+@lru_cache(maxsize=1)
+def first_name_genders() -> dict[str, str]:
+    """Lowercase first name -> "f" or "m" (annotations/first_names.tsv; its header says where it comes from)."""
+    genders = {}
+    for line in FIRST_NAMES_FILE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, gender = line.split("\t")
+            genders[name] = gender
+    return genders
 
 
 class _LongerNames:
