@@ -303,3 +303,75 @@ def test_quote_speaker_comes_from_the_speech_verb_not_the_outlet(nlp):
             "\"We will win this seat back next year,\" she said, according to Reuters.")
     (claim,) = only(claims_of(nlp, text), "direct_quote")
     assert claim["speaker"] == "Ann Lee"
+
+
+# -- reporting, not action or intent (issue 19) --------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Tom Baker threatened to close the depot if the council refused.",
+    "The drivers were demanding a new contract before the winter.",
+    "Ann Lee spent the morning defending the budget in the council chamber.",
+    "Tom Baker promised to repay every farmer within a year.",
+    "Rosa Diaz explained what the inspectors had found in the mill.",
+    "Ann Lee denied the report.",
+])
+def test_action_intent_and_questions_report_nothing(nlp, text):
+    assert [c for c in claims_of(nlp, text) if c["kind"] == "indirect_quote"] == []
+
+
+def test_intent_verb_with_a_clause_of_its_own_reports(nlp):
+    (claim,) = claims_of(nlp, "Tom Baker threatened that the depot would close in March.")
+    assert claim["text"] == "the depot would close in March" and claim["speaker"] == "Tom Baker"
+
+
+def test_object_with_a_predicate_reports(nlp):
+    (described,) = claims_of(nlp, "Ann Lee described the new toll as a tax on the poor.")
+    assert described["text"] == "the new toll as a tax on the poor"
+    (urged,) = claims_of(nlp, "Tom Baker urged the mayor to reopen the market.")
+    assert urged["text"] == "the mayor to reopen the market" and urged["speaker"] == "Tom Baker"
+    (denied,) = claims_of(nlp, "Rosa Diaz denied knowing about the missing funds.")
+    assert denied["cue"] == "denied" and "knowing" in denied["text"]
+
+
+def test_cue_inside_the_clause_it_reports(nlp):
+    (claim,) = claims_of(nlp, "The bridge, Ann Lee said, will reopen in May after the repairs.")
+    assert claim["kind"] == "indirect_quote" and claim["speaker"] == "Ann Lee"
+    assert claim["text"] == "The bridge, Ann Lee said, will reopen in May after the repairs"
+
+
+# -- scare quotes and titles ---------------------------------------------------------------------------
+
+def test_titles_in_quotation_marks_are_not_claims(nlp):
+    text = "Tom Baker said he had watched \"The Long Road Home\" twice before the festival opened."
+    assert only(claims_of(nlp, text), "direct_quote") == []
+
+
+def test_scare_quote_in_a_sentence_with_a_report_elsewhere_is_not_a_claim(nlp):
+    text = "The \"experts\" who wrote the plan met on Monday, and Ann Lee said the vote would wait."
+    assert only(claims_of(nlp, text), "direct_quote") == []
+
+
+def test_short_quotes_that_are_said_stay_claims(nlp):
+    text = "Ann Lee spoke after the vote.\n\n\"Never,\" she said.\n\nTom Baker dismissed the plan as \"reckless\"."
+    direct = only(claims_of(nlp, text), "direct_quote")
+    assert [(c["text"], c["speaker"]) for c in direct] == [("Never", "Ann Lee"), ("reckless", "Tom Baker")]
+
+
+# -- pronouns agree in gender; outlets are not people ----------------------------------------------------
+
+@pytest.mark.parametrize("first, second, pronoun", [("Maria Lopez", "Peter Grant", "She"),
+                                                    ("Peter Grant", "Maria Lopez", "He")])
+def test_pronoun_skips_the_nearer_person_of_the_other_gender(nlp, first, second, pronoun):
+    text = (f"{first} chaired the hearing on Tuesday. {second}, the auditor, presented the accounts.\n\n"
+            f"{pronoun} said the accounts would be published in full.")
+    assert _said(claims_of(nlp, text), "published")["speaker"] == first
+
+
+def test_an_outlet_is_never_the_antecedent_of_he(nlp):
+    text = "The figures were first published by Reuters on Monday.\n\nHe said the figures were wrong."
+    doc = nlp(text)
+    sources = mention_sources(text, doc, OUTLETS)
+    entities = [{"start": text.index("Reuters"), "end": text.index("Reuters") + 7, "label": "PERSON",
+                 "text": "Reuters", "entity": "Reuters"}]  # the NER's mistake the resolver must not follow
+    (claim,) = annotate_claims(doc, entities, sources)
+    assert claim["speaker"] is None

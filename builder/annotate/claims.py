@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
 from builder.annotate.claims_quotes import quote_segments
-from builder.annotate.claims_speakers import GROUP_PRONOUNS, SpeakerResolver, canonical_entities
+from builder.annotate.claims_speakers import FIRST_NAMES_FILE, GROUP_PRONOUNS, SpeakerResolver, canonical_entities
 from builder.annotate.labels import ANNOTATIONS_DIR
 from builder.errors import UserError
 
@@ -34,15 +35,23 @@ _CONTENT_DEPS = ("ccomp", "xcomp")
 _OBJECT_DEPS = ("dobj", "prep", "dative", "attr", "oprd")
 # Links from a participle or conjunct up to the clause whose subject it shares ("posted on X accusing Y").
 _CLAUSE_LINKS = ("conj", "advcl", "xcomp", "relcl", "pcomp", "prep", "pobj", "acl")
-_MIN_OBJECT_TOKENS = 3  # "accused the envoy of siding with Russia" reports; "defended Witkoff" does not
+_SUBJECT_DEPS = ("nsubj", "nsubjpass", "expl", "csubj")
+_QUESTION_WORDS = {"what", "how", "why", "where", "when", "who", "whom", "whose", "which", "whether", "if"}
 _QUOTED_CONTENT = 0.6  # content mostly in quotation marks is a direct quote, not reported speech
 _SCARE_QUOTE_WORDS = 4  # a quote shorter than this with no reporting verb is a scare quote, not a claim
 _PUNCT = " ,;:.—–-\n\"“”'‘’"
+# Reports inside reports are annotated to this depth ("A said that B said that C said ..." gives three claims);
+# deeper chains do not occur in news, and each level repeats the rest of the sentence, so without a bound an
+# adversarial chain would make output quadratic in its length.
+_MAX_NESTING = 3
+_NESTING_HOPS = 12  # how far up the parse a report looks for the reports around it
 
 
 @dataclass(frozen=True)
 class Lexicon:
     speech: frozenset
+    intent: frozenset
+    nonfinite_reports: frozenset
     object_verbs: frozenset
     evidence: frozenset
     source_nouns: frozenset
@@ -82,6 +91,25 @@ def _span_of(tokens) -> tuple[int, int]:
     return tokens[0].idx, tokens[-1].idx + len(tokens[-1])
 
 
+def _subtree_span(token) -> tuple[int, int]:
+    """Characters of a token's subtree, from its edges (the English parses are projective): O(1), where
+    walking token.subtree is linear in its size and quadratic over a chain of nested clauses."""
+    right = token.right_edge
+    return token.left_edge.idx, right.idx + len(right)
+
+
+_TITLE_SMALL_WORDS = {"a", "an", "and", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with", "from"}
+
+
+def _title_like(span) -> bool:
+    """'The Art of Winning', 'Leaked Transcripts': two or more words, every word but the small ones
+    capitalised, no sentence punctuation: the name of a work, a show, a heading."""
+    words = [t for t in span if t.is_alpha]
+    if len(words) < 2 or span.text.rstrip()[-1:] in ".!?,;:" or not words[0].text[0].isupper():
+        return False
+    return all(t.text[0].isupper() or t.lower_ in _TITLE_SMALL_WORDS for t in words)
+
+
 def _cue_text(verb) -> str:
     """The verb with its auxiliaries and particles: "has said", "warned against", "have reported on"."""
     left = [c for c in verb.lefts if c.dep_ in ("aux", "auxpass", "neg") and c.i >= verb.i - 3]
@@ -99,9 +127,16 @@ class ClaimFinder:
         self.sources = sources
         outlet_spans = [(s["start"], s["end"]) for s in sources if s.get("kind") == "mention"]
         self.quotes = quote_segments(self.text)
+        self.quoted = QuoteIndex(self.quotes)
+        self.sentences = Sentences(doc)
         self.speakers = SpeakerResolver(doc, canonical_entities(doc, entities), outlet_spans, self.lex.descriptions,
-                                        self.quotes, self.lex.organisations)
+                                        self.quoted, self.sentences, self.lex.organisations)
+        self.reporting = self.lex.speech | self.lex.evidence
         self.claims: list[dict] = []
+        self.claims_by_sentence: dict[tuple[int, int], list[dict]] = {}
+        self.spoken = StartIndex([])  # claims with a speaker, by start
+        self.line_starts = StartIndex([{"start": i + 1} for i, ch in enumerate(self.text) if ch == "\n"])
+        self._verbs_outside: dict[int, dict | None] = {}
 
     def _add(self, kind, start, end, cue, speaker, sent) -> dict | None:
         start, end = _trim(self.text, start, end)
@@ -113,7 +148,21 @@ class ClaimFinder:
                  "source_ids": [], "origin": ORIGIN, "confidence": None,
                  "_sent": (sent.start_char, sent.end_char)}
         self.claims.append(claim)
+        self.claims_by_sentence.setdefault(claim["_sent"], []).append(claim)
+        if speaker:
+            self.spoken.add(claim)
         return claim
+
+    def _too_deep(self, token) -> bool:
+        """Inside _MAX_NESTING reports already (see _MAX_NESTING)."""
+        depth = 0
+        for hop, ancestor in enumerate(token.ancestors):
+            if hop >= _NESTING_HOPS:
+                break
+            depth += ancestor.lemma_.lower() in self.reporting
+            if depth >= _MAX_NESTING:
+                return True
+        return False
 
     # -- rule families --------------------------------------------------------------------------------
 
@@ -136,44 +185,84 @@ class ClaimFinder:
         if any(c.dep_ in _CONTENT_DEPS and c.i > verb.i for c in verb.children):
             return None
         for child in verb.rights:
+            near = verb.doc[child.left_edge.i:min(child.right_edge.i, verb.i + 8) + 1]
             if child.dep_ in ("nsubj", "dobj", "attr", "npadvmod", "dep", "appos") and child.i - verb.i <= 8 \
-                    and any(t.pos_ == "PROPN" for t in child.subtree):
+                    and any(t.pos_ == "PROPN" for t in near):
                 return child
         return None
 
-    def _content(self, verb):
-        """Tokens of the reported content: the clause, or for object verbs what follows the verb."""
+    def _content(self, verb) -> tuple[int, int] | None:
+        """Characters of the reported content: a proposition (the rule in reporting_verbs.json, `_rule`).
+        A content clause with a subject of its own ("said (that) the plant would close"), the verb's object
+        being that subject ("urged the mayor to resign"); a non-finite clause only for verbs whose subject
+        asserts it ("denied knowing"); an object with a predicate ("described the deal as a mistake",
+        "accused the envoy of siding with Russia"). Not "threatened to leave", "demanding a deal",
+        "defending the plan", nor an embedded question ("explained what was in the calls")."""
+        lemma = verb.lemma_.lower()
+        objects = [c for c in verb.rights if c.dep_ in _OBJECT_DEPS]
         clause = next((c for c in verb.children if c.dep_ in _CONTENT_DEPS), None)
         if clause is not None:
-            tokens = [t for t in clause.subtree if not (t.dep_ == "mark" and t.head.i == clause.i and t.lower_ == "that")]
-            return tokens
-        infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
-        if verb.lemma_.lower() in self.lex.object_verbs and not infinitive:
-            tokens = [t for c in verb.rights if c.dep_ in _OBJECT_DEPS for t in c.subtree]
-            # "defended Witkoff", "called 911": an object alone is not a statement.
-            return sorted(tokens, key=lambda t: t.i) if len(tokens) >= _MIN_OBJECT_TOKENS else None
+            first = clause.left_edge
+            if first.lower_ in _QUESTION_WORDS and (first.head.i == clause.i or first.head.head.i == clause.i):
+                return None  # an embedded question is not a statement
+            if any(c.dep_ in _SUBJECT_DEPS for c in clause.children):
+                if first.dep_ == "mark" and first.head.i == clause.i and first.lower_ == "that" and first.i < clause.i:
+                    first = verb.doc[first.i + 1]  # "said that ...": the content starts after "that"
+                return first.idx, _subtree_span(clause)[1]
+            told = [o for o in objects if o.dep_ == "dobj" and o.i < clause.i]
+            if told:  # "urged the mayor to resign": the object is the clause's subject
+                return told[0].left_edge.idx, _subtree_span(clause)[1]
+            if lemma in self.lex.intent or lemma not in self.lex.nonfinite_reports:
+                return None
+            return first.idx, _subtree_span(clause)[1]
+        if objects and self._predicate(lemma, objects):
+            spans = [_subtree_span(c) for c in objects]
+            return min(s for s, _ in spans), max(e for _, e in spans)
         return None
+
+    @staticmethod
+    def _parenthetical(verb) -> tuple[int, int] | None:
+        """'The bridge, Ann Lee said, will reopen in May': a cue set off by commas inside the clause it reports.
+        The span is the whole clause, cue included (the gold spec's rule for a cue inside its clause)."""
+        if verb.dep_ != "parataxis" or not any(c.dep_ == "nsubj" for c in verb.children):
+            return None
+        edge = verb.left_edge.i  # the opening comma is the verb's child or the token before its phrase
+        if not any(0 <= i and verb.doc[i].text in (",", "—", "–") for i in (edge, edge - 1)):
+            return None
+        return _subtree_span(verb.head)
+
+    def _predicate(self, lemma: str, objects) -> bool:
+        """Objects that state something: "X as Y" after any speech verb; for object_verbs also a verb inside
+        ("admitted threatening her", "accused X of siding with Y"). A noun alone ("denied the report") does not."""
+        if any(c.dep_ == "prep" and c.lower_ == "as" for c in objects):
+            return True
+        if lemma not in self.lex.object_verbs:
+            return False
+        doc = objects[0].doc
+        return any(t.pos_ in ("VERB", "AUX") and t.dep_ in ("pcomp", "dobj", "pobj", "xcomp", "ccomp")
+                   for c in objects for t in doc[c.left_edge.i:min(c.right_edge.i, c.left_edge.i + 40) + 1])
 
     def _in_quote(self, start: int, end: int) -> float:
         """Share of [start, end) inside quotation segments."""
-        inside = sum(max(0, min(end, q_end) - max(start, q_start)) for q_start, q_end in self.quotes)
-        return inside / max(1, end - start)
+        return self.quoted.share(start, end)
 
     def rule_reported_speech(self, sent):
         for verb in sent:
             lemma = verb.lemma_.lower()
-            if verb.pos_ not in ("VERB", "AUX") or lemma not in self.lex.speech | self.lex.evidence:
+            if verb.pos_ not in ("VERB", "AUX") or lemma not in self.reporting:
                 continue
             if any(c.dep_ == "auxpass" for c in verb.children):
                 continue  # "is said to" belongs to rule_passive_report
             if self._in_quote(verb.idx, verb.idx + 1):
                 continue  # a verb inside quoted words belongs to the quote, not to the article
             content = self._content(verb)
-            if not content:
+            inside = content is None and self._parenthetical(verb)
+            content = content or inside
+            if not content or self._too_deep(verb):
                 continue
             subject = self._subject(verb)
-            start, end = _span_of(content)
-            if verb.idx >= start and verb.idx < end:
+            start, end = content
+            if start <= verb.idx < end and not inside:
                 continue
             if self._in_quote(start, end) >= _QUOTED_CONTENT:
                 continue  # '"...," Trump said': the quote itself is the claim (rule_direct_quote takes the cue)
@@ -196,8 +285,8 @@ class ClaimFinder:
             self._add(kind, start, end, cue, speaker, sent)
 
     def _previous_speaker(self, before: int) -> str | None:
-        earlier = sorted((c for c in self.claims if c["start"] < before and c["speaker"]), key=lambda c: c["start"])
-        return earlier[-1]["speaker"] if earlier else None
+        at = self.spoken.last_before(before)
+        return self.spoken.items[at]["speaker"] if at >= 0 else None
 
     def rule_attribution_phrase(self, sent):
         lowered = sent.text.lower()
@@ -233,8 +322,8 @@ class ClaimFinder:
 
     def rule_hedge(self, sent):
         for token in sent:
-            if token.lower_ in self.lex.hedges and token.dep_ == "advmod":
-                start, end = _span_of(token.head.subtree)
+            if token.lower_ in self.lex.hedges and token.dep_ == "advmod" and not self._too_deep(token):
+                start, end = _subtree_span(token.head)
                 if token.head.dep_ == "ROOT":
                     start, end = sent.start_char, sent.end_char
                 self._add("attributed", start, end, token.text, None, sent)
@@ -247,22 +336,23 @@ class ClaimFinder:
                 continue
             if not any(c.dep_ in ("xcomp", "prep", "ccomp", "oprd") for c in verb.children):
                 continue
+            if self._too_deep(verb):
+                continue
             root = verb if verb.dep_ == "ROOT" else verb.head
-            start, end = _span_of(root.subtree) if root.dep_ != "ROOT" else (sent.start_char, sent.end_char)
+            start, end = _subtree_span(root) if root.dep_ != "ROOT" else (sent.start_char, sent.end_char)
             self._add("attributed", start, end, _cue_text(verb) + (" as" if any(
                 c.lower_ == "as" for c in verb.children) else ""), None, sent)
 
     def rule_direct_quote(self):
         previous = None  # the last quote's claim, for quotes continued across paragraphs
         for start, end in self.quotes:
-            sent = self.doc.char_span(start, end, alignment_mode="expand")
-            sent = sent.sent if sent is not None else None
-            if sent is None:
-                continue
+            sent = self.sentences.of_char(start)
             host = self._claim_around(start, end, sent)
             continued = previous is not None and self.text[previous["end"]:start].count("\n") >= 1 and \
                 self.text[previous["end"]:start].strip(" ,.\"“”\n") == "" and start - previous["end"] < 8
             words = len(self.text[start:end].split())
+            if self._names_or_labels(start, end, sent, words):
+                continue
             if host is None or not host["speaker"]:
                 # '"...," he said, according to the Gazette': the outlet is the source, the speech verb the speaker.
                 host = self._trailing_attribution(end) or host
@@ -276,9 +366,35 @@ class ClaimFinder:
                 continue
             previous = self._add("direct_quote", start, end, cue, speaker, sent) or previous
 
+    def _names_or_labels(self, start: int, end: int, sent, words: int) -> bool:
+        """Quotation marks that name or distance, not quote: a title ("The Long Road Home": capitalised words,
+        no end punctuation) or a scare quote (a few words with no verb inside a sentence: the so-called
+        "reform"). A short verbless quote is still a quote when it is said on its own ('"Never," she said',
+        'She replied: "Never."') or is part of what a reporting verb reports ('Lee said the plan was
+        "reckless"', 'Lee dismissed the report as "fake"'), not of its subject."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return False
+        if _title_like(span):
+            return True
+        if words >= _SCARE_QUOTE_WORDS or any(t.pos_ in ("VERB", "AUX") for t in span):
+            return False
+        before = self.text[max(sent.start_char, start - 3):start].strip(" \"“‘«„'")
+        if start - 1 <= sent.start_char or before.endswith(":") or self._trailing_attribution(end, own=True):
+            return False
+        below = span.root
+        for hop, ancestor in enumerate(span.root.ancestors):
+            if hop >= _NESTING_HOPS:
+                break
+            if ancestor.lemma_.lower() in self.reporting and not self.quoted.holds(ancestor.idx):
+                return below.dep_ in _SUBJECT_DEPS
+            below = ancestor
+        return True
+
     def _claim_around(self, start, end, sent) -> dict | None:
         """The reported-speech claim of this sentence whose cue introduces the quote (or contains it)."""
-        same = [c for c in self.claims if c["_sent"] == (sent.start_char, sent.end_char) and c["kind"] != "direct_quote"]
+        same = [c for c in self.claims_by_sentence.get((sent.start_char, sent.end_char), ())
+                if c["kind"] != "direct_quote"]
         containing = [c for c in same if c["start"] <= start and end <= c["end"] + 2]
         if containing:
             return min(containing, key=lambda c: c["end"] - c["start"])
@@ -287,7 +403,13 @@ class ClaimFinder:
         return self._verb_outside(start, end, sent)
 
     def _verb_outside(self, start, end, sent) -> dict | None:
-        """'"...," Trump stated' -> the quote is the content itself: take the verb outside the marks."""
+        """'"...," Trump stated' -> the quote is the content itself: take the verb outside the marks
+        (the same for every quote of the sentence: found once)."""
+        if sent.start not in self._verbs_outside:
+            self._verbs_outside[sent.start] = self._find_verb_outside(sent)
+        return self._verbs_outside[sent.start]
+
+    def _find_verb_outside(self, sent) -> dict | None:
         found = None
         for verb in sent:
             if verb.lemma_.lower() in self.lex.speech and verb.pos_ == "VERB" and not self._in_quote(verb.idx, verb.idx + 1):
@@ -302,9 +424,14 @@ class ClaimFinder:
                     return {"cue": _cue_text(verb), "speaker": speaker}
         return found
 
-    def _trailing_attribution(self, end: int) -> dict | None:
+    def _trailing_attribution(self, end: int, own: bool = False) -> dict | None:
         """'"First sentence. Second one," said Ann Lee.' or '"...," he said': a speech verb within a few words after
-        the closing mark names the speaker, whichever sentence the parser put it in."""
+        the closing mark names the speaker, whichever sentence the parser put it in. `own`: only when a comma
+        or end mark closes the quote (the quote is the whole utterance) and whoever the speaker is."""
+        if own and not self.text[end:end + 2].lstrip("\"”’»“ ")[:1] in (",", "!", "?", "."):
+            closing = self.text[end:end + 3]
+            if not any(mark in closing for mark in (',"', ",”", '!"', "!”", '?"', "?”")):
+                return None
         after = self.doc.char_span(end, min(len(self.text), end + 40), alignment_mode="expand")
         if after is None:
             return None
@@ -312,7 +439,7 @@ class ClaimFinder:
             if verb.lemma_.lower() in self.lex.speech and verb.pos_ == "VERB" and not self._in_quote(verb.idx, verb.idx + 1):
                 subject = self._subject(verb)
                 speaker = self.speakers.resolve(subject).name if subject is not None else None
-                return {"cue": _cue_text(verb), "speaker": speaker} if speaker else None
+                return {"cue": _cue_text(verb), "speaker": speaker} if speaker or own else None
         return None
 
     def _speaker_next_to(self, sent) -> str | None:
@@ -320,23 +447,28 @@ class ClaimFinder:
         for other in (self._neighbour(sent, -1), self._neighbour(sent, +1)):
             if other is None:
                 continue
-            found = self._verb_outside(-1, -1, other)
+            found = self._verb_outside(-1, -1, other) if len(other) <= 12 else None
             if found and found["speaker"] and len(other) <= 12:
                 return found["speaker"]
         return None
 
     def _recent_speaker(self, before: int) -> str | None:
         """A quote paragraph without attribution goes on with the speaker of the paragraph before (news style)."""
-        paragraph_start = self.text.rfind("\n", 0, before) + 1
-        previous_end = len(self.text[:paragraph_start].rstrip())  # skip the blank lines between paragraphs
-        previous_start = self.text.rfind("\n", 0, previous_end) + 1
-        earlier = sorted((c for c in self.claims if previous_start <= c["start"] < before and c["speaker"]),
-                         key=lambda c: c["start"])
-        return earlier[-1]["speaker"] if earlier else None
+        paragraph_start = self._line_start(before)
+        previous_end = paragraph_start
+        while previous_end > 0 and self.text[previous_end - 1].isspace():
+            previous_end -= 1  # skip the blank lines between paragraphs
+        previous_start = self._line_start(previous_end)
+        at = self.spoken.last_before(before)
+        return self.spoken.items[at]["speaker"] if at >= 0 and self.spoken.items[at]["start"] >= previous_start else None
+
+    def _line_start(self, char: int) -> int:
+        """Where the line holding the character before `char` starts."""
+        at = self.line_starts.last_before(char)
+        return self.line_starts.items[at]["start"] if at >= 0 else 0
 
     def _neighbour(self, sent, step):
-        i = sent.start - 1 if step < 0 else sent.end
-        return self.doc[i].sent if 0 <= i < len(self.doc) else None
+        return self.sentences.neighbour(sent, step)
 
     def rule_chip(self):
         """Citation chips (clean stage) back the sentence they were glued to (their `context`)."""
@@ -351,8 +483,7 @@ class ClaimFinder:
                 continue
             sents = list(span.sents)
             sent = sents[-1]
-            key = (sent.start_char, sent.end_char)
-            claims = [c for c in self.claims if c["_sent"] == key]
+            claims = list(self.claims_by_sentence.get((sent.start_char, sent.end_char), ()))
             if not claims:
                 claims = [self._add("attributed", sent.start_char, sent.end_char, None, None, sent)]
             for claim in claims:
@@ -361,11 +492,11 @@ class ClaimFinder:
 
     def link_mentions(self):
         """Mentions (and hyperlinks) inside a claim's sentence back that claim."""
-        located = [s for s in self.sources if s.get("start") is not None and s.get("kind") in ("mention", "hyperlink")]
+        located = StartIndex([s for s in self.sources if s.get("start") is not None
+                              and s.get("kind") in ("mention", "hyperlink")])
         for claim in self.claims:
-            s_start, s_end = claim["_sent"]
-            for source in located:
-                if s_start <= source["start"] < s_end and source["id"] not in claim["source_ids"]:
+            for source in located.between(*claim["_sent"]):
+                if source["id"] not in claim["source_ids"]:
                     claim["source_ids"].append(source["id"])
 
     def run(self) -> list[dict]:
@@ -394,7 +525,7 @@ class ClaimsAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["claims"]; runs after entities and sources."""
 
     name = "claims"
-    version = "1"
+    version = "2"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):
@@ -405,7 +536,8 @@ class ClaimsAnnotator:
         except (OSError, ValueError, TypeError) as exc:
             raise UserError(f"annotate.reporting_verbs: cannot read {path} ({exc}); it must be a JSON file shaped "
                             "like annotations/reporting_verbs.json") from None
-        self.settings = {"reporting_verbs": hashlib.blake2b(data, digest_size=8).hexdigest()}  # the bytes parsed
+        self.settings = {"reporting_verbs": hashlib.blake2b(data, digest_size=8).hexdigest(),  # the bytes parsed
+                         "first_names": hashlib.blake2b(FIRST_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
 
     def prepare(self, nlp) -> None:
         """The rules read the parse; nothing to add to the pipeline."""

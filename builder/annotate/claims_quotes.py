@@ -54,8 +54,10 @@ def quote_segments(text: str) -> list[tuple[int, int]]:
             i += 1
         if open_at is not None:
             # Left open: a continued quote runs to the paragraph's end; a stray mark quotes nothing.
-            next_para = text[p_end:].lstrip("\n")
-            if next_para[:1] in ('"', "“", "«", "„", "‘"):
+            next_start = p_end
+            while next_start < len(text) and text[next_start] == "\n":
+                next_start += 1  # (not text[p_end:].lstrip(): a copy of the rest of the text per paragraph)
+            if text[next_start:next_start + 1] in ('"', "“", "«", "„", "‘"):
                 seg = _segment(text, open_at + 1, p_end)
                 if seg:
                     segments.append(seg)
