@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from builder.annotate.gold_offsets import offsets_header, rehydrate
 from builder.errors import UserError
 
 MICRO = "micro"
@@ -34,12 +35,17 @@ class GoldDocument(BaseModel):
     entities: list[GoldSpan] = []
 
 
-def read_gold(path: Path) -> list[dict]:
-    """Gold records as dicts; a malformed line is a user error naming the line."""
+def read_gold(path: Path, corpus_root: Path | None = None) -> list[dict]:
+    """Gold records as dicts; a malformed line is a user error naming the line. A gold file of offsets and hashes
+    (gold_offsets.py) gets its texts from the corpus at `corpus_root` (default: the one its header names)."""
     if not path.exists():
         raise UserError(f"gold file not found: {path}")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = offsets_header(lines[0]) if lines else None
+    if header is not None:
+        return rehydrate(path, lines[1:], header, corpus_root)
     docs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:

@@ -103,11 +103,14 @@ def _table(layer: str, report: dict) -> Table:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON on stdout.")
 @click.option("--layer", "layers", multiple=True, type=click.Choice(sorted(LAYERS)), help="Layers to score (default: all).")
 @click.option("--language", default="en", show_default=True, help="Language of the gold texts.")
+@click.option("--corpus-root", type=click.Path(path_type=Path, file_okay=False),
+              help="For a gold file of offsets only: the folder holding its corpus (default: the one its header names).")
 @config_option
-def eval_command(gold_path: Path, as_json: bool, layers: tuple[str, ...], language: str, config_path: str | None):
+def eval_command(gold_path: Path, as_json: bool, layers: tuple[str, ...], language: str, corpus_root: Path | None,
+                 config_path: str | None):
     """Score the annotators against a gold file: P/R/F1 per label, exact and overlap match."""
     config = _config(config_path)
-    gold = read_gold(gold_path)
+    gold = read_gold(gold_path, corpus_root)
     # Seeds carry their raw page: its citation chips and references come from the clean stage's rules.
     records = ({"id": d["doc_id"], "text": d["text"], "language": language,
                 "sources": chips_and_references(d.get("raw_text"))} for d in gold)
