@@ -2,7 +2,7 @@
 
 The annotator writes one working file per document, `<id>.ann`, kept outside the repository (it quotes the
 article), and this script finds each span in the corpus text, checks it, and writes offsets and hashes only.
-Working file lines (`#` starts a comment; `@1,3` picks the 1st and 3rd occurrence of a string, default all):
+Working file lines (a line starting with `#` is a comment; `@1,3` picks the 1st and 3rd occurrence of a string, default all):
 
   E LABEL name [@k,..]     an entity: every whole-word occurrence of `name` (longer names are placed first and
                            shorter ones never overlap them)
@@ -83,8 +83,7 @@ def document(ann: Path, corpus_root: Path) -> dict:
     text = page["ground_truth"]["main_content"]
     names, claims, outlets = [], [], []
     for number, line in enumerate(ann.read_text(encoding="utf-8").splitlines(), 1):
-        line = line.split(" #")[0].rstrip() if not line.startswith("#") else ""
-        if not line.strip():
+        if not line.strip() or line.startswith("#"):
             continue
         try:
             tag, rest = line.split(" ", 1)
