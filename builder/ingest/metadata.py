@@ -109,7 +109,8 @@ _FILE_NAME = re.compile(r"\.(?:txt|html?|php|aspx?|jpe?g|png|gif|pdf|xml|json)$"
 def looks_like_person(name: str) -> bool:
     """A name of one to five words, the first not in lower case, not opening with an article ("The Russian"),
     holding no job or desk word ("AP Auto Writer") and no file name ("humans.txt"), address or digits."""
-    if not name or not 2 < len(name) < 60 or _NOT_A_NAME.search(name) or _FILE_NAME.search(name):
+    shortest = 3 if name.isascii() else 2  # "AP" is no name; two Chinese or Korean characters often are
+    if not name or not shortest <= len(name) < 60 or _NOT_A_NAME.search(name) or _FILE_NAME.search(name):
         return False
     parts = name.split()
     if not 1 <= len(parts) <= 5 or parts[0][0].islower():
