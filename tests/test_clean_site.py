@@ -111,7 +111,8 @@ def _build(tmp_path, keep):
     from builder.engine.pipeline import build
 
     config = parse_config({"build": {"work_dir": str(tmp_path / "work"), "output": str(tmp_path / f"out-{keep}")},
-                           "clean": {"keep_boilerplate": keep}}, root=str(tmp_path))
+                           "clean": {"keep_boilerplate": keep},
+                           "ingest": {"default_site": "quaynews.example"}}, root=str(tmp_path))
     result = build(config, inputs=[tmp_path / "quaynews.example"])
     return pq.read_table(result.output / "data" / "documents").to_pylist()
 
@@ -147,7 +148,7 @@ def test_clean_settings_do_not_rerun_extraction(tmp_path):
     outputs = []
     for n, clean in enumerate([{}, {"site_min_count": 4}, {"keep_boilerplate": True}, {"site_lines": False}, {}]):
         config = parse_config({"build": {"work_dir": str(tmp_path / "work"), "output": str(tmp_path / f"out{n}")},
-                               "clean": clean}, root=str(tmp_path))
+                               "clean": clean, "ingest": {"default_site": "quaynews.example"}}, root=str(tmp_path))
         build(config, inputs=[tmp_path / "quaynews.example"])
         outputs.append(sorted(extracted.glob("*.parquet")))
     assert all(files == outputs[0] for files in outputs)  # no new extract shard

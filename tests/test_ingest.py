@@ -100,7 +100,8 @@ def test_plain_text_passes_through_normalised(tmp_path):
     (raw,) = pages(tmp_path, "scraped")
     doc = extract_page(raw, CFG)
     assert doc["text"] == "Headline here\n\nFirst paragraph of text that is long enough to keep."
-    assert doc["site"] == "scraped"  # no URL: the folder names the site
+    assert doc["site"] is None  # no URL and no ingest.default_site: a folder name is not a site
+    assert doc["title"] == "Headline here"  # the short first line of a text file
     assert raw["origin"] == "scraped/page.txt"
 
 

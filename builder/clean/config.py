@@ -20,7 +20,7 @@ class CleanConfig(Section):
 
     keep_boilerplate: bool = Field(False, description="mark boilerplate in `removals` but leave it in the text")
     page_rules: bool = Field(True, description="single-page rules: navigation, trend headers, captions, related blocks, citation chips")
-    phrase_languages: list[str] = Field(["en", "de", "es", "fr"], description="phrase files in annotations/boilerplate/ to use (merged)")
+    phrase_languages: list[str] = Field(["en", "de", "es", "fr", "ko", "pt"], description="phrase files in annotations/boilerplate/ to use (merged)")
     site_lines: bool = Field(True, description="remove lines that recur across many pages of the same site")
     site_min_fraction: float = Field(0.5, gt=0, le=1, description="a line is site chrome when on at least this share of the site's pages")
     site_min_count: int = Field(3, ge=2, description="... and on at least this many of them (distinct texts)")

@@ -206,7 +206,9 @@ PLAIN_TEXT_RULES = {"image-caption": image_caption}  # trafilatura already drops
 def related_block(page: Page, ph: Phrases, text_length: int) -> list[int]:
     """'More References' / 'Related' / 'Noticias relacionadas' and its items.
 
-    In the second half of a page the block runs to the end of the page; earlier, it is a related box
+    In the second half of a page the block runs to the end of the page, or to the first two prose
+    paragraphs in a row (the article goes on after a related box: teaser lists alternate titles and
+    snippets, they do not hold two paragraphs of running text in a row); earlier, it is a related box
     inside the article: the heading and at most three link titles after it.
     """
     lines = page.lines
@@ -214,7 +216,9 @@ def related_block(page: Page, ph: Phrases, text_length: int) -> list[int]:
         if page.keys[i] not in ph.related_headings:
             continue
         if ln.start >= text_length / 2:
-            return list(range(i, len(lines)))
+            end = next((j for j in range(i + 1, len(lines) - 1)
+                        if is_paragraph(lines[j].text) and is_paragraph(lines[j + 1].text)), len(lines))
+            return list(range(i, end))
         block = [i]
         for j in range(i + 1, min(i + 4, len(lines))):
             if not is_heading_like(lines[j].text) or lines[j].text.endswith(":"):

@@ -7,8 +7,15 @@ reduce: per site, in how many distinct texts each line occurs; lines on >= site_
 map:    mark those lines as `site-repeat`, then cut every removal from the text (unless
         keep_boilerplate), remap link offsets and recompute the text hash
 
-Counting is per site and per distinct text: a wire story reprinted by ten outlets is counted once on
-each site (content, left to dedup), and three copies of one page on one site count once.
+Counting is per site and per distinct story: a wire story reprinted by ten outlets is counted once on
+each site (content, left to dedup), and copies of one story on one site, exact or lightly edited, count
+once: a document joins the story of an earlier document of its site when at least half of its running-text
+paragraphs are among that story's (its story keys). Counted once per copy, the lines of three edited copies
+of one story among five pages would be "on most pages of the site" and cut from every copy.
+
+Lines of running text (a paragraph of several lines and 25+ words, or a line of 40+ words) are never chrome:
+they are neither counted nor removed. Chrome is short; a hard-wrapped paragraph of a plain-text article
+is not.
 """
 
 from __future__ import annotations
@@ -21,13 +28,16 @@ import pyarrow as pa
 
 from builder.clean.config import CleanConfig
 from builder.clean.edits import remove_spans
-from builder.clean.rules import split_lines
+from builder.clean.rules import is_paragraph, split_lines
 from builder.ingest.extract import stable_hash, text_hash
 from builder.stage import MapStage
 
 KEY_COLUMNS = ["site", "text", "text_hash", "removals"]
 KEYS_SCHEMA = pa.schema([("site", pa.string()), ("text_hash", pa.string()), ("lines", pa.list_(pa.string())),
-                         ("repeated", pa.list_(pa.string()))])
+                         ("repeated", pa.list_(pa.string())), ("story", pa.list_(pa.string()))])
+RUNNING_BLOCK_WORDS = 25  # a paragraph of several lines with this many words is running text
+RUNNING_LINE_WORDS = 40  # ... and so is a single line this long
+SAME_STORY_SHARE = 0.5
 
 
 def line_key(line: str) -> str:
@@ -37,19 +47,46 @@ def line_key(line: str) -> str:
 
 
 def unmarked_lines(text: str, removals: list[dict]):
-    marked = {r["start"] for r in removals}
+    """The lines that may be site chrome: not marked by another rule, not part of running text."""
+    marked = {r["start"] for r in removals} | running_text_starts(text)
     return [ln for ln in split_lines(text) if ln.start not in marked]
 
 
-def document_keys(doc: dict) -> tuple[str, str, set[str]] | None:
-    """map: (site, text hash, line hashes) of one document; None when it has no site.
+def _blocks(text: str):
+    """(start offset of each line, joined text) of each paragraph: lines between blank lines."""
+    block: list = []
+    for line in split_lines(text) + [None]:
+        if block and (line is None or text.count("\n", block[-1].end, line.start) > 1):
+            yield [ln.start for ln in block], " ".join(ln.text for ln in block)
+            block = []
+        if line is not None:
+            block.append(line)
+
+
+def running_text_starts(text: str) -> set[int]:
+    """Start offsets of the lines that belong to running text (see the module docstring)."""
+    starts: set[int] = set()
+    for lines, joined in _blocks(text):
+        n_words = len(joined.split())
+        if n_words >= RUNNING_LINE_WORDS or (len(lines) > 1 and n_words >= RUNNING_BLOCK_WORDS):
+            starts.update(lines)
+    return starts
+
+
+def story_keys(text: str) -> list[str]:
+    """Keys of the page's prose paragraphs (12+ words ending like a sentence): what identifies its story."""
+    return sorted({line_key(joined) for _, joined in _blocks(text) if is_paragraph(joined)})
+
+
+def document_keys(doc: dict) -> tuple[str, str, set[str], list[str]] | None:
+    """map: (site, text hash, line hashes, story keys) of one document; None when it has no site.
 
     Lines repeated inside the page itself ('Pros' / 'Cons' per reviewed product) are the article's own
     template, not site chrome (which shows once per page), so they are not counted.
     """
     if not doc.get("site"):
         return None
-    return doc["site"], doc["text_hash"], {key for key, n in line_counts(doc).items() if n == 1}
+    return doc["site"], doc["text_hash"], {key for key, n in line_counts(doc).items() if n == 1}, story_keys(doc["text"])
 
 
 def keys_name() -> str:
@@ -67,7 +104,7 @@ def keys_table(docs) -> pa.Table:
         if doc.get("site"):
             counts = line_counts(doc)
             rows.append({"site": doc["site"], "text_hash": doc["text_hash"], "lines": sorted(k for k, n in counts.items() if n == 1),
-                         "repeated": sorted(k for k, n in counts.items() if n > 1)})
+                         "repeated": sorted(k for k, n in counts.items() if n > 1), "story": story_keys(doc["text"])})
     return pa.Table.from_pylist(rows, schema=KEYS_SCHEMA)
 
 
@@ -77,20 +114,33 @@ def line_counts(doc: dict) -> Counter:
 
 
 def build_index(keys, cfg: CleanConfig) -> dict[str, list[str]]:
-    """reduce: site -> sorted hashes of lines that recur on enough of that site's distinct texts."""
+    """reduce: site -> sorted hashes of lines that recur on enough of that site's distinct stories.
+
+    Documents come in a stable order; each joins the first earlier story of its site that holds at least
+    SAME_STORY_SHARE of its story keys, or starts a story. A line counts once per story."""
     seen: set[tuple[str, str]] = set()
-    pages: Counter = Counter()
+    stories: Counter = Counter()  # site -> number of stories
+    story_of_key: dict[str, dict[str, int]] = defaultdict(dict)  # site -> story key -> story number
+    counted: dict[str, set] = defaultdict(set)  # site -> (story, line) pairs already counted
     counts: dict[str, Counter] = defaultdict(Counter)
     for item in keys:
         if item is None or (item[0], item[1]) in seen:
             continue
-        site, digest, lines = item
+        site, digest, lines, story = item
         seen.add((site, digest))
-        pages[site] += 1
-        counts[site].update(lines)
+        owners = Counter(story_of_key[site][k] for k in story if k in story_of_key[site])
+        number, shared = min(owners.items(), key=lambda o: (-o[1], o[0])) if owners else (None, 0)
+        if number is None or shared < SAME_STORY_SHARE * len(story):
+            number = stories[site]
+            stories[site] += 1
+        for k in story:
+            story_of_key[site].setdefault(k, number)
+        new = [line for line in lines if (number, line) not in counted[site]]
+        counted[site].update((number, line) for line in new)
+        counts[site].update(new)
     index = {}
     for site, counter in counts.items():
-        need = max(cfg.site_min_count, cfg.site_min_fraction * pages[site])
+        need = max(cfg.site_min_count, cfg.site_min_fraction * stories[site])
         repeated = sorted(h for h, n in counter.items() if n >= need)
         if repeated:
             index[site] = repeated
@@ -101,7 +151,7 @@ class CleanStage(MapStage):
     """Marks per-site repeated lines and applies all removals (page rules + site lines) to the text."""
 
     name = "clean"
-    version = "1"
+    version = "2"  # 2: stories, not texts, are counted, and running text is never site chrome
 
     def __init__(self, config: CleanConfig, index: dict[str, list[str]]):
         super().__init__(config)

@@ -35,8 +35,8 @@ def shard_keys(job: tuple[Path, Path]) -> Path:
 def _index(paths: list[Path], cfg: CleanConfig) -> dict[str, list[str]]:
     def keys():
         for path in paths:  # a shard at a time: memory holds the counts, not every key
-            columns = read_table(path, ["site", "text_hash", "lines"]).to_pydict()
-            yield from zip(columns["site"], columns["text_hash"], columns["lines"])
+            columns = read_table(path, ["site", "text_hash", "lines", "story"]).to_pydict()
+            yield from zip(columns["site"], columns["text_hash"], columns["lines"], columns["story"])
 
     return build_index(keys(), cfg)
 

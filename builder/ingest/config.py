@@ -19,6 +19,9 @@ class IngestConfig(Section):
         "precision 0.912, at 0.76x / 1.15x / 1.30x the CPU time of a default trafilatura.extract")
     fallback: bool = Field(True, description="let trafilatura compare with its fallback extractors "
                            "(readability, jusText): better recall on odd layouts, about a quarter of its time")
+    second_opinion: bool = Field(True, description="when trafilatura's text holds under 30% of the page's words, ask "
+                                 "trafilatura's default mode and readability-lxml too, and take a text that agrees with it and "
+                                 "is 1.5x longer (builder/ingest/combine.py): recall mode stops short on some pages")
     extensive_date_search: bool = Field(False, description="search the page text for a date when the metadata "
                                         "has none (htmldate's extensive search: slow)")
     max_depth: int = Field(200, ge=10, description="pages nested deeper are rejected ('too-deep'); the HTML parser "
@@ -28,4 +31,6 @@ class IngestConfig(Section):
     isolate: bool = Field(True, description="extract in a killable child process (time and memory limits)")
     timeout_seconds: float = Field(30.0, gt=0, description="a page whose extraction takes longer is rejected ('timeout')")
     max_memory_mb: int = Field(2048, ge=0, description="address-space limit of the extractor process (0: none)")
-    default_site: Optional[str] = Field(None, description="site for inputs with neither URL nor declared source")
+    default_site: Optional[str] = Field(None, description="site for pages with no URL, canonical link, og:url, "
+                                          "declared source (JSONL 'source') or majority host of their links; unset, such pages have no site "
+                                          "and are left out of per-site line removal (a folder name is never taken as a site)")

@@ -12,18 +12,16 @@ import hashlib
 import re
 import unicodedata
 from itertools import islice
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import courlan
 
+from builder.ingest.combine import choose, page_words, stopped_short
 from builder.ingest.config import IngestConfig
 from builder.ingest.decode import Undecodable, decode
 from builder.ingest.metadata import page_metadata
 from builder.ingest.readers import reject
-
-_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
-_BLOCKS = {"p", "head", "item", "quote", "cell", "code", "lb"}
+from builder.ingest.text_tree import SPACE, ZERO_WIDTH, host_of_split, text_and_links
 
 
 def stable_hash(data: bytes | str, size: int = 16) -> str:
@@ -35,7 +33,7 @@ def stable_hash(data: bytes | str, size: int = 16) -> str:
 
 def normalize_line(line: str) -> str:
     """NFC, no zero-width characters, one space between words, no edge spaces."""
-    return _SPACE.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", line))).strip()
+    return SPACE.sub(" ", ZERO_WIDTH.sub("", unicodedata.normalize("NFC", line))).strip()
 
 
 def normalize_text(text: str) -> str:
@@ -69,12 +67,7 @@ def canonical_url(url: str | None) -> str | None:
 
 
 def host_of(url: str | None) -> str | None:
-    return _host(urlsplit(url)) if url else None
-
-
-def _host(split) -> str | None:
-    host = (split.hostname or "").lower()
-    return host.removeprefix("www.") or None
+    return host_of_split(urlsplit(url)) if url else None
 
 
 def document_id(canonical: str | None, raw: bytes) -> str:
@@ -92,118 +85,6 @@ def parse_timestamp(value) -> dt.datetime | None:
         except ValueError:
             return None
     return stamp.replace(tzinfo=dt.timezone.utc) if stamp.tzinfo is None else stamp.astimezone(dt.timezone.utc)
-
-
-class _TextBuilder:
-    """Collects blocks of text and the links inside them, with offsets into the joined text."""
-
-    def __init__(self):
-        self.blocks: list[str] = []
-        self.links: list[tuple[int, int, str, str]] = []  # start, end, target, anchor text
-        self.length = 0
-
-    def add_block(self, parts: list[tuple[str, str | None]]):
-        """parts: (text, link target or None). Whitespace is normalised across part boundaries."""
-        if len(parts) == 1:  # most blocks: the text of one element, a link only if it is all link
-            text, target = parts[0]
-            text = _tidy(text).strip()
-            if text:
-                if self.blocks:
-                    self.length += 2
-                if target:
-                    self.links.append((self.length, self.length + len(text), target, text))
-                self.blocks.append(text)
-                self.length += len(text)
-            return
-        pieces, links = [], []
-        length, after_space = 0, True  # of the pieces so far; a block starts as if after a space
-        for text, target in parts:
-            text = _tidy(text)
-            if after_space:
-                text = text.lstrip()
-            if not text:
-                continue
-            if target:
-                anchor = text.strip()
-                if anchor:
-                    start = length + (len(text) - len(text.lstrip()))
-                    links.append((start, start + len(anchor), target, anchor))
-            pieces.append(text)
-            length += len(text)
-            after_space = text[-1] == " "
-        stripped = "".join(pieces).rstrip()
-        if not stripped:
-            return
-        if self.blocks:
-            self.length += 2
-        for start, end, target, anchor in links:
-            end = min(end, len(stripped))
-            if start < end:
-                self.links.append((self.length + start, self.length + end, target, anchor))
-        self.blocks.append(stripped)
-        self.length += len(stripped)
-
-    def text(self) -> str:
-        return "\n\n".join(self.blocks)
-
-
-# The characters of _SPACE and _ZERO_WIDTH other than the ASCII space, and the newline: a part with
-# none of them and no double space is already tidy after NFC (most parts are).
-_UNTIDY = re.compile(r"[\t\n\u00a0\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
-
-
-def _tidy(text: str) -> str:
-    """NFC, newlines as spaces, no zero-width characters, runs of spaces as one (edges kept)."""
-    if text.isascii():  # O(1); NFC leaves ASCII as it is, and none of it is zero-width
-        if "\n" not in text and "\t" not in text and "  " not in text:
-            return text
-    else:
-        nfc = unicodedata.normalize("NFC", text)
-        if "  " not in nfc and _UNTIDY.search(nfc) is None:
-            return nfc
-    return _SPACE.sub(" ", _ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text.replace("\n", " "))))
-
-
-_OPENS = _BLOCKS | {"list", "table", "row", "div", "main", "body", "doc"}  # end the block before them
-_CLOSES = _BLOCKS | {"list", "table", "row"}  # end the block after them
-
-
-def _flatten(element, parts: list, builder: _TextBuilder):
-    """Depth-first walk of trafilatura's output tree; block elements start a new block."""
-    tag = element.tag
-    if parts and tag in _OPENS:
-        builder.add_block(parts)
-        parts.clear()
-    text = element.text  # each read of .text or .tail builds a new string
-    if text:
-        parts.append((text, element.get("target") if tag == "ref" else None))
-    for child in element:
-        _flatten(child, parts, builder)
-        tail = child.tail
-        if tail:
-            parts.append((tail, None))
-    if parts and tag in _CLOSES:
-        builder.add_block(parts)
-        parts.clear()
-
-
-def _text_and_links(body, base: str | None) -> tuple[str, list[dict]]:
-    """The text of trafilatura's output tree and its links; relative hrefs ("/people/ann-lee") made absolute
-    against base, the page's own URL."""
-    builder = _TextBuilder()
-    parts: list = []
-    _flatten(body, parts, builder)
-    if parts:
-        builder.add_block(parts)
-    # every target split first: a malformed one (urlsplit raises) fails the page before any join does
-    splits = [urlsplit(target) for _, _, target, _ in builder.links]
-    links = []
-    for (start, end, url, anchor), split in zip(builder.links, splits):
-        if base and not split.scheme:
-            url = urljoin(base, url)
-            split = urlsplit(url)
-        links.append({"start": start, "end": end, "url": url, "text": anchor, "domain": _host(split)})
-    return builder.text(), links
 
 
 _LETTER = re.compile(r"[^\W\d_]")
@@ -234,8 +115,35 @@ class TooDeep(ValueError):
     pass
 
 
-def _extract_html(html: str, url: str | None, cfg: IngestConfig):
+def _trafilatura(tree, url: str | None, base: str | None, cfg: IngestConfig, focus: str):
+    """trafilatura's main text of a parsed page as (text, links; relative links resolved against base), or None.
+    It prunes the tree it is given."""
     import trafilatura
+
+    # output_format="xml": we read only the element tree (result.body); the default "python" also renders
+    # it to plain text, which we would throw away (~0.5 ms a page; the tree is the same either way).
+    result = trafilatura.bare_extraction(
+        tree, url=url, output_format="xml", with_metadata=False, include_links=True, include_comments=False,
+        include_tables=True, favor_precision=focus == "precision", favor_recall=focus == "recall", deduplicate=False, fast=not cfg.fallback,
+    )
+    if result is None or result.body is None:
+        return None
+    return text_and_links(result.body, base)
+
+
+def _second_opinions(html: str, url: str | None, base: str | None, cfg: IngestConfig):
+    """The extractors asked when the first one seems to have stopped short (builder/ingest/combine.py)."""
+    from trafilatura.utils import load_html
+
+    from builder.ingest.second_opinion import readability_text
+
+    if cfg.focus == "recall":
+        tree = load_html(html)
+        yield _trafilatura(tree, url, base, cfg, "balanced") if tree is not None else None
+    yield readability_text(html, base)
+
+
+def _extract_html(html: str, url: str | None, cfg: IngestConfig):
     from trafilatura.utils import load_html
 
     tree = load_html(html)  # parsed once here, so the depth check costs no second parse
@@ -245,15 +153,24 @@ def _extract_html(html: str, url: str | None, cfg: IngestConfig):
         raise TooDeep(f"the page nests {tree_depth(tree)} levels deep, over ingest.max_depth={cfg.max_depth}")
 
     meta = page_metadata(tree, url, cfg.extensive_date_search)  # before trafilatura, which prunes the tree it is given
-    # output_format="xml": we read only the element tree (result.body); the default "python" also renders
-    # it to plain text, which we would throw away (~0.5 ms a page; the tree is the same either way).
-    result = trafilatura.bare_extraction(
-        tree, url=url, output_format="xml", with_metadata=False, include_links=True, include_comments=False,
-        include_tables=True, favor_precision=cfg.focus == "precision", favor_recall=cfg.focus == "recall", deduplicate=False, fast=not cfg.fallback,
-    )
-    if result is None or result.body is None:
-        return None, meta
-    return _text_and_links(result.body, url or meta.url), meta
+    base = url or meta.url
+    words_on_page = page_words(tree) if cfg.second_opinion else 0
+    found = _trafilatura(tree, url, base, cfg, cfg.focus)
+    if cfg.second_opinion and (found is None or stopped_short(found[0], words_on_page)):
+        found, _ = choose(found, _second_opinions(html, url, base, cfg))
+    return found, meta
+
+
+_HEADLINE_END = re.compile(r"[.,;!…]$")
+
+
+def plain_text_headline(text: str) -> str | None:
+    """The first paragraph of a plain-text page, when it is one short line that does not end like a sentence
+    and more text follows: how a headline is written in a text file."""
+    first, _, rest = text.partition("\n\n")
+    if not rest or "\n" in first or len(first) > 200 or not 2 <= len(first.split()) <= 25 or _HEADLINE_END.search(first):
+        return None
+    return first
 
 
 def extract_page(raw: dict, cfg: IngestConfig) -> dict:
@@ -266,7 +183,7 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
     except Undecodable as exc:
         return reject(origin, exc.reason, exc.detail, url=url, stage="extract")
 
-    title = authors = published = site_name = None
+    title = authors = published = site_name = link_host = None
     links: list[dict] = []
     if raw["kind"] == "html":
         try:
@@ -283,10 +200,11 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
         if len(links) > cfg.max_links:
             return reject(origin, "too-many-links", f"{len(links):,} links in the main text, over ingest.max_links={cfg.max_links} "
                           "(a link farm or a sitemap, not an article)", url=url, stage="extract")
-        title, authors, published, site_name = meta.title, meta.authors, meta.published, meta.site_name
+        title, authors, published, site_name, link_host = meta.title, meta.authors, meta.published, meta.site_name, meta.link_host
         url = url or meta.url
     else:
         text = normalize_text(page_text)
+        title = plain_text_headline(text)
 
     if not has_letters(text, cfg.min_text_chars):
         letters = sum(ch.isalpha() for ch in text)
@@ -297,7 +215,10 @@ def extract_page(raw: dict, cfg: IngestConfig) -> dict:
         "id": document_id(canonical, data),
         "url": url,
         "canonical_url": canonical,
-        "site": host_of(canonical) or raw.get("site"),
+        # The page's own evidence first: its URL, canonical or og:url, the input's declared source, the host
+        # most of its links point to; the configured default only for pages with none (never a folder name:
+        # a folder often holds many outlets, and site-line removal would compare unrelated publishers).
+        "site": host_of(canonical) or raw.get("site") or link_host or cfg.default_site,
         "origin": origin,
         "content_type": raw["kind"],
         "encoding": encoding,

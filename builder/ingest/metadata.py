@@ -11,6 +11,7 @@ the wcxb gold titles, authors and dates.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -58,11 +59,14 @@ class PageMetadata:
     published: dt.date | None = None
     url: str | None = None
     site_name: str | None = None
+    link_host: str | None = None  # the host most of the page's absolute links point to (its own, on most pages)
 
 
 def _clean(value) -> str | None:
     if not isinstance(value, str):
         return None
+    if "&" in value:  # JSON-LD and some meta tags carry HTML entities ('&#8216;', '&#163;', '&amp;')
+        value = html.unescape(value)
     value = " ".join(value.split())
     return value or None
 
@@ -92,7 +96,27 @@ def _names(value) -> list[str]:
     if not text:
         return []
     text = _BY.sub("", text)
-    return [part for part in _AUTHOR_SPLIT.split(text) if part and 2 < len(part) < 60 and not _NOT_A_NAME.search(part)]
+    return [part for part in _AUTHOR_SPLIT.split(text) if looks_like_person(part)]
+
+
+# Words of a job, a desk or a group, never of a person's name ("AP Auto Writer", "Staff Reporter", "News Desk").
+_ROLE_WORDS = frozenset("""writer editor editors reporter reporters correspondent correspondents staff contributor contributors
+columnist desk team newsroom bureau service services agency agencies press wire wires news editorial board
+redaktion redacción rédaction""".split())
+_FILE_NAME = re.compile(r"\.(?:txt|html?|php|aspx?|jpe?g|png|gif|pdf|xml|json)$", re.IGNORECASE)
+
+
+def looks_like_person(name: str) -> bool:
+    """A name of one to five words, the first not in lower case, not opening with an article ("The Russian"),
+    holding no job or desk word ("AP Auto Writer") and no file name ("humans.txt"), address or digits."""
+    shortest = 3 if name.isascii() else 2  # "AP" is no name; two Chinese or Korean characters often are
+    if not name or not shortest <= len(name) < 60 or _NOT_A_NAME.search(name) or _FILE_NAME.search(name):
+        return False
+    parts = name.split()
+    if not 1 <= len(parts) <= 5 or parts[0][0].islower():
+        return False
+    lowered = [p.strip(".,").casefold() for p in parts]
+    return lowered[0] not in ("the", "a", "an", "el", "la", "le", "der", "die", "das") and not _ROLE_WORDS.intersection(lowered)
 
 
 def _json_ld_objects(tree):
@@ -221,6 +245,34 @@ def _squash(text: str) -> str:
     return re.sub(r"\W+", "", text.casefold())
 
 
+_MIN_LINKS_TO_HOST = 3
+_MIN_LINK_SHARE = 0.3
+
+
+def link_majority_host(tree) -> str | None:
+    """The host (without www.) that most absolute http(s) links of the page point to, when at least 3 links
+    and 30% of them do: a page's menus, section links and tag links point home, so this names the site of a
+    page saved without its URL. Ties go to the alphabetically first host, so the answer is stable."""
+    counts: dict[str, int] = {}
+    total = 0
+    for element in tree.iterfind(".//a[@href]"):
+        href = element.get("href", "").strip()
+        if not href.startswith(("http://", "https://", "//")):
+            continue
+        try:
+            host = (urlsplit(href if not href.startswith("//") else f"https:{href}").hostname or "").lower()
+        except ValueError:
+            continue
+        if host:
+            total += 1
+            host = host.removeprefix("www.")
+            counts[host] = counts.get(host, 0) + 1
+    if not counts:
+        return None
+    host, count = min(counts.items(), key=lambda item: (-item[1], item[0]))
+    return host if count >= _MIN_LINKS_TO_HOST and count >= _MIN_LINK_SHARE * total else None
+
+
 def page_metadata(tree, url: str | None = None, extensive_dates: bool = False) -> PageMetadata:
     """Metadata of a page parsed by lxml; the tree is only read, never changed. extensive_dates lets htmldate
     search the page text for a date when none is declared (slow)."""
@@ -232,4 +284,6 @@ def page_metadata(tree, url: str | None = None, extensive_dates: bool = False) -
         meta.authors = _byline(tree) or meta.authors
     _from_page(tree, meta, url, extensive_dates)
     meta.authors = list(dict.fromkeys(meta.authors))
+    if not meta.url and not url:
+        meta.link_host = link_majority_host(tree)
     return meta

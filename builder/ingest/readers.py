@@ -220,7 +220,7 @@ def read_file(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
             yield reject(name, "unreadable", f"cannot read the file: {exc.strerror}")
             return
         kind = "html" if suffix in HTML_SUFFIXES else "text"
-        yield page(name, data, kind, site=cfg.default_site or path.parent.name)
+        yield page(name, data, kind)  # no site: extraction finds it in the page, or uses ingest.default_site
     else:
         yield reject(name, "unsupported-file-type",
                      f"'{path.suffix or path.name}' is not an input format (html, htm, txt, md, jsonl[.gz|.zst], warc[.gz])")

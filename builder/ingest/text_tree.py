@@ -1,0 +1,129 @@
+"""trafilatura's output tree (or any tree in its tag vocabulary) -> text with blank-line separated blocks and
+the character offsets of every link in it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urljoin, urlsplit
+
+SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+_BLOCKS = {"p", "head", "item", "quote", "cell", "code", "lb"}
+
+
+def host_of_split(split) -> str | None:
+    host = (split.hostname or "").lower()
+    return host.removeprefix("www.") or None
+
+
+class _TextBuilder:
+    """Collects blocks of text and the links inside them, with offsets into the joined text."""
+
+    def __init__(self):
+        self.blocks: list[str] = []
+        self.links: list[tuple[int, int, str, str]] = []  # start, end, target, anchor text
+        self.length = 0
+
+    def add_block(self, parts: list[tuple[str, str | None]]):
+        """parts: (text, link target or None). Whitespace is normalised across part boundaries."""
+        if len(parts) == 1:  # most blocks: the text of one element, a link only if it is all link
+            text, target = parts[0]
+            text = _tidy(text).strip()
+            if text:
+                if self.blocks:
+                    self.length += 2
+                if target:
+                    self.links.append((self.length, self.length + len(text), target, text))
+                self.blocks.append(text)
+                self.length += len(text)
+            return
+        pieces, links = [], []
+        length, after_space = 0, True  # of the pieces so far; a block starts as if after a space
+        for text, target in parts:
+            text = _tidy(text)
+            if after_space:
+                text = text.lstrip()
+            if not text:
+                continue
+            if target:
+                anchor = text.strip()
+                if anchor:
+                    start = length + (len(text) - len(text.lstrip()))
+                    links.append((start, start + len(anchor), target, anchor))
+            pieces.append(text)
+            length += len(text)
+            after_space = text[-1] == " "
+        stripped = "".join(pieces).rstrip()
+        if not stripped:
+            return
+        if self.blocks:
+            self.length += 2
+        for start, end, target, anchor in links:
+            end = min(end, len(stripped))
+            if start < end:
+                self.links.append((self.length + start, self.length + end, target, anchor))
+        self.blocks.append(stripped)
+        self.length += len(stripped)
+
+    def text(self) -> str:
+        return "\n\n".join(self.blocks)
+
+
+# The characters of SPACE and ZERO_WIDTH other than the ASCII space, and the newline: a part with
+# none of them and no double space is already tidy after NFC (most parts are).
+_UNTIDY = re.compile(r"[\t\n\u00a0\u2000-\u200d\u202f\u205f\u2060\u3000\ufeff]")
+
+
+def _tidy(text: str) -> str:
+    """NFC, newlines as spaces, no zero-width characters, runs of spaces as one (edges kept)."""
+    if text.isascii():  # O(1); NFC leaves ASCII as it is, and none of it is zero-width
+        if "\n" not in text and "\t" not in text and "  " not in text:
+            return text
+    else:
+        nfc = unicodedata.normalize("NFC", text)
+        if "  " not in nfc and _UNTIDY.search(nfc) is None:
+            return nfc
+    return SPACE.sub(" ", ZERO_WIDTH.sub("", unicodedata.normalize("NFC", text.replace("\n", " "))))
+
+
+_OPENS = _BLOCKS | {"list", "table", "row", "div", "main", "body", "doc"}  # end the block before them
+_CLOSES = _BLOCKS | {"list", "table", "row"}  # end the block after them
+
+
+def _flatten(element, parts: list, builder: _TextBuilder):
+    """Depth-first walk of trafilatura's output tree; block elements start a new block."""
+    tag = element.tag
+    if parts and tag in _OPENS:
+        builder.add_block(parts)
+        parts.clear()
+    text = element.text  # each read of .text or .tail builds a new string
+    if text:
+        parts.append((text, element.get("target") if tag == "ref" else None))
+    for child in element:
+        _flatten(child, parts, builder)
+        tail = child.tail
+        if tail:
+            parts.append((tail, None))
+    if parts and tag in _CLOSES:
+        builder.add_block(parts)
+        parts.clear()
+
+
+def text_and_links(body, base: str | None) -> tuple[str, list[dict]]:
+    """The text of trafilatura's output tree and its links; relative hrefs ("/people/ann-lee") made absolute
+    against base, the page's own URL."""
+    builder = _TextBuilder()
+    parts: list = []
+    _flatten(body, parts, builder)
+    if parts:
+        builder.add_block(parts)
+    # every target split first: a malformed one (urlsplit raises) fails the page before any join does
+    splits = [urlsplit(target) for _, _, target, _ in builder.links]
+    links = []
+    for (start, end, url, anchor), split in zip(builder.links, splits):
+        if base and not split.scheme:
+            url = urljoin(base, url)
+            split = urlsplit(url)
+        links.append({"start": start, "end": end, "url": url, "text": anchor, "domain": host_of_split(split)})
+    return builder.text(), links

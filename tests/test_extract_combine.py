@@ -1,0 +1,181 @@
+"""Issue 20 on our own pages: a second opinion when the first extractor stops short, sites from a page's own
+evidence, stories counted once for site lines, phrase lists, metadata that looks like what it names."""
+
+from __future__ import annotations
+
+from builder.clean.config import CleanConfig
+from builder.clean.phrases import load_phrases
+from builder.clean.rules import find_boilerplate
+from builder.clean.site_lines import CleanStage, build_index, document_keys
+from builder.ingest.combine import agrees, choose, stopped_short
+from builder.ingest.config import IngestConfig
+from builder.ingest.extract import extract_page, normalize_text, text_hash
+from builder.ingest.metadata import looks_like_person
+from builder.ingest.readers import read_inputs
+
+CFG = IngestConfig(isolate=False)
+PH = load_phrases(tuple(CleanConfig().phrase_languages))
+
+SENTENCES = [
+    "The lighthouse keeper logged {n} ships passing the point before the fog came down on Thursday night.",
+    "Her notebook, kept since the spring of {n}, records every vessel by its flag, its tonnage and its hour.",
+    "Fishermen say the new buoy at the harbour mouth has halved the number of near misses this season.",
+    "The council will decide next month whether to fund a second keeper for the winter months ahead.",
+    "Visitors may climb the tower on Saturdays, though the stairs are narrow and the rail is old and cold.",
+    "A local historian has offered to catalogue the logbooks, which go back more than a century to 1911.",
+]
+
+
+def story(n: int, paragraphs: int = 6) -> list[str]:
+    return [SENTENCES[i % len(SENTENCES)].format(n=n) + f" Paragraph {i} of story {n} adds a detail of its own."
+            for i in range(paragraphs)]
+
+
+def test_a_longer_second_opinion_that_agrees_replaces_a_short_first_text():
+    full = " ".join(story(1))
+    intro = story(1)[0]
+    assert agrees(intro, full) and not agrees(intro, " ".join(story(2)))
+    chosen, which = choose((intro, []), [(full, [])])
+    assert which == 1 and chosen[0] == full
+    # a longer text about something else (teasers, comments) does not agree: the first text stays
+    chosen, which = choose((intro, []), [(" ".join(story(2) * 3), [])])
+    assert which == 0 and chosen[0] == intro
+    assert choose(None, [None, (full, [])])[1] == 2  # nothing found first: any opinion is better
+    assert stopped_short(intro, len(full.split()) * 2) and not stopped_short(full, len(full.split()))
+
+
+def test_teaser_page_keeps_the_whole_article():
+    """An article whose first block is a promoted intro and whose body sits in divs of <br>-separated text:
+    the build's text must hold every paragraph, with link offsets exact."""
+    body = "<br><br>".join(story(3))
+    page = f"""<html><head><title>Keeper's log</title></head><body>
+<div class="teaser"><p>{story(3)[0]}</p><a href="/more">Read the full story</a></div>
+<div class="wrap"><div class="content"><div>{body.replace("its hour", '<a href="https://logs.example/1">its hour</a>')}</div></div></div>
+<footer><a href="/a">About</a> <a href="/b">Contact</a></footer></body></html>"""
+    doc = extract_page({"origin": "log.html", "data": page.encode(), "url": "https://keeper.example/log", "kind": "html"}, CFG)
+    for paragraph in story(3):
+        assert paragraph in doc["text"]
+    for link in doc["links"]:
+        assert doc["text"][link["start"]:link["end"]] == link["text"]
+
+
+def _page_without_url(host: str, n: int) -> str:
+    menu = "".join(f'<a href="https://www.{host}/section/{k}">Section {k}</a> ' for k in range(4))
+    paragraphs = "".join(f"<p>{p}</p>" for p in story(n))
+    return f"<html><head><title>Story {n}</title></head><body><nav>{menu}</nav><article>{paragraphs}</article>" \
+           f'<p>Partner: <a href="https://ads.example/x">ad</a></p></body></html>'
+
+
+def test_url_less_pages_of_three_hosts_in_one_folder_get_three_sites(tmp_path):
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    for n, host in enumerate(["quayside.example", "moorland.example", "estuary.example"]):
+        (folder / f"page{n}.html").write_text(_page_without_url(host, n), encoding="utf-8")
+    (folder / "bare.txt").write_text("\n\n".join(story(9)), encoding="utf-8")
+    docs = [extract_page(raw, CFG) for raw in read_inputs([folder], CFG, base=tmp_path)]
+    assert [d["site"] for d in docs] == [None, "quayside.example", "moorland.example", "estuary.example"]
+    configured = IngestConfig(isolate=False, default_site="archive.example")
+    docs = [extract_page(raw, configured) for raw in read_inputs([folder], configured, base=tmp_path)]
+    assert docs[0]["site"] == "archive.example" and docs[1]["site"] == "quayside.example"
+
+
+def _clean(rows):
+    cfg = CleanConfig()
+    index = build_index([document_keys(r) for r in rows], cfg)
+    return CleanStage(cfg, index).process([dict(r) for r in rows])[0]
+
+
+def _text_doc(name: str, text: str, site: str) -> dict:
+    text = normalize_text(text)
+    return {"id": name, "origin": name, "url": None, "site": site, "text": text, "text_hash": text_hash(text),
+            "removals": [], "links": [], "sources": []}
+
+
+def _wrap(paragraph: str, width: int = 9) -> str:
+    """Hard-wrap a paragraph as a plain-text file does (a line every `width` words)."""
+    words = paragraph.split()
+    return "\n".join(" ".join(words[i:i + width]) for i in range(0, len(words), width))
+
+
+def test_three_edited_copies_of_a_story_keep_their_words():
+    """Three lightly edited copies of one story plus two other stories, plain text, one site."""
+    base = story(4, 8)
+    copies = [base, base[:5] + ["An editor's note was added to this copy on Friday morning, after readers wrote in."] + base[5:],
+              [p.replace("Thursday", "Friday") for p in base[:-1]]]
+    texts = ["Harbour Weekly\n\n" + "\n\n".join(_wrap(p) for p in c) for c in copies]
+    texts += ["Harbour Weekly\n\n" + "\n\n".join(_wrap(p) for p in story(n)) for n in (5, 6)]
+    rows = [_text_doc(f"copy{k}.txt", t, "harbourweekly.example") for k, t in enumerate(texts)]
+    docs = {d["origin"]: d for d in _clean(rows)}
+    for k in range(3):
+        before = len(rows[k]["text"].split())
+        assert len(docs[f"copy{k}.txt"]["text"].split()) >= 0.95 * before
+
+
+def test_running_text_is_never_site_chrome_but_short_repeated_lines_are():
+    pitch = "Support the Harbour Weekly: subscribe today"
+    rows = [_text_doc(f"s{n}.txt", "\n\n".join([*story(n, 3), pitch]), "harbourweekly.example") for n in range(10, 14)]
+    # one long paragraph (40+ words) that every page also carries: running text, kept
+    shared = ("The harbour trust, which owns the quay, the slipway and the old net lofts, has asked every paper in "
+              "the county to print its notice about the winter closure of the slipway in full, and this one does so "
+              "on its second page, as it did last year and the year before.")
+    rows += [_text_doc(f"t{n}.txt", "\n\n".join([*story(n, 3), shared, pitch]), "harbourweekly.example") for n in range(14, 18)]
+    docs = _clean(rows)
+    assert all(pitch not in d["text"] for d in docs)
+    assert all(shared in d["text"] for d in docs if d["origin"].startswith("t"))
+
+
+def test_same_article_on_two_sites_keeps_all_its_lines():
+    wire = story(20, 5)
+    rows = [_text_doc(f"{site}-wire", "\n\n".join([f"{site} front page", *wire]), site) for site in ("a.example", "b.example")]
+    rows += [_text_doc(f"{site}-{n}", "\n\n".join([f"{site} front page", *story(n, 3)]), site)
+             for site in ("a.example", "b.example") for n in (21, 22, 23)]
+    for d in _clean(rows):
+        if d["origin"].endswith("-wire"):
+            assert d["text"] == "\n\n".join(wire)
+
+
+def _marked(text: str) -> set[str]:
+    removals, _ = find_boilerplate(normalize_text(text), PH, plain_text=False)
+    return {r["text"] for r in removals}
+
+
+def test_new_chrome_phrases_are_removed_and_prose_is_not():
+    chrome = ["Related Roundup: Harbour boats", "Tag: harbour, boats, winter", "Buyer's Guide: Harbour boats",
+              "Click here to subscribe to our morning letter", "Follow Harbour Weekly on Twitter for updates",
+              "ⓒ 하버 위클리 무단 전재 및 재배포 금지", "Todos os direitos reservados.", "more >>", "Image 1 of 8", "3 / 8",
+              "Photo: Ann Lee, Harbour Weekly", "Updated: March 3, 2026 10:15 AM", "November 19, 2019 / 12:21 AM / Updated 14 hours ago"]
+    prose = story(30, 3)
+    marked = _marked("\n\n".join([prose[0], *chrome, *prose[1:]]))
+    assert marked == set(chrome)
+    assert not _marked("\n\n".join(["Follow the money, the inspector said, and you will find the boat.", *prose]))
+
+
+def test_related_heading_in_the_middle_does_not_cut_the_article_after_it():
+    prose = story(31, 8)
+    text = "\n\n".join([*prose[:5], "Related stories", "Ferry fares rise again", "Quay repairs finish early", *prose[5:]])
+    marked = _marked(text)
+    assert {"Related stories", "Ferry fares rise again", "Quay repairs finish early"} <= marked
+    assert not any(p in marked for p in prose)
+    # at the end of a page, a related list still runs to the end
+    end = "\n\n".join([*prose, "Related stories", "Ferry fares rise again", "Quay repairs finish early"])
+    assert {"Ferry fares rise again", "Quay repairs finish early"} <= _marked(end)
+
+
+def test_titles_are_unescaped_and_authors_look_like_people():
+    page = """<html><head><script type="application/ld+json">{"@type": "NewsArticle",
+    "headline": "Keeper&#8217;s log sells for &#163;900", "author": [{"name": "Ann Lee"}, {"name": "humans.txt"},
+    {"name": "The Russian"}, {"name": "AP Auto Writer"}]}</script></head>
+    <body><article><p>""" + " ".join(story(40)) + "</p></article></body></html>"
+    doc = extract_page({"origin": "p.html", "data": page.encode(), "url": "https://quay.example/a", "kind": "html"}, CFG)
+    assert doc["title"] == "Keeper\u2019s log sells for \u00a3900"
+    assert doc["authors"] == ["Ann Lee"]
+    assert looks_like_person("María José García") and looks_like_person("李明")
+    assert not looks_like_person("Staff Reporter") and not looks_like_person("humans.txt")
+
+
+def test_plain_text_headline_only_when_the_first_line_reads_like_one():
+    def title(text):
+        return extract_page({"origin": "t.txt", "data": text.encode(), "url": None, "kind": "text"}, CFG)["title"]
+
+    assert title("Keeper logs record ships\n\n" + "\n\n".join(story(50))) == "Keeper logs record ships"
+    assert title("\n\n".join(story(50))) is None  # the first line is a sentence
