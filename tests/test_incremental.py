@@ -16,7 +16,7 @@ from builder.annotate.claims import LEXICON_FILE
 from builder.engine import shards as shard_io
 from builder.engine.batches import cut_batches, page_digest
 from builder.engine.local import LocalEngine, Task
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.stage import MapStage
 
 REPO = Path(__file__).resolve().parents[1]

@@ -22,11 +22,11 @@ from builder.annotate.stage import annotation_stages
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
 from builder.dedup.clusters import dedup_tasks
-from builder.engine import remote
+from builder import remote
 from builder.engine import shards as shard_io
 from builder.engine.batches import InputScan, batch_tasks
 from builder.engine.local import LocalEngine, Task
-from builder.engine.lock import work_lock
+from builder.lock import work_lock
 from builder.engine.site_index import clean_tasks
 from builder.errors import UserError
 from builder.ingest.stage import ExtractStage
@@ -51,7 +51,7 @@ def _local(value: str | Path, config: ProjectConfig) -> str | Path:
 
 def build(config: ProjectConfig, inputs: list[str | Path] | None = None, output: str | Path | None = None,
           workers: int | None = None, on_progress: Callable[[int], None] | None = None) -> BuildResult:
-    """Build the dataset. Inputs and output are local paths or fsspec URLs (see engine/remote.py)."""
+    """Build the dataset. Inputs and output are local paths or fsspec URLs (see remote.py)."""
     inputs = [_local(p, config) for p in (inputs if inputs is not None else config.build.inputs)]
     missing = [str(p) for p in inputs if not remote.is_url(p) and not Path(p).exists()]
     if missing:
