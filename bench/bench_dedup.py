@@ -28,9 +28,10 @@ import xxhash
 from builder.dedup import minhash
 from builder.dedup.clusters import DedupIndex, cluster_index, deduplicate, manifest_path
 from builder.dedup.config import DedupConfig
-from builder.engine import shards as shard_io
+from builder import shards as shard_io
 from builder.engine.local import LocalEngine, Shard
-from builder.ingest.extract import canonical_url, document_id, stable_hash, text_hash
+from builder.hashing import stable_hash
+from builder.ingest.extract import canonical_url, document_id, text_hash
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 BOILERPLATE = ["Sign up for our newsletter to get the day's top stories.", "Share this article", "Advertisement",

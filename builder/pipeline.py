@@ -23,7 +23,7 @@ from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
 from builder.dedup.clusters import dedup_tasks
 from builder import remote
-from builder.engine import shards as shard_io
+from builder import shards as shard_io
 from builder.engine.batches import InputScan, batch_tasks
 from builder.engine.local import LocalEngine, Task
 from builder.lock import work_lock

@@ -14,9 +14,10 @@ from builder.dedup import minhash
 from builder.dedup.clusters import DedupIndex, dedup_incremental, deduplicate, index_shards, manifest_path
 from builder.dedup.config import DedupConfig
 from builder.dedup.minhash import estimated_jaccard, permutations, signature
-from builder.engine import shards as shard_io
+from builder import shards as shard_io
 from builder.engine.local import LocalEngine, Shard
-from builder.ingest.extract import canonical_url, document_id, stable_hash, text_hash
+from builder.hashing import stable_hash
+from builder.ingest.extract import canonical_url, document_id, text_hash
 
 _VOCAB = ("council harbour river storm power market rates bank minister school bridge library ferry "
           "crew rescue budget vote court police hospital weather flood farmers prices energy team "

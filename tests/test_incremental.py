@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from builder.annotate.claims import LEXICON_FILE
-from builder.engine import shards as shard_io
+from builder import shards as shard_io
 from builder.engine.batches import cut_batches, page_digest
 from builder.engine.local import LocalEngine, Task
 from builder.pipeline import build

@@ -22,7 +22,8 @@ import pyarrow as pa
 from builder.clean.config import CleanConfig
 from builder.clean.edits import remove_spans
 from builder.clean.rules import split_lines
-from builder.ingest.extract import stable_hash, text_hash
+from builder.hashing import stable_hash
+from builder.ingest.extract import text_hash
 from builder.stage import MapStage
 
 KEY_COLUMNS = ["site", "text", "text_hash", "removals"]

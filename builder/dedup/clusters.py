@@ -35,9 +35,9 @@ from builder.dedup import lsh
 from builder.dedup.config import DedupConfig
 from builder.engine.local import LocalEngine, Shard, Task
 from builder.atomic import atomic_path, write_text
-from builder.engine.shards import read_rows, read_table
+from builder.shards import read_rows, read_table
 from builder.errors import UserError
-from builder.ingest.extract import stable_hash
+from builder.hashing import stable_hash
 from builder.stage import MapStage
 
 INDEX_FOLDER = "dedup-index"

@@ -22,7 +22,7 @@ import xxhash
 
 from builder.dedup import minhash
 from builder.atomic import atomic_path
-from builder.engine.shards import atomic_write_table, read_table
+from builder.shards import atomic_write_table, read_table
 
 SIGNATURE_COLUMNS = ["origin", "id", "text_hash", "canonical_url", "published"]
 GROUP_PAIR_SCHEMA = pa.schema([("band_key", pa.uint64()), ("left", pa.uint64()), ("right", pa.uint64())])

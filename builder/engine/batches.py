@@ -29,10 +29,10 @@ from typing import Iterable, Iterator
 import pyarrow as pa
 
 from builder.engine.local import Task
-from builder.engine.shards import atomic_write_table, read_table
+from builder.shards import atomic_write_table, read_table
 from builder.errors import UserError
 from builder.ingest.config import IngestConfig
-from builder.ingest.extract import stable_hash
+from builder.hashing import stable_hash
 from builder.ingest.readers import iter_files, read_file
 
 SCAN_VERSION = "1"  # raise when the readers' output changes: every input is then read again

@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from builder.engine import reuse, shards
+from builder import shards
+from builder.engine import reuse
 from builder.engine.reuse import Donor, LineageMemo
 from builder.stage import MapStage
 

@@ -19,8 +19,8 @@ from builder.atomic import write_text
 from builder.clean.config import CleanConfig
 from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, keys_name, keys_table
 from builder.engine.local import Shard, ShardEngine, Task
-from builder.engine.shards import atomic_write_table, read_rows, read_table
-from builder.ingest.extract import stable_hash
+from builder.shards import atomic_write_table, read_rows, read_table
+from builder.hashing import stable_hash
 
 KEYS_FOLDER = "site-keys"  # holds the memo of the clean tasks' names
 

@@ -8,7 +8,6 @@ items, quotes) are separated by a blank line.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from itertools import islice
@@ -16,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import courlan
 
+from builder.hashing import stable_hash
 from builder.ingest.config import IngestConfig
 from builder.ingest.decode import Undecodable, decode
 from builder.ingest.metadata import page_metadata
@@ -24,13 +24,6 @@ from builder.ingest.readers import reject
 _SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _BLOCKS = {"p", "head", "item", "quote", "cell", "code", "lb"}
-
-
-def stable_hash(data: bytes | str, size: int = 16) -> str:
-    """blake2b hex digest: stable across processes and machines (unlike Python's hash())."""
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=size).hexdigest()
 
 
 def normalize_line(line: str) -> str:
