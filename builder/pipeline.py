@@ -24,11 +24,11 @@ from builder.config import ProjectConfig
 from builder.dedup.clusters import dedup_tasks
 from builder import remote
 from builder import shards as shard_io
-from builder.engine.batches import InputScan, batch_tasks
 from builder.engine.local import LocalEngine, Task
 from builder.lock import work_lock
 from builder.engine.site_index import clean_tasks
 from builder.errors import UserError
+from builder.ingest.scan import InputScan, batches
 from builder.ingest.stage import ExtractStage
 from builder.release.build_output import write_build_output
 from builder.stage import Chain
@@ -79,7 +79,8 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalE
     file_rejects: list[dict] = []
     scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir, mirrors)
     page_stages = Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean))
-    shards = engine.map(page_stages, batch_tasks(scan, config.build.shard_size, file_rejects))
+    tasks = (Task(b.name, load=b.load, size=b.size) for b in batches(scan, config.build.shard_size, file_rejects))
+    shards = engine.map(page_stages, tasks)
     # Language runs in the clean pass: every build reads each shard once fewer. The price is in incremental
     # builds only: where the clean step re-runs a shard, all its documents are detected again (~1 ms each),
     # not just the changed ones as a per-document map would.

@@ -14,7 +14,7 @@ import pytest
 
 from builder.annotate.claims import LEXICON_FILE
 from builder import shards as shard_io
-from builder.engine.batches import cut_batches, page_digest
+from builder.ingest.scan import cut_batches, page_digest
 from builder.engine.local import LocalEngine, Task
 from builder.pipeline import build
 from builder.stage import MapStage
