@@ -1,4 +1,4 @@
-"""Per-site repeated lines (map -> reduce -> map; the engine runs them in builder/engine/site_index.py), and
+"""Per-site repeated lines (map -> reduce -> map; a keyed step in builder/clean/site_index.py), and
 the stage that applies every removal.
 
 map:    per document, the hashes of its normalised lines not already marked by the page rules
@@ -54,7 +54,7 @@ def document_keys(doc: dict) -> tuple[str, str, set[str]] | None:
 
 
 def keys_name() -> str:
-    """The name of the keys files (MapStage.keys_name). The keys and the clean stage's lookups share
+    """The name of the keys files (Shard.keys). The keys and the clean stage's lookups share
     line_key: the name carries the clean stage's version, so a new version makes the keys again."""
     return f"site-keys-{CleanStage.name}{CleanStage.version}"
 
@@ -110,8 +110,9 @@ class CleanStage(MapStage):
         blob = json.dumps(index, sort_keys=True).encode()
         self.index_hash = hashlib.blake2b(blob, digest_size=8).hexdigest()
 
-    def fingerprint(self) -> str:
-        return hashlib.blake2b(f"{super().fingerprint()}|{self.index_hash}".encode(), digest_size=8).hexdigest()
+    def worker_key(self) -> str:
+        # Not in the fingerprint: each task is named by the part of the index its shard depends on (SiteLines).
+        return f"{self.fingerprint()}|{self.index_hash}"
 
     def process(self, rows):
         documents, rejects = [], []
