@@ -103,7 +103,7 @@ def _annotation_off() -> dict:
 
 def child_build(inputs: list[Path], workers: int, annotate: bool) -> dict:
     from builder.config import parse_config
-    from builder.engine.pipeline import build
+    from builder.pipeline import build
 
     scratch = Path(tempfile.mkdtemp(prefix="nc-bench-build-"))  # fresh work folder: no cache hits
     try:

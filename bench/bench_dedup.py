@@ -26,11 +26,14 @@ import numpy as np
 import xxhash
 
 from builder.dedup import minhash
-from builder.dedup.clusters import DedupIndex, cluster_index, deduplicate, manifest_path
+from builder.dedup.clusters import DedupIndex, cluster_index, manifest_path
+from builder.pipeline import deduplicate
 from builder.dedup.config import DedupConfig
-from builder.engine import shards as shard_io
-from builder.engine.local import LocalEngine, Shard
-from builder.ingest.extract import canonical_url, document_id, stable_hash, text_hash
+from builder import shards as shard_io
+from builder.engine.local import LocalEngine
+from builder.stage import Shard
+from builder.hashing import stable_hash
+from builder.ingest.extract import canonical_url, document_id, text_hash
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 BOILERPLATE = ["Sign up for our newsletter to get the day's top stories.", "Share this article", "Advertisement",
@@ -137,10 +140,10 @@ def quality(args) -> None:
         engine = LocalEngine(Path(tmp) / "work", workers=2)
         shard_list = write_shards(Path(tmp) / "shards", docs, 200)
         deduplicate(shard_list, DedupConfig(), engine)
-        index = DedupIndex.load(manifest_path(engine))
+        index = DedupIndex.load(manifest_path(engine.work_dir))
         print(f"{len(docs)} documents, {len(set(truth.values()))} articles")
         for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
-            out = cluster_index(index, DedupConfig(threshold=threshold), engine)
+            out = cluster_index(index, DedupConfig(threshold=threshold), engine.call)
             import pyarrow.parquet as pq
             rows = [r for p in out.glob("*.parquet") for r in pq.read_table(p, columns=["origin", "cluster_id"]).to_pylist()]
             p, r, t, f = pair_scores(truth, {x["origin"]: x["cluster_id"] for x in rows})

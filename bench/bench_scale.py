@@ -100,7 +100,7 @@ def write_input(folder: Path, first: int, count: int, pages: list, per_file: int
 
 def child_newscorpus(inputs: str, work: str, output: str, workers: int, annotate: bool, engine: str = "local") -> dict:
     from builder.config import parse_config
-    from builder.engine.pipeline import build
+    from builder.pipeline import build
 
     off = {} if annotate else {"annotate": {"entities": False, "sources": False, "claims": False}}
     config = parse_config({**off, "build": {"work_dir": work, "workers": workers, "engine": engine}}, root=str(Path(work).parent))

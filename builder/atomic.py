@@ -1,6 +1,6 @@
 """Atomic file writes: write a temp file beside the target, fsync, rename. A writer killed at any point
 leaves either the old file or the new one, plus at most a hidden `.<name>.*.tmp` that the next build
-removes (builder.engine.shards.remove_partial_writes)."""
+removes (builder.shards.remove_partial_writes)."""
 
 from __future__ import annotations
 

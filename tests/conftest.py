@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from builder.config import load_config
-from builder.engine.pipeline import build
+from builder.pipeline import build
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from builder.config import load_config, parse_config
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.errors import UserError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -164,7 +164,7 @@ def test_a_build_without_annotation_imports_neither_spacy_nor_datasets(tmp_path)
     script = (
         "import sys\n"
         "from builder.config import parse_config\n"
-        "from builder.engine.pipeline import build\n"
+        "from builder.pipeline import build\n"
         "from builder.annotate.config import AnnotateConfig\n"
         "off = {k: False for k, f in AnnotateConfig.model_fields.items() if f.annotation is bool}\n"
         f"config = parse_config({{'build': {{'inputs': [{str(REPO / 'examples' / 'text')!r}], 'output': {str(tmp_path / 'out')!r},"

@@ -108,7 +108,7 @@ def _write_site(folder, n_pages=4):
 
 def _build(tmp_path, keep):
     from builder.config import parse_config
-    from builder.engine.pipeline import build
+    from builder.pipeline import build
 
     config = parse_config({"build": {"work_dir": str(tmp_path / "work"), "output": str(tmp_path / f"out-{keep}")},
                            "clean": {"keep_boilerplate": keep},
@@ -141,7 +141,7 @@ def test_site_line_keys_are_written_by_the_extract_job_and_remade_when_missing(t
 def test_clean_settings_do_not_rerun_extraction(tmp_path):
     """The site-line thresholds, keep_boilerplate and site_lines are the clean stage's: extraction is reused."""
     from builder.config import parse_config
-    from builder.engine.pipeline import build
+    from builder.pipeline import build
 
     _write_site(tmp_path)
     extracted = tmp_path / "work" / "extract+boilerplate"

@@ -11,12 +11,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from builder.dedup import minhash
-from builder.dedup.clusters import DedupIndex, dedup_incremental, deduplicate, index_shards, manifest_path
+from builder.dedup.clusters import DedupIndex, index_shards, manifest_path
+from builder.pipeline import dedup_incremental, deduplicate
 from builder.dedup.config import DedupConfig
 from builder.dedup.minhash import estimated_jaccard, permutations, signature
-from builder.engine import shards as shard_io
-from builder.engine.local import LocalEngine, Shard
-from builder.ingest.extract import canonical_url, document_id, stable_hash, text_hash
+from builder import shards as shard_io
+from builder.engine.local import LocalEngine
+from builder.stage import Shard
+from builder.hashing import stable_hash
+from builder.ingest.extract import canonical_url, document_id, text_hash
 
 _VOCAB = ("council harbour river storm power market rates bank minister school bridge library ferry "
           "crew rescue budget vote court police hospital weather flood farmers prices energy team "
@@ -127,7 +130,7 @@ def test_incremental_equals_full(tmp_path):
     engine = LocalEngine(tmp_path / "inc" / "work")
     old = write_shards(tmp_path / "inc", docs[:4], 2, prefix="old")
     deduplicate(old, DedupConfig(), engine)
-    index = DedupIndex.load(manifest_path(engine))
+    index = DedupIndex.load(manifest_path(engine.work_dir))
     new = write_shards(tmp_path / "inc", docs[4:], 2, prefix="new")
     applied, grown, assignments = dedup_incremental(new, index, DedupConfig(), engine)
     assert len(grown.entries) == len(index.entries) + len(new)
@@ -141,7 +144,7 @@ def test_incremental_does_not_recompute_old_signatures(tmp_path):
     engine = LocalEngine(tmp_path / "work")
     old = write_shards(tmp_path, corpus()[:4], 2, prefix="old")
     deduplicate(old, DedupConfig(), engine)
-    index = DedupIndex.load(manifest_path(engine))
+    index = DedupIndex.load(manifest_path(engine.work_dir))
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "work" / "dedup-index" / "signatures").glob("*.parquet")}
     dedup_incremental(write_shards(tmp_path, corpus()[4:], 2, prefix="new"), index, DedupConfig(), engine)
     assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
@@ -181,7 +184,7 @@ def test_a_rebuild_updates_the_buckets_of_changed_shards_to_the_clusters_of_a_fr
     engine = LocalEngine(tmp_path / "work")
     reprinted = doc("g/reprint", reprint(article(1)).replace("Staff", "Desk"), None, None)
     deduplicate(kept + write_shards(tmp_path, [docs[6], reprinted], 2, prefix="before"), cfg, engine)
-    for name in index_shards(kept, cfg, engine):  # an update never reads the band files of unchanged shards
+    for name in index_shards(kept, cfg, engine.work_dir, engine.call):  # an update never reads the band files of unchanged shards
         (tmp_path / "work" / "dedup-index" / "bands" / f"{name}.parquet").write_bytes(b"unreadable")  # still 'done'
     rewritten = doc("g/reprint", article(6), None, None)  # the reprint becomes a story of its own
     new = [doc("h/one", article(7), None, None), doc("h/two", article(8), None, None)]

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 from builder.annotate.config import AnnotateConfig
 from builder.config import parse_config
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.ingest.config import IngestConfig
 from builder.ingest.extract import extract_page
 from builder.ingest.readers import page, read_inputs

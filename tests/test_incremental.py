@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from builder.annotate.claims import LEXICON_FILE
-from builder.engine import shards as shard_io
-from builder.engine.batches import cut_batches, page_digest
+from builder import shards as shard_io
+from builder.ingest.scan import cut_batches, page_digest
 from builder.engine.local import LocalEngine, Task
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.stage import MapStage
 
 REPO = Path(__file__).resolve().parents[1]

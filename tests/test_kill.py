@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 BUILD = """
 import sys
 from builder.config import load_config
-from builder.engine.pipeline import build
+from builder.pipeline import build
 config = load_config({repo!r})
 config = config.model_copy(update={{"build": config.build.model_copy(update={{"work_dir": sys.argv[1], "shard_size": 2}})}})
 result = build(config, output=__import__("pathlib").Path(sys.argv[2]))

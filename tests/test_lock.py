@@ -5,10 +5,10 @@ import sys
 
 import pytest
 
-from builder.engine.lock import work_lock
+from builder.lock import work_lock
 from builder.errors import UserError
 
-HOLD = "from builder.engine.lock import work_lock; import sys, time\nwith work_lock(__import__('pathlib').Path(sys.argv[1]), 'a build'):\n    print('locked', flush=True); time.sleep(30)"
+HOLD = "from builder.lock import work_lock; import sys, time\nwith work_lock(__import__('pathlib').Path(sys.argv[1]), 'a build'):\n    print('locked', flush=True); time.sleep(30)"
 
 
 def test_second_writer_is_refused_while_the_first_holds_the_lock(tmp_path):

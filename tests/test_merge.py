@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from builder.engine.shards import merged_groups, write_documents
+from builder.release.merge import merged_groups
+from builder.shards import write_documents
 
 
 def _doc(number: int, origin: str) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.stage import MapStage
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'newscorpus[ray]')")

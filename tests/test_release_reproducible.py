@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from builder.config import parse_config
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.release.diff import annotation_counts, diff_releases
 from builder.release.release import make_release
 from builder.release.manifest import sha256_file

@@ -13,8 +13,8 @@ import pytest
 
 from builder.annotate.config import AnnotateConfig
 from builder.config import parse_config
-from builder.engine.pipeline import build
-from builder.engine.remote import mirror_input
+from builder.pipeline import build
+from builder.remote import mirror_input
 from builder.errors import UserError
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -18,7 +18,6 @@ needs run in one job that parses each document once, with the components of thos
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Iterable, Iterator
 
@@ -133,15 +132,9 @@ class LayerStage(MapStage):
         super().__init__(annotation.config)
         self.annotation, self.annotator = annotation, annotator
         self.name = annotator.name
-        self._fingerprint: str | None = None
 
-    def fingerprint(self) -> str:
-        # Asked for every task (output names): the model versions are looked up once.
-        if self._fingerprint is None:
-            blob = json.dumps([self.name, self.version, self.annotator.version, self.annotator.settings,
-                               self.config.pipelines(), self.annotation.model_versions()], sort_keys=True)
-            self._fingerprint = hashlib.blake2b(blob.encode(), digest_size=8).hexdigest()
-        return self._fingerprint
+    def settings(self):
+        return [self.annotator.version, self.annotator.settings, self.config.pipelines(), self.annotation.model_versions()]
 
     def setup(self) -> None:
         self.annotation.pipelines()

@@ -7,12 +7,14 @@ so that every removal keeps its offsets in the text before cleaning.
 
 from __future__ import annotations
 
-import hashlib
-
 from builder.clean.phrases import PHRASE_DIR, load_phrases
 from builder.clean.rules import find_boilerplate
-from builder.clean.site_lines import keys_name, keys_table
+from builder.hashing import stable_hash
 from builder.stage import MapStage
+
+
+def _file_hash(path) -> str | None:
+    return stable_hash(path.read_bytes(), 8) if path.exists() else None
 
 
 class BoilerplateStage(MapStage):
@@ -24,24 +26,10 @@ class BoilerplateStage(MapStage):
     CLEAN_STAGE_ONLY = {"keep_boilerplate", "site_lines", "site_min_fraction", "site_min_count"}
 
     def settings(self):
-        return self.config.model_dump(mode="json", exclude=self.CLEAN_STAGE_ONLY)
-
-    def fingerprint(self) -> str:
-        """Settings, version and the phrase files' bytes: editing a phrase list re-runs the stage."""
-        digest = hashlib.blake2b(super().fingerprint().encode(), digest_size=8)
-        for lang in sorted(self.config.phrase_languages):
-            path = PHRASE_DIR / f"{lang}.toml"
-            digest.update(path.read_bytes() if path.exists() else lang.encode())
-        return digest.hexdigest()
-
-    def keys(self, rows):
-        """The site-line keys of the shard, made in the extract job while its rows are in memory: the
-        site-line reduce then reads these, not the documents again (builder/engine/site_index.py). Made
-        whether site lines are on or not, as that setting is not in the fingerprint (0.3 ms a document)."""
-        return keys_table(rows)
-
-    def keys_name(self) -> str:
-        return keys_name()
+        """The clean settings but the clean stage's own, and the phrase files' bytes: editing a phrase list
+        re-runs the stage."""
+        phrases = {lang: _file_hash(PHRASE_DIR / f"{lang}.toml") for lang in sorted(self.config.phrase_languages)}
+        return [self.config.model_dump(mode="json", exclude=self.CLEAN_STAGE_ONLY), phrases]
 
     def process(self, rows):
         if not self.config.page_rules:

@@ -11,7 +11,7 @@ import re
 from typing import NamedTuple
 
 from builder.clean.phrases import Phrases, label_key
-from builder.ingest.extract import stable_hash
+from builder.hashing import stable_hash
 
 
 class Line(NamedTuple):

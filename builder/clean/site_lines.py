@@ -1,4 +1,4 @@
-"""Per-site repeated lines (map -> reduce -> map; the engine runs them in builder/engine/site_index.py), and
+"""Per-site repeated lines (map -> reduce -> map; a keyed step in builder/clean/site_index.py), and
 the stage that applies every removal.
 
 map:    per document, the hashes of its normalised lines not already marked by the page rules
@@ -29,7 +29,8 @@ import pyarrow as pa
 from builder.clean.config import CleanConfig
 from builder.clean.edits import remove_spans
 from builder.clean.rules import is_paragraph, split_lines
-from builder.ingest.extract import stable_hash, text_hash
+from builder.hashing import stable_hash
+from builder.ingest.extract import text_hash
 from builder.stage import MapStage
 
 KEY_COLUMNS = ["site", "text", "text_hash", "removals"]
@@ -90,7 +91,7 @@ def document_keys(doc: dict) -> tuple[str, str, set[str], list[str]] | None:
 
 
 def keys_name() -> str:
-    """The name of the keys files (MapStage.keys_name). The keys and the clean stage's lookups share
+    """The name of the keys files (Shard.keys). The keys and the clean stage's lookups share
     line_key: the name carries the clean stage's version, so a new version makes the keys again."""
     return f"site-keys-{CleanStage.name}{CleanStage.version}"
 
@@ -159,8 +160,9 @@ class CleanStage(MapStage):
         blob = json.dumps(index, sort_keys=True).encode()
         self.index_hash = hashlib.blake2b(blob, digest_size=8).hexdigest()
 
-    def fingerprint(self) -> str:
-        return hashlib.blake2b(f"{super().fingerprint()}|{self.index_hash}".encode(), digest_size=8).hexdigest()
+    def worker_key(self) -> str:
+        # Not in the fingerprint: each task is named by the part of the index its shard depends on (SiteLines).
+        return f"{self.fingerprint()}|{self.index_hash}"
 
     def process(self, rows):
         documents, rejects = [], []

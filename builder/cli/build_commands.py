@@ -12,8 +12,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from builder.config import CONFIG_NAME, ProjectConfig, load_config, parse_config
-from builder.engine.pipeline import build as run_build
-from builder.engine.remote import is_url
+from builder.pipeline import build as run_build
+from builder.remote import is_url
 from builder.errors import UserError
 
 console = Console(stderr=True, highlight=False)

@@ -17,8 +17,9 @@ normalised text as the canonical; url: same canonical URL; near: joined through 
 (estimated Jaccard to the canonical; 1.0 for the canonical itself and exact copies).
 
 The index (signature and band files per shard, listed in an index manifest in the work folder) is kept
-with the build: `dedup_incremental` deduplicates a new batch against it and computes signatures only
-for the new shards. Clusters are a function of the set of documents, so incremental equals full.
+with the build: a new batch is deduplicated against it, with signatures computed only for the new
+shards. Clusters are a function of the set of documents, so incremental equals full. The build runs
+all of it as a keyed step (DedupStep): the signatures of a shard are made in the job that writes it.
 """
 
 from __future__ import annotations
@@ -31,14 +32,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from builder.atomic import atomic_path, write_text
 from builder.dedup import lsh
 from builder.dedup.config import DedupConfig
-from builder.engine.local import LocalEngine, Shard, Task
-from builder.atomic import atomic_path, write_text
-from builder.engine.shards import read_rows, read_table
 from builder.errors import UserError
-from builder.ingest.extract import stable_hash
-from builder.stage import MapStage
+from builder.hashing import stable_hash
+from builder.records import DOCUMENT_SCHEMA
+from builder.shards import complete, read_rows, read_table
+from builder.stage import Call, KeyedStep, MapStage, Shard
 
 INDEX_FOLDER = "dedup-index"
 ASSIGNMENT_SCHEMA = pa.schema([
@@ -181,16 +182,13 @@ class ApplyClusters(MapStage):
     name = "dedup"
     version = "2"
 
-    def __init__(self, assignments_dir: Path, fingerprint: str):
+    def __init__(self, assignments_dir: Path):
         super().__init__(None)
         self.assignments_dir = Path(assignments_dir)
-        self._fingerprint = fingerprint
-
-    def fingerprint(self) -> str:
-        return self._fingerprint
 
     def worker_key(self) -> str:
-        return f"{self._fingerprint}|{self.assignments_dir}"
+        # Not in the fingerprint: each task is named by its own assignment file's bytes (DedupStep).
+        return f"{self.fingerprint()}|{self.assignments_dir}"
 
     def process(self, rows):
         path = self.assignments_dir / f"{origins_digest(r['origin'] for r in rows)}.parquet"
@@ -227,16 +225,19 @@ def _config_fingerprint(cfg: DedupConfig) -> str:
     return stable_hash(json.dumps(keep, sort_keys=True), 8)
 
 
-def index_shards(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> list[str]:
-    """Map step: an index entry per shard (cached: the entry name derives from the shard fingerprint)."""
-    folder = engine.work_dir / INDEX_FOLDER
-    fp = _config_fingerprint(cfg)
-    entries = [lsh.Entry(folder, stable_hash(f"{s.fingerprint}|{fp}", 12)) for s in shard_list]
-    engine.call(lsh.index_shard, [(s.path, e, _settings(cfg)) for s, e in zip(shard_list, entries) if not e.done()])
+def entry_of(shard: Shard, cfg: DedupConfig, folder: Path) -> lsh.Entry:
+    """A shard's index entry (cached: its name derives from the shard fingerprint)."""
+    return lsh.Entry(folder, stable_hash(f"{shard.fingerprint}|{_config_fingerprint(cfg)}", 12))
+
+
+def index_shards(shard_list: list[Shard], cfg: DedupConfig, work_dir: Path, call: Call) -> list[str]:
+    """Map step: an index entry per shard, made from the shard files where missing."""
+    entries = [entry_of(s, cfg, Path(work_dir) / INDEX_FOLDER) for s in shard_list]
+    call(lsh.index_shard, [(s.path, e, _settings(cfg)) for s, e in zip(shard_list, entries) if not e.done()])
     return [e.name for e in entries]
 
 
-def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine, previous: list[str] | None = None) -> Path:
+def cluster_index(index: DedupIndex, cfg: DedupConfig, call: Call, previous: list[str] | None = None) -> Path:
     """Keyed + global steps over every entry of the index; returns the assignments folder (named by the run).
 
     `previous`: the entries of an earlier run with the same settings, whose bucket states are updated
@@ -245,7 +246,7 @@ def cluster_index(index: DedupIndex, cfg: DedupConfig, engine: LocalEngine, prev
     out = index.folder / "assignments" / run
     if _assignment_files(out) is not None:
         return out
-    pair_files = engine.call(lsh.bucket_pairs, _bucket_jobs(index, cfg, run, previous)) if cfg.near else []
+    pair_files = call(lsh.bucket_pairs, _bucket_jobs(index, cfg, run, previous)) if cfg.near else []
     names = sorted(index.entries)
     tables = [read_table(lsh.Entry(index.folder, name).signatures) for name in names]
     table = pa.concat_tables(tables) if tables else None
@@ -301,54 +302,75 @@ def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[s
                           cfg.max_bucket_pairs) for b in range(cfg.buckets)]
 
 
-def _apply_tasks(shard_list: list[Shard], entries: list[str], out: Path) -> tuple[ApplyClusters, list[Task]]:
-    """Each shard's task is keyed by its own assignment file's bytes, not by the whole run: when new
+def apply_names(shard_list: list[Shard], entries: list[str], out: Path) -> list[str]:
+    """Each shard's apply task is named by its own assignment file's bytes, not by the whole run: when new
     documents join the index, shards whose cluster fields did not change keep their outputs, and so
     does every stage after dedup (annotation above all) on those shards."""
     files = _assignment_files(out)
-    tasks = [Task.of(s, stable_hash(f"{s.fingerprint}|{files[entry][1] if entry in files else 'empty'}", 12))
-             for s, entry in zip(shard_list, entries)]
-    return ApplyClusters(out, "apply-by-assignment"), tasks
+    return [stable_hash(f"{s.fingerprint}|{files[entry][1] if entry in files else 'empty'}", 12)
+            for s, entry in zip(shard_list, entries)]
 
 
-def manifest_path(engine: LocalEngine) -> Path:
-    return engine.work_dir / INDEX_FOLDER / "index.json"
+def manifest_path(work_dir: Path) -> Path:
+    return Path(work_dir) / INDEX_FOLDER / "index.json"
 
 
-def dedup_tasks(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> tuple[MapStage, list[Task]]:
-    """Full dedup of a build up to its last map: returns the stage that writes the cluster fields and its
-    task per shard, for the caller to run (the build fuses it with the annotation limit when no layer runs).
-    Stores the build's index manifest in the work folder. The previous build's manifest names the entries
-    whose bucket states this run updates (new pages: a few entries change)."""
-    if not cfg.enabled:
-        return _Singletons(), [Task.of(s) for s in shard_list]
-    index = DedupIndex(engine.work_dir / INDEX_FOLDER, index_shards(shard_list, cfg, engine), _config_fingerprint(cfg))
-    manifest = manifest_path(engine)
-    before = DedupIndex.load(manifest) if manifest.exists() else None
-    previous = before.entries if before and before.config_fingerprint == index.config_fingerprint else None
-    out = cluster_index(index, cfg, engine, previous)
-    index.save(manifest)
-    return _apply_tasks(shard_list, index.entries, out)
+class DedupStep(KeyedStep):
+    """Dedup of a build as a keyed step. keys: a shard's index entry (signatures, band keys); reduce: the
+    clusters of every entry, an assignment file per shard, and the build's index manifest (the previous
+    build's names the entries whose bucket states this run updates: new pages change a few entries);
+    slice: the shard's assignment file; apply: ApplyClusters. Off (dedup.enabled = false): every document
+    is its own cluster."""
+
+    name = "dedup"
+    key_columns = lsh.SIGNATURE_COLUMNS + ["text"]
+    _KEY_SCHEMA = pa.schema([DOCUMENT_SCHEMA.field(name) for name in lsh.SIGNATURE_COLUMNS + ["text"]])
+
+    def __init__(self, config: DedupConfig, work_dir: Path):
+        super().__init__(config, Path(work_dir) / INDEX_FOLDER)
+        self.work_dir = Path(work_dir)
+
+    def keys_ready(self, shard: Shard) -> bool:
+        return not self.config.enabled or entry_of(shard, self.config, self.folder).done()
+
+    def write_keys(self, rows, shard: Shard) -> None:
+        entry = entry_of(shard, self.config, self.folder)
+        if self.config.enabled and not entry.done():
+            # In the shard's order (write_documents'), so the entry is the one made from the shard file.
+            rows = sorted((complete(r) for r in rows), key=lambda r: (r["id"], r["origin"]))
+            table = pa.Table.from_pylist([{c: r[c] for c in self.key_columns} for r in rows], schema=self._KEY_SCHEMA)
+            lsh.index_table(table, entry, _settings(self.config))
+
+    def reduce(self, shards: list[Shard], call: Call) -> tuple[Path, list[str]] | None:
+        if not self.config.enabled:
+            return None
+        cfg = self.config
+        index = DedupIndex(self.folder, index_shards(shards, cfg, self.work_dir, call), _config_fingerprint(cfg))
+        manifest = manifest_path(self.work_dir)
+        before = DedupIndex.load(manifest) if manifest.exists() else None
+        previous = before.entries if before and before.config_fingerprint == index.config_fingerprint else None
+        out = cluster_index(index, cfg, call, previous)
+        index.save(manifest)
+        return out, index.entries
+
+    def slice_names(self, index, shards: list[Shard]) -> list[str]:
+        return [s.fingerprint for s in shards] if index is None else apply_names(shards, index[1], index[0])
+
+    def apply(self, index) -> MapStage:
+        return _Singletons() if index is None else ApplyClusters(index[0])
 
 
-def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> list[Shard]:
-    """Full dedup of a build: the shards with their cluster fields."""
-    return engine.map(*dedup_tasks(shard_list, cfg, engine))
-
-
-def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConfig, engine: LocalEngine) -> tuple[list[Shard], DedupIndex, Path]:
-    """Deduplicate a new batch against an earlier build's index: signatures only for the new shards.
-
-    Returns the new shards with their cluster fields, the grown index (save it to keep it), and the
-    assignments folder, which also holds the (possibly changed) fields of the earlier documents: a new
-    document published earlier than an old canonical becomes the canonical of that cluster.
-    """
+def grow_index(index: DedupIndex, new_shards: list[Shard], cfg: DedupConfig, work_dir: Path,
+               call: Call) -> tuple[DedupIndex, Path, list[str]]:
+    """A new batch against an earlier build's index: signatures only for the new shards. Returns the grown
+    index (save it to keep it), the assignments folder, which also holds the (possibly changed) fields of
+    the earlier documents (a new document published earlier than an old canonical becomes the canonical
+    of that cluster), and the new shards' entries."""
     if index.config_fingerprint != _config_fingerprint(cfg):
         raise UserError("the dedup index was made with other shingle/hash settings; rebuild it with the current dedup config.")
-    new_entries = index_shards(new_shards, cfg, engine)
+    new_entries = index_shards(new_shards, cfg, work_dir, call)
     grown = DedupIndex(index.folder, sorted(set(index.entries) | set(new_entries)), index.config_fingerprint)
-    out = cluster_index(grown, cfg, engine, index.entries)
-    return engine.map(*_apply_tasks(new_shards, new_entries, out)), grown, out
+    return grown, cluster_index(grown, cfg, call, index.entries), new_entries
 
 
 class _Singletons(MapStage):

@@ -22,7 +22,7 @@ import xxhash
 
 from builder.dedup import minhash
 from builder.atomic import atomic_path
-from builder.engine.shards import atomic_write_table, read_table
+from builder.shards import atomic_write_table, read_table
 
 SIGNATURE_COLUMNS = ["origin", "id", "text_hash", "canonical_url", "published"]
 GROUP_PAIR_SCHEMA = pa.schema([("band_key", pa.uint64()), ("left", pa.uint64()), ("right", pa.uint64())])
@@ -55,11 +55,15 @@ class Entry:
 
 
 def index_shard(job: tuple[Path, Entry, dict]) -> Entry:
-    """Signatures and partitioned band keys of one shard (skipped when the entry exists: cached)."""
+    """Signatures and partitioned band keys of one shard file (skipped when the entry exists: cached)."""
     shard_path, entry, settings = job
-    if entry.done():
-        return entry
-    table = read_table(shard_path, SIGNATURE_COLUMNS + ["text"])
+    if not entry.done():
+        index_table(read_table(shard_path, SIGNATURE_COLUMNS + ["text"]), entry, settings)
+    return entry
+
+
+def index_table(table: pa.Table, entry: Entry, settings: dict) -> None:
+    """Signatures and partitioned band keys of one shard's documents (SIGNATURE_COLUMNS and text)."""
     texts = table.column("text").to_pylist()
     origins = table.column("origin").to_pylist()
     a, b = minhash.permutations(settings["num_hashes"], settings["seed"])
@@ -80,7 +84,6 @@ def index_shard(job: tuple[Path, Entry, dict]) -> Entry:
     signatures = signatures.append_column("signature", pa.array(blobs, pa.binary(width)))
     _write_bands(entry, settings, keys[banded], [blobs[r] for r in banded])
     atomic_write_table(signatures, entry.signatures, compression="zstd")  # last: marks the entry done
-    return entry
 
 
 def _write_bands(entry: Entry, settings: dict, keys: np.ndarray, blobs: list[bytes]) -> None:

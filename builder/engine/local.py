@@ -7,7 +7,6 @@ At most two tasks per worker are in flight, so memory stays bounded whatever the
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import multiprocessing
 import multiprocessing.forkserver
@@ -17,24 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from builder.engine import reuse, shards
+from builder import shards
+from builder.engine import reuse
 from builder.engine.reuse import Donor, LineageMemo
-from builder.stage import MapStage
-
-
-@dataclass(frozen=True)
-class Shard:
-    """A shard of documents in the work folder, named by the fingerprint of how it was made."""
-
-    fingerprint: str
-    path: Path
-    rejects: Path
-    rows: int = 0
-    lineage: str = ""  # the batch of raw pages the shard descends from (see reuse.py)
-
-    def keys(self, name: str) -> Path:
-        """The file of the stage's reduce keys of this shard (MapStage.keys), named as MapStage.keys_name."""
-        return self.path.with_name(f"{self.fingerprint}.{name}.parquet")
+from builder.stage import KeyedStep, MapStage, Shard, output_fingerprint
 
 
 @dataclass
@@ -71,6 +56,7 @@ class Job:
     task: Task
     targets: list[Shard]
     donor: Donor | None = None
+    keyed: KeyedStep | None = None  # writes its keys of the last stage's output (see map_steps)
 
 
 _ready: dict[str, MapStage] = {}  # per worker: stages whose setup() has run
@@ -95,16 +81,11 @@ def run_job(stages: list[MapStage], job: Job) -> int:
     steps = zip(stages, stages[0].process_steps(stages, todo), kept, job.targets)
     for stage, (documents, rejects), (old_documents, old_rejects), target in steps:
         shards.write_rejects(rejects + old_rejects, target.rejects)
-        keys = stage.keys(documents + old_documents)
-        if keys is not None:
-            shards.atomic_write_table(keys, target.keys(stage.keys_name()), compression="zstd")
+        if job.keyed is not None and target is job.targets[-1]:
+            job.keyed.write_keys(documents + old_documents, target)
         shards.write_documents(documents + old_documents, target.path)  # written last: marks the step done
         count = len(documents) + len(old_documents)
     return count
-
-
-def derive(input_fingerprint: str, stage: MapStage) -> str:
-    return hashlib.blake2b(f"{input_fingerprint}|{stage.fingerprint()}".encode(), digest_size=12).hexdigest()
 
 
 class ShardEngine:
@@ -119,17 +100,21 @@ class ShardEngine:
         self.reused = 0  # stage outputs found complete in the work folder (cache hits / resumed work)
         self.reject_files: list[Path] = []  # rejects of every shard this engine produced or reused
 
-    def map(self, stage: MapStage, tasks: Iterable[Task], per_document: bool = False) -> list[Shard]:
+    def map(self, stage: MapStage, tasks: Iterable[Task], per_document: bool = False,
+            keyed: KeyedStep | None = None) -> list[Shard]:
         """Run the stage over every task; returns output shards in input order."""
-        return self.map_steps([stage], tasks, per_document)
+        return self.map_steps([stage], tasks, per_document, keyed)
 
-    def map_steps(self, stages: list[MapStage], tasks: Iterable[Task], per_document: bool = False) -> list[Shard]:
+    def map_steps(self, stages: list[MapStage], tasks: Iterable[Task], per_document: bool = False,
+                  keyed: KeyedStep | None = None) -> list[Shard]:
         """Run the stages one after another over every task; returns the last stage's shards in input order.
 
         Each stage's output is cached on its own, so a changed stage re-runs with the stages after it only;
         the steps a task misses run in one job (stages[0].process_steps: the annotation layers parse each
         document once for all of them). per_document: each output row depends on its own input row only,
-        so a job copies the rows that did not change from the task's previous run (reuse.py)."""
+        so a job copies the rows that did not change from the task's previous run (reuse.py). keyed: the
+        corpus-wide step that follows, whose keys each job makes of its last output while the rows are in
+        memory (keyed.py makes those of outputs that were cached without them)."""
         memos = [LineageMemo(self.work_dir, s.name, s.fingerprint()) for s in stages] if per_document else []
         out: list[Shard] = []
 
@@ -150,7 +135,7 @@ class ShardEngine:
                 start = done + 1
                 source = task.ready() if start == 0 else Task.of(chain[done])
                 donor = self._donor(memos[start], stages[start:], task.lineage) if memos and task.lineage else None
-                yield len(out) - 1, Job(start, source, chain[start:], donor), task.units
+                yield len(out) - 1, Job(start, source, chain[start:], donor, keyed), task.units
 
         self._run_jobs(stages, jobs(), out)
         for memo in memos:
@@ -161,7 +146,7 @@ class ShardEngine:
         """The output shard of every stage for this task."""
         chain, fingerprint = [], task.fingerprint
         for stage in stages:
-            fingerprint = derive(fingerprint, stage)
+            fingerprint = output_fingerprint(fingerprint, stage)
             folder = self.work_dir / stage.name
             chain.append(Shard(fingerprint, folder / f"{fingerprint}.parquet", folder / f"{fingerprint}.rejects.parquet",
                                lineage=task.lineage or task.fingerprint))
@@ -179,6 +164,10 @@ class ShardEngine:
 
     def _run_jobs(self, stages: list[MapStage], jobs: Iterator[tuple[int, Job, int]], out: list[Shard]) -> None:
         """Run every job (index into out, job, progress units); set out[index] to the finished shard."""
+        raise NotImplementedError
+
+    def call(self, fn: Callable, items: list) -> list:
+        """fn(item) for every item where this engine runs tasks; results in input order (stage.Call)."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -227,9 +216,8 @@ class LocalEngine(ShardEngine):
             self._pool = None
 
     def call(self, fn: Callable, items: list) -> list:
-        """fn(item) for every item, in the pool; results in input order. For the steps of keyed stages
-        (a shard's keys -> bucket files, a bucket -> candidate pairs) that write their own outputs.
-        fn must be a picklable module-level function that returns something small."""
+        """fn(item) for every item, in the pool; results in input order (stage.Call): the sub-tasks of keyed
+        steps (a shard's missing keys, a dedup bucket -> candidate pairs) that write their own outputs."""
         if self.workers == 1 or len(items) <= 1:
             return [fn(item) for item in items]
         return list(self.pool().map(fn, items))

@@ -6,7 +6,7 @@ Every Ray call of newscorpus lives in this module; stage code never imports Ray 
          actors ask for the stages' declared `resources`; each actor sets a stage up once (models load
          once per actor) and writes each output shard itself with the local engine's own `run_job`, so
          shard bytes, names and the cache (resume, incremental builds) are exactly the local engine's.
-  call   one Ray task per item (keyed steps: a shard's band keys -> bucket files, a bucket -> pairs).
+  call   one Ray task per item (sub-tasks of keyed steps: a shard's missing keys, a bucket -> pairs).
 
 Raw page batches travel inside the job descriptors through the object store, a window of jobs at a
 time, so the driver never holds the whole corpus. The work folder and the output must be storage that
@@ -22,9 +22,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from builder.engine.local import Job, Shard, ShardEngine, run_job
+from builder.engine.local import Job, ShardEngine, run_job
 from builder.errors import UserError
-from builder.stage import MapStage, resources_of
+from builder.stage import MapStage, Shard, resources_of
 
 WINDOW_BYTES = 256 * 1024 * 1024  # raw pages in flight through the object store per Ray Data run
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.atomic import write_text
-from builder.engine import shards
+from builder import shards
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ items, quotes) are separated by a blank line.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import unicodedata
 from itertools import islice
@@ -16,19 +15,13 @@ from urllib.parse import urlsplit
 
 import courlan
 
+from builder.hashing import stable_hash
 from builder.ingest.combine import choose, page_words, stopped_short
 from builder.ingest.config import IngestConfig
 from builder.ingest.decode import Undecodable, decode
 from builder.ingest.metadata import page_metadata
 from builder.ingest.readers import reject
 from builder.ingest.text_tree import SPACE, ZERO_WIDTH, host_of_split, text_and_links
-
-
-def stable_hash(data: bytes | str, size: int = 16) -> str:
-    """blake2b hex digest: stable across processes and machines (unlike Python's hash())."""
-    if isinstance(data, str):
-        data = data.encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=size).hexdigest()
 
 
 def normalize_line(line: str) -> str:

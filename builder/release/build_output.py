@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import yaml
 
 from builder.annotate.entity_table import CORPUS_ENTITY_SCHEMA, EntityCounter
-from builder.engine.shards import merged_groups
+from builder.release.merge import merged_groups
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA
 from builder.release.build_features import build_features
 from builder.release.parquet import ROW_GROUP_SIZE, ParquetSink, write_parquet, yaml_features

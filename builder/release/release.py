@@ -22,7 +22,7 @@ from typing import Iterator
 
 import pyarrow.parquet as pq
 
-from builder.engine.lock import work_lock
+from builder.lock import work_lock
 from builder.errors import UserError
 from builder.release import card
 from builder.release.build_output import readme_header, table_path

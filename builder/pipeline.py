@@ -1,4 +1,5 @@
-"""The build: every stage in order, on an engine. The CLI calls `build`; nothing here prints.
+"""The build: every step in order, on an engine. The CLI calls `build`; nothing here prints.
+The engine runs and caches (builder/engine/); the stages are in their packages; this is the recipe.
 
   ingest   read inputs -> raw pages (file-level rejects straight away)
   extract  raw pages -> documents                               map, in workers
@@ -17,21 +18,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from builder.clean.boilerplate import BoilerplateStage
+from builder import remote
+from builder import shards as shard_io
 from builder.annotate.stage import annotation_stages
+from builder.clean.boilerplate import BoilerplateStage
+from builder.clean.site_index import KEYS_FOLDER, SiteLines
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
-from builder.dedup.clusters import dedup_tasks
-from builder.engine import remote
-from builder.engine import shards as shard_io
-from builder.engine.batches import InputScan, batch_tasks
-from builder.engine.local import LocalEngine, Task
-from builder.engine.lock import work_lock
-from builder.engine.site_index import clean_tasks
+from builder.dedup.clusters import ApplyClusters, DedupIndex, DedupStep, apply_names, grow_index
+from builder.dedup.config import DedupConfig
+from builder.engine.keyed import keyed_tasks
+from builder.engine.local import LocalEngine, ShardEngine, Task
 from builder.errors import UserError
+from builder.ingest.scan import InputScan, batches
 from builder.ingest.stage import ExtractStage
+from builder.lock import work_lock
 from builder.release.build_output import write_build_output
-from builder.stage import Chain
+from builder.stage import Chain, Shard
 
 
 @dataclass
@@ -51,7 +54,7 @@ def _local(value: str | Path, config: ProjectConfig) -> str | Path:
 
 def build(config: ProjectConfig, inputs: list[str | Path] | None = None, output: str | Path | None = None,
           workers: int | None = None, on_progress: Callable[[int], None] | None = None) -> BuildResult:
-    """Build the dataset. Inputs and output are local paths or fsspec URLs (see engine/remote.py)."""
+    """Build the dataset. Inputs and output are local paths or fsspec URLs (see remote.py)."""
     inputs = [_local(p, config) for p in (inputs if inputs is not None else config.build.inputs)]
     missing = [str(p) for p in inputs if not remote.is_url(p) and not Path(p).exists()]
     if missing:
@@ -75,27 +78,49 @@ def build(config: ProjectConfig, inputs: list[str | Path] | None = None, output:
         return result
 
 
-def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: LocalEngine, mirrors: frozenset[Path]) -> BuildResult:
+def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: ShardEngine, mirrors: frozenset[Path]) -> BuildResult:
     file_rejects: list[dict] = []
     scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir, mirrors)
-    page_stages = Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean))
-    shards = engine.map(page_stages, batch_tasks(scan, config.build.shard_size, file_rejects))
-    # Language runs in the clean pass: every build reads each shard once fewer. The price is in incremental
-    # builds only: where the clean step re-runs a shard, all its documents are detected again (~1 ms each),
-    # not just the changed ones as a per-document map would.
-    clean, tasks = clean_tasks(shards, config.clean, engine)
-    shards = engine.map_steps([clean, LanguageStage(config.language)], tasks)
-    dedup, tasks = dedup_tasks(shards, config.dedup, engine)
+    # a generator: extraction starts while the scan goes on, and pages wait in memory a batch at a time
+    tasks = (Task(b.name, load=b.load, size=b.size) for b in batches(scan, config.build.shard_size, file_rejects))
+    site_lines = SiteLines(config.clean, engine.work_dir / KEYS_FOLDER)
+    dedup = DedupStep(config.dedup, engine.work_dir)
+
+    # extract + page rules in one pass; the site-line keys of each shard made in it
+    shards = engine.map(Chain(ExtractStage(config.ingest), BoilerplateStage(config.clean)), tasks, keyed=site_lines)
+    # site lines: reduce, then cut every removal; language in the same pass (each shard read once fewer;
+    # the price, in incremental builds only: where the clean step re-runs a shard, all its documents are
+    # detected again, ~1 ms each); the dedup keys of each shard made in it
+    clean, tasks = keyed_tasks(engine, site_lines, shards)
+    shards = engine.map_steps([clean, LanguageStage(config.language)], tasks, keyed=dedup)
+    # dedup: reduce (clusters), then the cluster fields; the annotation layers after them
+    apply_clusters, tasks = keyed_tasks(engine, dedup, shards)
     annotate = annotation_stages(config.annotate)
     if len(annotate) > 1:
         # spaCy layers: a pass of their own, which reuses the rows that did not change (per_document); the
         # cluster fields cannot join it, as they change with other documents, not with the row.
-        shards = engine.map_steps(annotate, [Task.of(s) for s in engine.map(dedup, tasks)], per_document=True)
+        shards = engine.map_steps(annotate, [Task.of(s) for s in engine.map(apply_clusters, tasks)], per_document=True)
     else:  # the span limit alone: cheap, so it runs in the pass that writes the cluster fields
-        shards = engine.map_steps([dedup, *annotate], tasks)
+        shards = engine.map_steps([apply_clusters, *annotate], tasks)
 
+    # output: the id-sorted merge of every shard, and every reject
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
     summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name,
                                  spill_dir=engine.work_dir / "merge")
     return BuildResult(output, summary, scan.pages, engine.reused, rejects)
 
+
+# Dedup alone on an engine, outside a build (tests and benches).
+
+def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: ShardEngine) -> list[Shard]:
+    """Full dedup of the shards: the shards with their cluster fields."""
+    return engine.map(*keyed_tasks(engine, DedupStep(cfg, engine.work_dir), shard_list))
+
+
+def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConfig,
+                      engine: ShardEngine) -> tuple[list[Shard], DedupIndex, Path]:
+    """Deduplicate a new batch against an earlier build's index (see dedup.clusters.grow_index): the new
+    shards with their cluster fields, the grown index and the assignments folder."""
+    grown, out, entries = grow_index(index, new_shards, cfg, engine.work_dir, engine.call)
+    tasks = [Task.of(s, name) for s, name in zip(new_shards, apply_names(new_shards, entries, out))]
+    return engine.map(ApplyClusters(out), tasks), grown, out

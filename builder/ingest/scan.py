@@ -11,7 +11,7 @@ Naming every batch needs every page's digest, which costs reading and parsing ev
 cache (`scan/<settings>.parquet` in the work folder) keeps per input file its size, mtime and what reading
 it gave (page origins and digests, file-level rejects), as make and git do: a file whose stat did not
 change is not read to name the batches, and its pages are read only for a batch whose output is not
-cached (`Task.load`). Changed files are read again; deleted ones drop out of the cache. A file modified
+cached (`Batch.load`). Changed files are read again; deleted ones drop out of the cache. A file modified
 shortly before it was read could change again within the same mtime tick without its stat showing it, so
 its entry also holds a hash of its bytes, which the next scan compares (hashing is cheap; parsing is not).
 """
@@ -24,15 +24,14 @@ import time
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pyarrow as pa
 
-from builder.engine.local import Task
-from builder.engine.shards import atomic_write_table, read_table
+from builder.shards import atomic_write_table, read_table
 from builder.errors import UserError
 from builder.ingest.config import IngestConfig
-from builder.ingest.extract import stable_hash
+from builder.hashing import stable_hash
 from builder.ingest.readers import iter_files, read_file
 
 SCAN_VERSION = "1"  # raise when the readers' output changes: every input is then read again
@@ -137,10 +136,20 @@ def _page_of(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if k != "digest"}
 
 
-def batch_tasks(scan: InputScan, size: int, rejects: list[dict]) -> Iterator[Task]:
-    """The extract stage's tasks; file-level rejects go aside."""
+@dataclass(frozen=True)
+class Batch:
+    """One batch of raw pages, the extract stage's input: named by its pages, read by `load` only when
+    its output is not cached."""
+
+    name: str
+    load: Callable[[], list[dict]]
+    size: int
+
+
+def batches(scan: InputScan, size: int, rejects: list[dict]) -> Iterator[Batch]:
+    """The batches of the inputs; file-level rejects go aside."""
     for name, entries in cut_batches(scan.items(), size, rejects):  # pages in memory or read again: scan.load
-        yield Task(name, load=partial(scan.load, entries), size=len(entries))
+        yield Batch(name, partial(scan.load, entries), len(entries))
 
 
 def cut_batches(items: Iterable[dict], size: int, rejects: list[dict]) -> Iterator[tuple[str, list[dict]]]:
