@@ -3,6 +3,7 @@ or a reject with a reason, and no exception escapes. A bounded run here; bench/f
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import json
@@ -15,7 +16,8 @@ from warcio.warcwriter import WARCWriter
 
 from builder.clean.config import CleanConfig
 from builder.ingest.config import IngestConfig
-from builder.ingest.readers import read_file
+from builder.ingest.decode import Undecodable, decode
+from builder.ingest.readers import MAX_JSON_DEPTH, parse_line, read_file
 from builder.ingest.stage import ExtractStage
 from builder.records import Document, Reject
 from builder.stage import Chain
@@ -76,7 +78,7 @@ def run_file(path, name):
 
 @FUZZ
 @given(st.binary(max_size=3000), st.sampled_from(["page.html", "page.txt", "dump.jsonl", "crawl.warc",
-                                                   "crawl.warc.gz", "dump.jsonl.gz", "page.md"]))
+                                                   "crawl.warc.gz", "dump.jsonl.gz", "dump.jsonl.zst", "page.md"]))
 def test_random_bytes_under_any_name(tmp_path_factory, data, name):
     path = tmp_path_factory.mktemp("fuzz") / name
     path.write_bytes(data)
@@ -121,3 +123,44 @@ def test_random_warc_records_even_truncated(tmp_path_factory, records, cut_perce
     path = tmp_path_factory.mktemp("fuzz") / "crawl.warc.gz"
     path.write_bytes(data[: max(1, len(data) * cut_percent // 100)])
     run_file(path, "crawl.warc.gz")
+
+
+BOMS = st.sampled_from([b"", codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE,
+                        codecs.BOM_UTF32_BE])
+DECLARED = st.sampled_from([None, "text/html", "text/html; charset=utf-16", "text/html; charset=utf-32be",
+                            "text/html; charset=latin-1", "text/html; charset=no-such-codec"])
+
+
+@FUZZ
+@given(BOMS, st.one_of(st.binary(max_size=2000), TEXT.map(lambda t: t.encode("utf-16-le")), html_pages()),
+       DECLARED, st.sampled_from([b"", b'<meta charset="utf-16">', b'<meta charset="latin-1">']))
+def test_decode_any_bytes_after_any_mark_or_declaration(bom, body, content_type, meta):
+    """Text or Undecodable, nothing else, whatever the mark, the header and the meta tag say."""
+    try:
+        text, encoding = decode(bom + meta + body, content_type)
+    except Undecodable as exc:
+        assert exc.reason in {"empty", "binary", "undecodable"} and exc.detail
+    else:
+        assert isinstance(text, str) and encoding
+
+
+@st.composite
+def nested_lines(draw):
+    """(line, depth): a JSON value nested to a random depth, with brackets inside strings that must not count."""
+    openers = draw(st.lists(st.sampled_from(["[", '{"k": ', '["[{", ']), max_size=3 * MAX_JSON_DEPTH))
+    closers = {"[": "]", '{"k": ': "}", '["[{", ': "]"}
+    line = "".join(openers) + draw(st.sampled_from(["1", '"}}]]"', "null", "1" * 1200])) + "".join(
+        closers[o] for o in reversed(openers))
+    return line, len(openers)
+
+
+@FUZZ
+@given(nested_lines())
+def test_json_lines_of_any_depth_end_as_a_value_or_a_clear_error(case):
+    line, depth = case
+    try:
+        parse_line(line.encode())
+    except ValueError as exc:
+        assert ("nested more than" in str(exc)) == (depth > MAX_JSON_DEPTH) or "digits" in str(exc)
+    else:
+        assert "1" * 1200 not in line and depth <= MAX_JSON_DEPTH

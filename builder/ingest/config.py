@@ -31,6 +31,9 @@ class IngestConfig(Section):
     isolate: bool = Field(True, description="extract in a killable child process (time and memory limits)")
     timeout_seconds: float = Field(30.0, gt=0, description="a page whose extraction takes longer is rejected ('timeout')")
     max_memory_mb: int = Field(2048, ge=0, description="address-space limit of the extractor process (0: none)")
+    allow_links_outside_inputs: bool = Field(
+        False, description="read symlinks in input folders that lead outside the inputs (else rejected: "
+        "'outside-inputs'); off so that a link to /etc/passwd never becomes a document")
     default_site: Optional[str] = Field(None, description="site for pages with no URL, canonical link, og:url, "
                                           "declared source (JSONL 'source') or majority host of their links; unset, such pages have no site "
                                           "and are left out of per-site line removal (a folder name is never taken as a site)")

@@ -67,13 +67,43 @@ def _best_guess(data: bytes):
     return next((r for r in tied if r.encoding in _WEB_DEFAULT), tied[0])
 
 
+# A byte order mark names its encoding and wins over any declaration (as in browsers). UTF-32 LE first:
+# its mark begins with UTF-16 LE's.
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_WIDE = ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be")  # codecs.lookup names
+
+
+def _by_bom(data: bytes) -> tuple[str, str] | None:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(encoding), encoding
+            except UnicodeDecodeError:
+                raise Undecodable("undecodable", f"the bytes start with a {encoding} byte order mark but are not "
+                                  f"{encoding}; re-save the file as UTF-8") from None
+    return None
+
+
 def decode(data: bytes, content_type: str | None = None) -> tuple[str, str]:
     """Return (text, encoding used). Raises Undecodable with a reason."""
     if not data.strip():
         raise Undecodable("empty", "the input holds no bytes (or only white space)")
+    marked = _by_bom(data)
+    if marked is not None:
+        return marked
+    declared = declared_charset(data, content_type)
+    if declared in _WIDE and b"\x00" not in data[:4096]:
+        # A UTF-16/32 declaration over bytes with no NUL is false (ASCII in those encodings has NULs; a meta
+        # tag that can be read as ASCII is not in them): the HTML standard reads such pages as UTF-8.
+        declared = None
+    if declared in _WIDE:
+        try:
+            return data.decode(declared), declared
+        except UnicodeDecodeError:
+            declared = None
     if looks_binary(data):
         raise Undecodable("binary", "the input looks like binary data (NUL or control bytes), not a text page")
-    declared = declared_charset(data, content_type)
     if declared:
         try:
             return data.decode(declared), declared

@@ -20,7 +20,7 @@ from builder.ingest.combine import choose, page_words, stopped_short
 from builder.ingest.config import IngestConfig
 from builder.ingest.decode import Undecodable, decode
 from builder.ingest.metadata import page_metadata
-from builder.ingest.readers import reject
+from builder.ingest.raw import reject
 from builder.ingest.text_tree import SPACE, ZERO_WIDTH, host_of_split, text_and_links
 
 

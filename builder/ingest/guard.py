@@ -20,7 +20,7 @@ import time
 
 from builder.errors import UserError
 from builder.ingest.config import IngestConfig
-from builder.ingest.readers import reject
+from builder.ingest.raw import reject
 
 _HEADER = struct.Struct("!Q")
 _STARTUP_SECONDS = 120

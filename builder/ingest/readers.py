@@ -17,33 +17,21 @@ import gzip
 import io
 import json
 import os
+import re
+import zlib
 from pathlib import Path
 from typing import Iterator, Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from builder.ingest.config import IngestConfig
+from builder.ingest.files import Refused, iter_inputs, open_regular
+from builder.ingest.raw import page, reject
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 TEXT_SUFFIXES = (".txt", ".md")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson")
 WARC_SUFFIXES = (".warc", ".warc.gz")
-
-
-def reject(origin: str, reason: str, detail: str, url: str | None = None, stage: str = "ingest") -> dict:
-    return {"origin": origin, "url": url, "stage": stage, "reason": reason, "detail": detail}
-
-
-def page(origin: str, data: bytes, kind: str, url=None, content_type=None, fetched_at=None, site=None) -> dict:
-    return {
-        "origin": origin,
-        "url": url,
-        "data": data,
-        "kind": kind,
-        "content_type": content_type,
-        "fetched_at": fetched_at,
-        "site": site,
-    }
 
 
 def _suffix(path: Path) -> str:
@@ -52,28 +40,6 @@ def _suffix(path: Path) -> str:
         if lower.endswith(suffix):
             return suffix
     return path.suffix.lower()
-
-
-def iter_files(inputs: list[Path], base: Path | None = None, standalone: frozenset[Path] = frozenset()) -> Iterator[tuple[Path, str]]:
-    """(file, name to record) for every file under the inputs, in a stable order.
-
-    The recorded name is relative to `base` (the project folder) or else to the input's parent, so
-    that builds from different working folders record the same origins; inputs in `standalone` (local
-    mirrors of remote inputs, which live in the work folder) are always named from their parent, as
-    the same files read locally would be. Hidden files are skipped.
-    """
-    for root in inputs:
-        inside = base is not None and root not in standalone and root.resolve().is_relative_to(base.resolve())
-        anchor = base if inside else root.parent
-        if root.is_file():
-            found = [root]
-        else:
-            found = []
-            for folder, dirs, files in os.walk(root):
-                dirs[:] = [d for d in dirs if not d.startswith(".")]
-                found.extend(Path(folder) / f for f in files)
-        for path in sorted(found):
-            yield path, Path(os.path.relpath(path.resolve(), anchor.resolve())).as_posix()
 
 
 class JsonlPage(BaseModel):
@@ -88,42 +54,111 @@ class JsonlPage(BaseModel):
     source: Optional[str] = None
 
 
-def _open_lines(path: Path):
-    """A binary line stream of a plain, .gz or .zst file (decompressed as it is read)."""
-    raw = path.open("rb")
-    lower = path.name.lower()
-    if lower.endswith(".gz"):
-        return gzip.GzipFile(fileobj=raw)
-    if lower.endswith(".zst"):
+GZIP_MAGIC, ZSTD_MAGIC = b"\x1f\x8b", b"\x28\xb5\x2f\xfd"
+# A JSONL record is a flat object; deeper lines are refused before the parser recurses into them.
+MAX_JSON_DEPTH = 100
+# Longer numbers are refused before they are converted (Python's own limit for int is 4,300 digits).
+MAX_NUMBER_DIGITS = 1000
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+class OverBudget(Exception):
+    """More bytes came out of a stream than ingest.max_decompressed_bytes allows."""
+
+
+def open_stream(path: Path):
+    """A binary stream of a plain, gzip or zstd file, decompressed as it is read. The format is told by the
+    file's first bytes, not its name: gzip data named .jsonl.zst is still read."""
+    raw = open_regular(path)
+    magic = raw.peek(4)[:4]
+    if magic.startswith(GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=raw, mode="rb"), raw
+    if magic == ZSTD_MAGIC:
         import zstandard
 
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=True))
-    return raw
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, closefd=False, read_across_frames=True)), raw
+    return raw, raw
 
 
 def read_jsonl(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
     """Lines are read one at a time, so memory stays flat and a decompression bomb stops at the limit."""
     try:
-        with _open_lines(path) as stream:
+        stream, raw = open_stream(path)
+    except Refused as refused:
+        yield reject(name, refused.reason, refused.detail)
+        return
+    with raw, stream:
+        try:
             yield from _jsonl_records(stream, name, cfg)
-    except (OSError, EOFError, ValueError) as exc:
-        yield reject(name, "corrupt-archive", f"cannot read past a broken compressed stream: {exc}")
+        except OverBudget:
+            yield reject(name, "decompression-bomb",
+                         f"more than {cfg.max_decompressed_bytes:,} bytes after decompression; stopped reading "
+                         "(raise ingest.max_decompressed_bytes if the file is genuine)")
+        except (gzip.BadGzipFile, EOFError, ValueError, zlib.error, _zstd_error()) as exc:
+            yield reject(name, "corrupt-archive", f"cannot read past a broken compressed stream: {exc}")
+        except OSError as exc:
+            yield reject(name, "unreadable", f"reading failed: {exc.strerror or exc}; check the file and build again")
 
 
-def _bounded_lines(stream, limit: int) -> Iterator[tuple[bytes | None, int]]:
-    """(line, length) pairs; a line longer than `limit` comes as (None, length) and is never held whole."""
+def _zstd_error() -> type[Exception]:
+    import zstandard  # imported only where a file needs it
+
+    return zstandard.ZstdError
+
+
+def _bounded_lines(stream, limit: int, budget: int) -> Iterator[tuple[bytes | None, int]]:
+    """(line, length) pairs; a line longer than `limit` comes as (None, length) and is never held whole.
+    Raises OverBudget once more than `budget` bytes came out of the stream, inside a line or not."""
+    total = 0
     while True:
         line = stream.readline(limit + 1)
         if not line:
             return
         length = len(line)
-        if length > limit and not line.endswith(b"\n"):
-            while line and not line.endswith(b"\n"):  # skip the rest of an over-long line, a chunk at a time
-                line = stream.readline(1 << 20)
-                length += len(line)
-            yield None, length
-        else:
-            yield line, length
+        too_long = length > limit and not line.endswith(b"\n")
+        while too_long and line and not line.endswith(b"\n") and total + length <= budget:
+            line = stream.readline(1 << 20)  # skip the rest of an over-long line, a chunk at a time
+            length += len(line)
+        total += length
+        if total > budget:
+            raise OverBudget
+        yield (None if too_long else line), length
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of {len(digits):,} digits (at most {MAX_NUMBER_DIGITS:,})")
+    return int(digits)
+
+
+def _bounded_float(digits: str) -> float:
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of {len(digits):,} characters (at most {MAX_NUMBER_DIGITS:,})")
+    return float(digits)
+
+
+def json_depth(line: bytes) -> int:
+    """How deep the arrays and objects of a JSON line nest (brackets inside strings do not count)."""
+    if line.count(b"{") + line.count(b"[") <= MAX_JSON_DEPTH:  # the usual line: no need to look closer
+        return MAX_JSON_DEPTH
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(_JSON_STRING.sub(b"", line)):
+        depth += 1 if bracket in b"[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def parse_line(line: bytes):
+    """The JSON value of a line; ValueError with a message when it is not JSON or over the limits."""
+    if json_depth(line) > MAX_JSON_DEPTH:
+        raise ValueError(f"nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        return json.loads(line, parse_int=_bounded_int, parse_float=_bounded_float)
+    except json.JSONDecodeError as exc:
+        raise ValueError(exc.msg) from None
+    except RecursionError:  # cannot happen below MAX_JSON_DEPTH; kept so that no line can stop a file
+        raise ValueError("nested too deep") from None
 
 
 def safe_str(value: str | None) -> str | None:
@@ -132,24 +167,17 @@ def safe_str(value: str | None) -> str | None:
 
 
 def _jsonl_records(stream, name: str, cfg: IngestConfig) -> Iterator[dict]:
-    total = 0
-    for number, (line, length) in enumerate(_bounded_lines(stream, cfg.max_page_bytes), start=1):
+    for number, (line, length) in enumerate(_bounded_lines(stream, cfg.max_page_bytes, cfg.max_decompressed_bytes), start=1):
         origin = f"{name}#{number}"
-        total += length
-        if total > cfg.max_decompressed_bytes:
-            yield reject(name, "decompression-bomb",
-                         f"more than {cfg.max_decompressed_bytes:,} bytes after decompression; stopped reading "
-                         "(raise ingest.max_decompressed_bytes if the file is genuine)")
-            return
         if line is None:
             yield reject(origin, "too-large", f"line {number} is {length:,} bytes, over ingest.max_page_bytes")
             continue
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            yield reject(origin, "invalid-json", f"line {number} is not valid JSON ({getattr(exc, 'msg', exc)})")
+            value = parse_line(line)
+        except ValueError as exc:  # UnicodeDecodeError is one too
+            yield reject(origin, "invalid-json", f"line {number} is not valid JSON ({exc})")
             continue
         if not isinstance(value, dict):
             yield reject(origin, "not-an-object", f"line {number} is a JSON {type(value).__name__}, not an object with 'html' or 'text'")
@@ -169,55 +197,27 @@ def _jsonl_records(stream, name: str, cfg: IngestConfig) -> Iterator[dict]:
                    fetched_at=safe_str(record.fetched_at), site=safe_str(record.source))
 
 
-def read_warc(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
-    from warcio.archiveiterator import ArchiveIterator
-
-    offset = 0
-    try:
-        with path.open("rb") as raw:
-            records = ArchiveIterator(raw)
-            for record in records:
-                if record.rec_type != "response":
-                    continue  # warcinfo, request, metadata: not pages
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                status = record.http_headers.get_statuscode() if record.http_headers else None
-                ctype = record.http_headers.get_header("Content-Type") if record.http_headers else None
-                data = record.content_stream().read(cfg.max_page_bytes + 1)
-                missing = getattr(record.raw_stream, "limit", 0)  # declared bytes the archive did not hold
-                # The offset must be asked for after reading: warcio skips to the record's end to tell it.
-                offset = records.get_record_offset()
-                origin = f"{name}#{offset}"
-                if missing and len(data) <= cfg.max_page_bytes:
-                    yield reject(origin, "truncated-archive",
-                                 f"the record ends {missing:,} bytes short of its declared length; the archive is cut off", url=url)
-                elif status and status != "200":
-                    yield reject(origin, f"http-{status}", f"HTTP status {status}, not a page", url=url)
-                elif ctype and not any(t in ctype.lower() for t in ("html", "text/plain", "xml")):
-                    yield reject(origin, "unsupported-content-type", f"content type {ctype} is not a text page", url=url)
-                else:
-                    kind = "text" if ctype and "text/plain" in ctype.lower() else "html"
-                    yield page(origin, data, kind, url=url, content_type=ctype,
-                               fetched_at=record.rec_headers.get_header("WARC-Date"))
-    except Exception as exc:  # warcio fails in many ways on cut or corrupt archives (even AttributeError)
-        yield reject(f"{name}#{offset}", "truncated-archive",
-                     f"WARC ends or breaks after offset {offset} ({type(exc).__name__}: {exc}); records before it were kept")
-
-
 def read_file(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
     suffix = _suffix(path)
     if suffix in JSONL_SUFFIXES:
         yield from read_jsonl(path, name, cfg)
     elif suffix in WARC_SUFFIXES:
+        from builder.ingest.warc import read_warc  # warcio is imported only where there are WARCs
+
         yield from read_warc(path, name, cfg)
     elif suffix in HTML_SUFFIXES + TEXT_SUFFIXES:
         try:
-            size = path.stat().st_size
-            if size > cfg.max_page_bytes:
-                yield reject(name, "too-large", f"{size:,} bytes is over ingest.max_page_bytes ({cfg.max_page_bytes:,})")
-                return
-            data = path.read_bytes()
+            with open_regular(path) as handle:
+                size = os.fstat(handle.fileno()).st_size
+                data = b"" if size > cfg.max_page_bytes else handle.read(cfg.max_page_bytes + 1)  # bounded: it may grow
+        except Refused as refused:
+            yield reject(name, refused.reason, refused.detail)
+            return
         except OSError as exc:
             yield reject(name, "unreadable", f"cannot read the file: {exc.strerror}")
+            return
+        if size > cfg.max_page_bytes or len(data) > cfg.max_page_bytes:
+            yield reject(name, "too-large", f"{max(size, len(data)):,} bytes is over ingest.max_page_bytes ({cfg.max_page_bytes:,})")
             return
         kind = "html" if suffix in HTML_SUFFIXES else "text"
         yield page(name, data, kind)  # no site: extraction finds it in the page, or uses ingest.default_site
@@ -228,5 +228,8 @@ def read_file(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
 
 def read_inputs(inputs: list[Path], cfg: IngestConfig, base: Path | None = None) -> Iterator[dict]:
     """Every raw page and file-level reject of the inputs, in a stable order."""
-    for path, name in iter_files(inputs, base):
-        yield from read_file(path, name, cfg)
+    for path, name, refused in iter_inputs(inputs, base, allow_outside=cfg.allow_links_outside_inputs):
+        if refused:
+            yield refused
+        else:
+            yield from read_file(path, name, cfg)

@@ -32,7 +32,8 @@ from builder.shards import atomic_write_table, read_table
 from builder.errors import UserError
 from builder.ingest.config import IngestConfig
 from builder.hashing import stable_hash
-from builder.ingest.readers import iter_files, read_file
+from builder.ingest.files import RETRY_REASONS, iter_inputs, printable
+from builder.ingest.readers import read_file
 
 SCAN_VERSION = "1"  # raise when the readers' output changes: every input is then read again
 PAGE_FIELDS = ("origin", "url", "kind", "content_type", "fetched_at", "site")
@@ -66,8 +67,12 @@ class ScannedFile:
 
 
 def content_hash(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).digest()
+    """blake2b of the file's bytes; b"" when it cannot be read (a read error is not cached)."""
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=16)).digest()
+    except OSError:
+        return b""
 
 
 class InputScan:
@@ -86,8 +91,11 @@ class InputScan:
         cached = _read_cache(self.cache_path)
         seen: dict[str, ScannedFile] = {}
         settled = time.time_ns() - SETTLE_NS
-        for path, name in iter_files(self.inputs, self.base, self.standalone):
-            key = str(path.resolve())
+        for path, name, refused in iter_inputs(self.inputs, self.base, self.standalone, self.cfg.allow_links_outside_inputs):
+            if refused:  # not a readable regular file: never cached, so a fixed file is read next time
+                yield refused
+                continue
+            key = printable(str(path.resolve()))
             try:
                 stat = path.stat()
             except OSError:  # gone since it was listed: the reader reports it
@@ -109,9 +117,9 @@ class InputScan:
                 else:
                     items.append(item)
                 yield item
-            if stat:
-                seen[key] = ScannedFile(name, stat.st_size, stat.st_mtime_ns,
-                                        None if stat.st_mtime_ns < settled else content_hash(path), items)
+            content = None if stat is None or stat.st_mtime_ns < settled else content_hash(path)
+            if stat and content != b"" and not any(item.get("reason") in RETRY_REASONS for item in items):
+                seen[key] = ScannedFile(name, stat.st_size, stat.st_mtime_ns, content, items)
         if seen != cached:
             _write_cache(self.cache_path, seen)
 
@@ -125,6 +133,9 @@ class InputScan:
             if attempt or self._reader is None or self._reader[0] != path:
                 self._reader = (path, read_file(path, name, self.cfg))
             for item in self._reader[1]:
+                if item.get("reason") in RETRY_REASONS:  # unreadable since the scan: this batch cannot be made
+                    raise UserError(f"input {name} can no longer be read ({item['detail']}); fix it or remove it, "
+                                    "then build again.")
                 if item.get("origin") == entry["origin"] and "data" in item:
                     if page_digest(item) != entry["digest"]:
                         break
