@@ -1,6 +1,6 @@
 """Hostile inputs made here (FIFOs, device links, byte names, deep JSON, mislabelled and endless compressed
 streams, newline-less WARCs, links out of the inputs, files named twice): each ends as a page or a reject
-with its reason, quickly and in bounded memory."""
+with its reason, quickly and in bounded memory, and nothing outlives a killed build."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -266,3 +268,46 @@ def test_unreadable_files_and_folders_are_rejects_and_never_cached(tmp_path):
     finally:
         (tmp_path / "in" / "locked").chmod(0o755)
         page.chmod(0o644)
+
+
+def _marked(mark: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if f"NC_TEST_MARK={mark}".encode() in Path(f"/proc/{pid}/environ").read_bytes():
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_no_process_outlives_a_killed_two_worker_build(tmp_path):
+    (tmp_path / "in").mkdir()
+    for n in range(120):
+        (tmp_path / "in" / f"p{n}.html").write_text(STORY.format(f"Page {n}. " + "More words. " * 200))
+    code = f"""
+        from builder.config import parse_config
+        from builder.pipeline import build
+        if __name__ == "__main__":
+            config = parse_config({{"build": {{"work_dir": "work", "workers": 2, "shard_size": 4}}}}, root={str(tmp_path)!r})
+            build(config, inputs=[config.path("in")], output=config.path("out"))
+    """
+    (tmp_path / "run.py").write_text(textwrap.dedent(code))
+    mark = uuid.uuid4().hex
+    env = {**os.environ, "NC_TEST_MARK": mark, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    build_process = subprocess.Popen([sys.executable, "run.py"], cwd=tmp_path, env=env)
+    deadline = time.monotonic() + 120
+    # the build, the fork server, two workers and their extractor children
+    while len(_marked(mark)) < 6 and time.monotonic() < deadline and build_process.poll() is None:
+        time.sleep(0.1)
+    assert len(_marked(mark)) >= 6, "the build ended before its workers were all running"
+    build_process.send_signal(signal.SIGKILL)
+    build_process.wait()
+    deadline = time.monotonic() + 15
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _marked(mark)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []

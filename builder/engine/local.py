@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import multiprocessing.forkserver
+import os
 import threading
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from builder import shards
 from builder.engine import reuse
 from builder.engine.reuse import Donor, LineageMemo
+from builder.lifeline import exit_with
 from builder.stage import KeyedStep, MapStage, Shard, output_fingerprint
 
 
@@ -207,7 +209,9 @@ class LocalEngine(ShardEngine):
         """One pool for the whole build: workers start once, and each keeps its loaded stages (the
         extractor child, the spaCy pipeline) from one map to the next."""
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_forkserver())
+            # Workers exit with this process however it ends (the fork server follows them): builder/lifeline.py.
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_forkserver(), initializer=exit_with,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     def close(self) -> None:

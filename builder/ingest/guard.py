@@ -5,7 +5,8 @@ Large-scale pipelines learned this the hard way (FACTS.md): some real pages hang
 Each worker keeps one child (`python -m builder.ingest.guard`) with an address-space limit; pages go
 to it one at a time over a pipe. If the answer does not come within `ingest.timeout_seconds`, the
 child is killed, the page becomes a 'timeout' reject, and a fresh child serves the next page.
-The child exits by itself when its parent goes away (its stdin closes).
+The child exits by itself when its parent goes away (its stdin closes; on Linux the kernel also kills it
+then, even in the middle of a page: builder/lifeline.py).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ import select
 import struct
 import subprocess
 import sys
+import threading
 import time
 
 from builder.errors import UserError
 from builder.ingest.config import IngestConfig
 from builder.ingest.raw import reject
+from builder.lifeline import die_with_parent
 
 _HEADER = struct.Struct("!Q")
 _STARTUP_SECONDS = 120
@@ -62,8 +65,11 @@ class GuardedExtractor:
         self.restarts = 0
 
     def _start(self) -> subprocess.Popen:
+        # The kernel's parent-death signal follows the thread that starts the child: ask for it only from
+        # the main thread, which lives as long as this process (a pool thread may end before it).
+        parent = str(os.getpid()) if threading.current_thread() is threading.main_thread() else "0"
         child = subprocess.Popen(
-            [sys.executable, "-m", "builder.ingest.guard", str(self.cfg.max_memory_mb)],
+            [sys.executable, "-m", "builder.ingest.guard", str(self.cfg.max_memory_mb), parent],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
         _write_frame(child.stdin, self.cfg.model_dump())
@@ -120,11 +126,14 @@ def _serve() -> None:
     """Child side: limit memory, then answer pages until the parent closes the pipe."""
     import resource
 
+    limit_mb, parent = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    if parent:
+        die_with_parent(parent)  # killed with its worker, even in the middle of a page
+
     import trafilatura  # noqa: F401  (imported before 'ready', so no page pays for it)
 
     from builder.ingest.extract import extract_page
 
-    limit_mb = int(sys.argv[1])
     if limit_mb > 0:
         resource.setrlimit(resource.RLIMIT_AS, (limit_mb << 20, limit_mb << 20))
     stdin, stdout = sys.stdin.buffer.fileno(), sys.stdout.buffer
