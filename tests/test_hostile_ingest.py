@@ -203,6 +203,22 @@ def test_warc_without_newlines_is_read_in_linear_time(tmp_path):
     assert reasons(header_items) == ["page", "malformed-archive"]
 
 
+def test_a_compressed_warc_record_stops_at_the_decompressed_limit(tmp_path):
+    import zlib
+
+    size = 200 << 20
+    head = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://w.example/bomb\r\nWARC-Record-ID: <urn:uuid:3>\r\n"
+            f"WARC-Date: 2026-01-01T00:00:00Z\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: {size}\r\n\r\n")
+    member = zlib.compressobj(9, zlib.DEFLATED, 31)  # one gzip member per record, as .warc.gz files are written
+    chunks = [member.compress(head.encode() + b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n")]
+    chunks += [member.compress(bytes(1 << 20)) for _ in range(size >> 20)] + [member.flush()]
+    bomb = tmp_path / "bomb.warc.gz"
+    bomb.write_bytes(gzip.compress(_warc([("response", STORY.format("Kept.").encode())]), mtime=0) + b"".join(chunks))
+    assert bomb.stat().st_size < 1_000_000
+    items = list(read_file(bomb, "bomb.warc.gz", IngestConfig(isolate=False, max_decompressed_bytes=20_000_000)))
+    assert reasons(items) == ["page", "decompression-bomb"]
+
+
 def test_warc_of_requests_and_revisits_only_is_a_reject(tmp_path):
     (tmp_path / "requests.warc").write_bytes(_warc([("request", b""), ("request", b"")]))
     (item,) = read(tmp_path)

@@ -3,7 +3,7 @@
 warcio reads header lines with an unbounded readline that grows the line by concatenation: a WARC
 without newlines took 202 s for 64 MB and held the whole file. Its reader is swapped here for one whose
 lines are bounded (MAX_LINE; a longer one ends the file with a reject) and built in a list, and which
-counts what it decompresses against ingest.max_decompressed_bytes. Record payloads are read with a bound
+counts what each gzip member inflates to against ingest.max_decompressed_bytes. Record payloads are read with a bound
 too (ingest.max_page_bytes), and records are skipped by warcio in fixed-size blocks.
 """
 
@@ -40,9 +40,11 @@ class BoundedReader(DecompressingBufferedReader):
 
     def _process_read(self, data):
         super()._process_read(data)
-        if self.num_read > self.budget:
-            raise ArchiveLimit("decompression-bomb", f"more than {self.budget:,} bytes after decompression; stopped "
-                               "reading (raise ingest.max_decompressed_bytes if the file is genuine)")
+        # Per gzip member (a record, in a .warc.gz): a whole crawl file inflates past any sane budget, a
+        # record does not. An uncompressed WARC is bounded by its size on disk.
+        if self.decompressor is not None and self.num_block_read > self.budget:
+            raise ArchiveLimit("decompression-bomb", f"a compressed record inflates past {self.budget:,} bytes; "
+                               "stopped reading (raise ingest.max_decompressed_bytes if the file is genuine)")
 
     def readline(self, length=None):
         wanted = MAX_LINE + 1 if length is None else min(length, MAX_LINE + 1)
