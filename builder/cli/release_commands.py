@@ -9,8 +9,9 @@ import click
 
 from builder.config import CONFIG_NAME, load_config, parse_config
 from builder.release.diff import diff_releases, format_diff
-from builder.release.manifest import verify_release
+from builder.release.manifest import manifest_sha256
 from builder.release.release import make_release
+from builder.release.verify import verify_release
 
 
 def _config_here(config_path: str | None):
@@ -36,18 +37,24 @@ def release(version: str, build_dir: Path | None, releases_dir: Path | None, con
     if result.staging_removed:
         click.echo(f"removed {result.staging_removed} unfinished staging folder(s) of a killed earlier release")
     click.echo(f"output: {result.folder}")
+    click.echo(f"manifest sha256: {manifest_sha256(result.folder)} (pin it: `newscorpus verify {result.folder} "
+               "--expect SHA256` then detects any change, the manifest's included)")
 
 
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def verify(directory: Path):
-    """Check a release against its MANIFEST.json: checksums, row counts, schemas, missing or extra files."""
-    problems = verify_release(directory)
+@click.option("--expect", "expect_sha256", metavar="SHA256",
+              help="The manifest's sha256 as printed by `release` (or published with it); any other fails.")
+def verify(directory: Path, expect_sha256: str | None):
+    """Check a release against its MANIFEST.json and the manifest against the data: checksums, row counts,
+    content digests, schemas, splits, the README's configs, missing or extra files."""
+    problems = verify_release(directory, expect_sha256)
     if problems:
         for problem in problems:
             click.echo(f"problem: {problem}", err=True)
         raise click.exceptions.Exit(1)
-    click.echo(f"{directory}: OK, every file matches MANIFEST.json")
+    pinned = " and the expected sha256" if expect_sha256 else ""
+    click.echo(f"{directory}: OK, every file and table matches MANIFEST.json{pinned}")
 
 
 @click.command()
