@@ -162,3 +162,36 @@ def test_a_stale_entity_table_is_removed_when_the_layer_is_off(tmp_path):
     build(project(tmp_path))
     assert not stale.parent.exists()
     assert "corpus_entities" not in (tmp_path / "build" / "README.md").read_text()
+
+
+def _header(release: Path) -> dict:
+    import yaml
+
+    return yaml.safe_load((release / "README.md").read_text().split("---\n")[1])
+
+
+def test_card_fields_follow_what_the_release_holds(examples_release):
+    header = _header(examples_release)
+    assert header["annotations_creators"] == ["machine-generated"]
+    assert header["language_creators"] == ["found"] and header["source_datasets"] == ["original"]
+    assert header["multilinguality"] == "multilingual"  # the examples hold en, de and es
+    assert header["task_categories"] == ["token-classification"]  # entities; no document label
+    assert header["task_ids"] == ["named-entity-recognition"]
+    assert {"claim-detection", "source-attribution"} <= set(header["tags"])
+
+
+def test_licence_defaults_to_other_with_a_line_saying_what_to_do(tmp_path, capsys):
+    from builder.cli.main import main
+
+    write_pages(tmp_path / "inputs", 2)
+    (tmp_path / "newscorpus.toml").write_text('[build]\ninputs = ["inputs"]\nwork_dir = "work"\n'
+                                              '[annotate]\nentities = false\nclaims = false\nsources = false\n')
+    build(project(tmp_path))
+    assert main(["release", "1.0.0", "-c", str(tmp_path), "--build", str(tmp_path / "build"),
+                 "--releases", str(tmp_path / "releases")]) == 0
+    assert "set `[release] license` in newscorpus.toml" in capsys.readouterr().out
+    release = tmp_path / "releases" / "1.0.0"
+    header = _header(release)
+    assert header["license"] == "other" and header["multilinguality"] == "monolingual"
+    assert header["task_categories"] == [] and header["annotations_creators"] == ["no-annotation"]
+    assert "set `[release] license` in newscorpus.toml" in (release / "README.md").read_text()

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from builder.config import CONFIG_NAME, load_config, parse_config
+from builder.release.card import LICENSE_NOTE
 from builder.release.diff import diff_releases, format_diff
 from builder.release.manifest import manifest_sha256
 from builder.release.release import make_release
@@ -29,7 +30,8 @@ def _config_here(config_path: str | None):
 @click.option("-c", "--config", "config_path", type=click.Path(), help=f"Project config (default: ./{CONFIG_NAME}).")
 def release(version: str, build_dir: Path | None, releases_dir: Path | None, config_path: str | None):
     """Cut release VERSION (MAJOR.MINOR.PATCH) from the build output into releases/VERSION/."""
-    result = make_release(_config_here(config_path), version, build_dir, releases_dir)
+    config = _config_here(config_path)
+    result = make_release(config, version, build_dir, releases_dir)
     stats = result.stats
     splits = ", ".join(f"{name} {stats.splits[name]}" for name in ("train", "validation", "test"))
     click.echo(f"release {version}: {sum(stats.splits.values())} documents ({splits}); "
@@ -37,6 +39,8 @@ def release(version: str, build_dir: Path | None, releases_dir: Path | None, con
     if result.staging_removed:
         click.echo(f"removed {result.staging_removed} unfinished staging folder(s) of a killed earlier release")
     click.echo(f"output: {result.folder}")
+    if config.release.license == "other":
+        click.echo(LICENSE_NOTE)
     click.echo(f"manifest sha256: {manifest_sha256(result.folder)} (pin it: `newscorpus verify {result.folder} "
                "--expect SHA256` then detects any change, the manifest's included)")
 

@@ -4,6 +4,7 @@ renamed into place at the end, so a killed release leaves no half-written versio
   README.md       YAML header (configs, dataset_info from the Features) + card from dataset_card.md
   MANIFEST.json   files with sha256, content digests, schemas, fingerprints, versions, statistics
   CHANGELOG.md    what changed since the parent (the latest smaller version already released)
+  croissant.json  the same tables in Croissant 1.1 (record sets, files with sha256), for tools beyond the Hub
   data/<config>/<split>-00000-of-00001.parquet   configs documents, entities, claims, sources
 """
 
@@ -24,7 +25,7 @@ import pyarrow.parquet as pq
 from builder.atomic import make_staging_folder
 from builder.lock import work_lock
 from builder.errors import UserError
-from builder.release import card
+from builder.release import card, croissant
 from builder.release.build_output import readme_header, table_path
 from builder.release.diff import diff_releases, format_diff
 from builder.release.labels import entity_labels
@@ -218,8 +219,12 @@ def _release(config, version, build_dir, releases_dir, files, parent, labels, la
         write_manifest(staging, manifest)  # data files only: lets the diff below read this release
         changelog = _changelog(version, parent, releases_dir, staging, plan.stats)
         readme = _readme(config, version, parent, plan.stats, counts, features, labels, _rejects(build_dir))
+        metadata = croissant.render(croissant.croissant(
+            manifest, features, card.column_descriptions(features), description=config.release.description,
+            license=config.release.license, citation=config.release.citation))
         manifest["files"] = sorted(entries + [_text_entry(staging, "CHANGELOG.md", changelog),
-                                              _text_entry(staging, "README.md", readme)], key=lambda e: e["path"])
+                                              _text_entry(staging, "README.md", readme),
+                                              _text_entry(staging, croissant.FILE, metadata)], key=lambda e: e["path"])
         write_manifest(staging, manifest)
         os.rename(staging, releases_dir / version)
     except BaseException:
@@ -239,8 +244,8 @@ def _readme(config, version, parent, stats, counts, features, labels, rejects) -
     release = config.release
     languages = sorted(code for code in stats.languages if code != "unknown")
     extra = {"license": release.license, **({"language": languages} if languages else {}),
-             "task_categories": release.task_categories, "task_ids": release.task_ids,
-             "size_categories": [card.size_category(sum(stats.splits.values()))], "tags": release.tags}
+             "size_categories": [card.size_category(sum(stats.splits.values()))], "tags": release.tags,
+             **card.hub_fields(release, stats, languages)}
     header = readme_header(counts, release.pretty_name, extra, features, version)
     body = card.render_card(card.load_template(config), config=config, version=version, parent=parent, stats=stats,
                             counts=counts, features=features, labels=labels, rejects=rejects)
