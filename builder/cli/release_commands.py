@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from builder.cli.writable import check_writable
 from builder.config import CONFIG_NAME, load_config, parse_config
 from builder.release.card import LICENSE_NOTE
 from builder.release.diff import diff_releases, format_diff
@@ -31,6 +32,10 @@ def _config_here(config_path: str | None):
 def release(version: str, build_dir: Path | None, releases_dir: Path | None, config_path: str | None):
     """Cut release VERSION (MAJOR.MINOR.PATCH) from the build output into releases/VERSION/."""
     config = _config_here(config_path)
+    check_writable([
+        ("releases folder", releases_dir or config.path(config.release.output), "Choose another with --releases"),
+        ("work folder", config.path(config.build.work_dir), "Set build.work_dir in newscorpus.toml to another folder"),
+    ])
     result = make_release(config, version, build_dir, releases_dir)
     stats = result.stats
     splits = ", ".join(f"{name} {stats.splits[name]}" for name in ("train", "validation", "test"))

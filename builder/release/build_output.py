@@ -34,6 +34,11 @@ EMPTY_TABLES_NOTE = (
     "0-row split: without `streaming=True` it raises `Instruction \"train\" corresponds to no data`.")
 
 
+def _stage_order(stage: str) -> tuple:
+    order = ["ingest", "extract", "clean", "language", "dedup", "annotate"]
+    return (order.index(stage) if stage in order else len(order), stage)
+
+
 def table_path(name: str, split: str = "train", index: int = 0, total: int = 1) -> str:
     return f"data/{name}/{split}-{index:05d}-of-{total:05d}.parquet"
 
@@ -88,6 +93,8 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
         "canonical_documents": canonical,
         "rejected": len(rejects),
         "rejects_by_reason": dict(sorted(Counter(r["reason"] for r in rejects).items())),
+        # "ingest": inputs that gave no page (files, lines, records); every other stage rejected a page it read
+        "rejects_by_stage": dict(sorted(Counter(r["stage"] for r in rejects).items(), key=lambda kv: _stage_order(kv[0]))),
         "languages": dict(sorted(languages.items())),
     }
     counts = {"documents": {"train": (n_docs, doc_bytes)}, "rejects": {"train": (len(rejects), reject_bytes)}}
