@@ -10,10 +10,18 @@ from builder.release.release import make_release
 
 PAGE = """<html><head><title>{title}</title><meta property="og:site_name" content="Test Herald"></head>
 <body><article><h1>{title}</h1>
-<p>{body} The council met on Tuesday evening in the town hall to discuss the proposal in detail.</p>
-<p>Residents asked questions about the budget, the timetable and the roads that would close for the works.</p>
-<p>A decision is expected next month, after a second reading and a public consultation that runs four weeks.</p>
+{paragraphs}
 </article></body></html>"""
+WORDS = ("harbour council bridge budget school library river market railway hospital museum stadium festival "
+         "orchard factory ferry tunnel garden theatre airport canal forest quarry bakery").split()
+
+
+def _paragraphs(seed: int) -> str:
+    """Three paragraphs that share few word sequences with another seed's (pages must not be near-duplicates)."""
+    words = [WORDS[(seed * 7 + k * 3) % len(WORDS)] for k in range(24)]
+    sentences = [f"The {words[k]} near the {words[k + 1]} reported {seed * 13 + k} visitors, said the {words[k + 2]} "
+                 f"office on day {seed + k}." for k in range(0, 18, 2)]
+    return "\n".join(f"<p>{' '.join(sentences[k:k + 3])}</p>" for k in range(0, 9, 3))
 
 
 def write_pages(folder: Path, n: int, prefix: str = "page") -> list[Path]:
@@ -21,8 +29,8 @@ def write_pages(folder: Path, n: int, prefix: str = "page") -> list[Path]:
     paths = []
     for i in range(n):
         path = folder / f"{prefix}-{i}.html"
-        path.write_text(PAGE.format(title=f"Council story number {i} of {prefix}",
-                                    body=f"Story {i} ({prefix}) has its own opening sentence about item {i * 7}."),
+        seed = i + 1000 * sum(map(ord, prefix))
+        path.write_text(PAGE.format(title=f"Council story number {i} of {prefix}", paragraphs=_paragraphs(seed)),
                         encoding="utf-8")
         paths.append(path)
     return paths
