@@ -99,6 +99,9 @@ def test_a_consistent_rewrite_is_caught_by_the_pinned_sha(copy, capsys):
     ("[]", "malformed manifest"),
     ('{"version": "1.0.0", "files": [{"path": "x"}], "tables": {}, "schemas": {}, "entity_labels": [],'
      ' "splits": {"ratios": {}}}', "files.0.config"),
+    ('{"version": "1.0.0", "files": [{"path": "../../etc/passwd", "config": null, "split": null, "rows": null,'
+     ' "bytes": 1, "sha256": "x"}], "tables": {}, "schemas": {}, "entity_labels": [], "splits": {"ratios": {}}}',
+     "leads outside the release folder"),
 ])
 def test_malformed_manifest_gives_one_line(copy, capsys, text, says):
     (copy / "MANIFEST.json").write_text(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from datasets import ClassLabel, List, Value
+from datasets import ClassLabel, List
 
 FILE = "croissant.json"
 CONTEXT = {

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Optional
 
 import pyarrow as pa
-import pyarrow.parquet as pq
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 
 MANIFEST = "MANIFEST.json"
 _CHUNK = 1 << 20
@@ -78,6 +77,14 @@ class _FileEntry(BaseModel):
     rows: Optional[int]
     bytes: int
     sha256: str
+
+    @field_validator("path")
+    @classmethod
+    def _inside_the_release(cls, path: str) -> str:
+        # verify and diff open these paths: a manifest must not make them read outside the release folder
+        if path.startswith(("/", "\\")) or ".." in path.replace("\\", "/").split("/"):
+            raise ValueError(f"path {path!r} leads outside the release folder")
+        return path
 
 
 class _Table(BaseModel):
