@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from builder.config import parse_config
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.release.release import make_release
 
 PAGE = """<html><head><title>{title}</title><meta property="og:site_name" content="Test Herald"></head>

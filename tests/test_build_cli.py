@@ -8,7 +8,7 @@ from rich.console import Console
 
 from builder.cli.main import main
 from builder.cli.progress import BuildProgress
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from release_helpers import project, write_pages
 
 

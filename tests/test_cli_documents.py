@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from builder.cli.main import main
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.release.manifest import read_manifest
 from builder.release.release import make_release
 from release_helpers import project, write_pages

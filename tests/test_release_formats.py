@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from builder.atomic import atomic_path, make_staging_folder
-from builder.engine.pipeline import build
+from builder.pipeline import build
 from builder.release.manifest import read_manifest
 from builder.release.tables import SCHEMAS
 from release_helpers import build_and_release, project, write_pages

@@ -7,7 +7,7 @@ import errno
 import tempfile
 from pathlib import Path
 
-from builder.engine.remote import is_url
+from builder.remote import is_url
 from builder.errors import UserError
 
 
