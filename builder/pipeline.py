@@ -53,7 +53,7 @@ def _local(value: str | Path, config: ProjectConfig) -> str | Path:
 
 
 def build(config: ProjectConfig, inputs: list[str | Path] | None = None, output: str | Path | None = None,
-          workers: int | None = None, on_progress: Callable[[int], None] | None = None) -> BuildResult:
+          workers: int | None = None, on_progress: Callable[[int, str], None] | None = None) -> BuildResult:
     """Build the dataset. Inputs and output are local paths or fsspec URLs (see remote.py)."""
     inputs = [_local(p, config) for p in (inputs if inputs is not None else config.build.inputs)]
     missing = [str(p) for p in inputs if not remote.is_url(p) and not Path(p).exists()]

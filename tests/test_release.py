@@ -164,7 +164,7 @@ def test_verify_ok_flipped_byte_and_missing_file(tmp_path, release, capsys):
     err = capsys.readouterr().err
     assert "data/documents/train-00000-of-00001.parquet: sha256 differs" in err
     assert "data/documents/test-00000-of-00001.parquet: missing" in err
-    assert "validation" not in err
+    assert "validation-00000-of-00001.parquet" not in err
 
 
 def test_cli_release_and_errors(tmp_path, examples_build, capsys):

@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from builder.config import parse_config
 from builder.release.release import make_release
+from builder.release.verify import verify_release
 
 
 def _first_document_with_entities(build):
@@ -45,3 +46,5 @@ def test_review_decisions_appear_in_the_release(tmp_path, examples_build):
     assert names[relabelled["label"]] == new_label  # stored as a ClassLabel id
     card = (result.folder / "README.md").read_text(encoding="utf-8")
     assert "2 of" in card  # share of human-verified spans is stated
+    assert "- expert-generated" in card.split("---")[1]  # annotations_creators: people verified spans
+    assert verify_release(result.folder) == []  # the digests recomputed from merged rows match the manifest

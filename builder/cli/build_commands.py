@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from builder.cli.progress import BuildProgress
+from builder.cli.writable import check_writable
 from builder.config import CONFIG_NAME, ProjectConfig, load_config, parse_config
 from builder.pipeline import build as run_build
 from builder.remote import is_url
@@ -21,6 +22,30 @@ console = Console(stderr=True, highlight=False)
 
 def _project_config(config_path: str | None) -> ProjectConfig:
     return load_config(Path(config_path) if config_path else Path.cwd())
+
+
+def summary_table(result) -> Table:
+    """The build's counts, laid out so they add up: pages read = documents + pages rejected at each stage;
+    inputs rejected before they gave a page (unsupported files, bad JSON lines, HTTP errors) counted apart."""
+    summary = result.summary
+    by_stage = summary["rejects_by_stage"]
+    table = Table(title="newscorpus build", show_header=False)
+    table.add_row("pages read", str(result.pages_read))
+    table.add_row("  = documents", str(summary["documents"]))
+    table.add_row("      canonical (not duplicates)", str(summary["canonical_documents"]))
+    table.add_row("      languages", ", ".join(f"{k} {v}" for k, v in summary["languages"].items()) or "-")
+    for stage, count in by_stage.items():
+        if stage != "ingest":
+            table.add_row(f"  + rejected at {stage}", str(count))
+    table.add_row("inputs rejected before a page was read", str(by_stage.get("ingest", 0)))
+    table.add_row("rejected in all, by reason", str(summary["rejected"]))
+    for reason, count in summary["rejects_by_reason"].items():
+        table.add_row(f"  {reason}", str(count))
+    if result.shards_reused:
+        table.add_row("shards reused from work folder", str(result.shards_reused))
+    if result.partial_files_removed:
+        table.add_row("partial files of a killed run removed", str(result.partial_files_removed))
+    return table
 
 
 @click.command()
@@ -48,26 +73,13 @@ def build(paths, output, config_path, workers, keep_boilerplate, engine):
         config = config.model_copy(update={"clean": config.clean.model_copy(update={"keep_boilerplate": True})})
     if engine:
         config = config.model_copy(update={"build": config.build.model_copy(update={"engine": engine})})
-
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed} pages"),
-                  TimeElapsedColumn(), console=console, transient=True) as progress:
-        task = progress.add_task("building", total=None)
-        result = run_build(config, list(paths) or None, output, workers,
-                           on_progress=lambda n: progress.advance(task, n))
-    summary = result.summary
-    table = Table(title="newscorpus build", show_header=False)
-    table.add_row("pages read", str(result.pages_read))
-    table.add_row("documents", str(summary["documents"]))
-    table.add_row("  canonical (not duplicates)", str(summary["canonical_documents"]))
-    table.add_row("  languages", ", ".join(f"{k} {v}" for k, v in summary["languages"].items()) or "-")
-    table.add_row("rejected", str(summary["rejected"]))
-    for reason, count in summary["rejects_by_reason"].items():
-        table.add_row(f"  {reason}", str(count))
-    if result.shards_reused:
-        table.add_row("shards reused from work folder", str(result.shards_reused))
-    if result.partial_files_removed:
-        table.add_row("partial files of a killed run removed", str(result.partial_files_removed))
-    console.print(table)
+    check_writable([
+        ("output folder", output if output is not None else config.path(config.build.output), "Choose another with --output"),
+        ("work folder", config.path(config.build.work_dir), "Set build.work_dir in newscorpus.toml to another folder"),
+    ])
+    with BuildProgress(console) as progress:
+        result = run_build(config, list(paths) or None, output, workers, on_progress=progress)
+    console.print(summary_table(result))
     click.echo(f"output: {result.output}")
 
 

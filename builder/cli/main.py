@@ -17,9 +17,10 @@ def cli():
 
 
 def _register() -> None:
-    from builder.cli import annotate_commands, build_commands, release_commands, report_commands, review_commands
+    from builder.cli import (annotate_commands, build_commands, list_commands, release_commands, report_commands,
+                             review_commands)
 
-    for module in (build_commands, release_commands, annotate_commands, review_commands, report_commands):
+    for module in (build_commands, list_commands, release_commands, annotate_commands, review_commands, report_commands):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
+from builder.cli.writable import check_writable
 from builder.config import CONFIG_NAME, load_config, parse_config
+from builder.release.card import LICENSE_NOTE
 from builder.release.diff import diff_releases, format_diff
-from builder.release.manifest import verify_release
+from builder.release.manifest import manifest_sha256
 from builder.release.release import make_release
+from builder.release.verify import verify_release
 
 
 def _config_here(config_path: str | None):
@@ -28,7 +31,12 @@ def _config_here(config_path: str | None):
 @click.option("-c", "--config", "config_path", type=click.Path(), help=f"Project config (default: ./{CONFIG_NAME}).")
 def release(version: str, build_dir: Path | None, releases_dir: Path | None, config_path: str | None):
     """Cut release VERSION (MAJOR.MINOR.PATCH) from the build output into releases/VERSION/."""
-    result = make_release(_config_here(config_path), version, build_dir, releases_dir)
+    config = _config_here(config_path)
+    check_writable([
+        ("releases folder", releases_dir or config.path(config.release.output), "Choose another with --releases"),
+        ("work folder", config.path(config.build.work_dir), "Set build.work_dir in newscorpus.toml to another folder"),
+    ])
+    result = make_release(config, version, build_dir, releases_dir)
     stats = result.stats
     splits = ", ".join(f"{name} {stats.splits[name]}" for name in ("train", "validation", "test"))
     click.echo(f"release {version}: {sum(stats.splits.values())} documents ({splits}); "
@@ -36,18 +44,26 @@ def release(version: str, build_dir: Path | None, releases_dir: Path | None, con
     if result.staging_removed:
         click.echo(f"removed {result.staging_removed} unfinished staging folder(s) of a killed earlier release")
     click.echo(f"output: {result.folder}")
+    if config.release.license == "other":
+        click.echo(LICENSE_NOTE)
+    click.echo(f"manifest sha256: {manifest_sha256(result.folder)} (pin it: `newscorpus verify {result.folder} "
+               "--expect SHA256` then detects any change, the manifest's included)")
 
 
 @click.command()
 @click.argument("directory", type=click.Path(path_type=Path))
-def verify(directory: Path):
-    """Check a release against its MANIFEST.json: checksums, row counts, schemas, missing or extra files."""
-    problems = verify_release(directory)
+@click.option("--expect", "expect_sha256", metavar="SHA256",
+              help="The manifest's sha256 as printed by `release` (or published with it); any other fails.")
+def verify(directory: Path, expect_sha256: str | None):
+    """Check a release against its MANIFEST.json and the manifest against the data: checksums, row counts,
+    content digests, schemas, splits, the README's configs, missing or extra files."""
+    problems = verify_release(directory, expect_sha256)
     if problems:
         for problem in problems:
             click.echo(f"problem: {problem}", err=True)
         raise click.exceptions.Exit(1)
-    click.echo(f"{directory}: OK, every file matches MANIFEST.json")
+    pinned = " and the expected sha256" if expect_sha256 else ""
+    click.echo(f"{directory}: OK, every file and table matches MANIFEST.json{pinned}")
 
 
 @click.command()

@@ -12,6 +12,7 @@ from builder.errors import UserError
 from builder.review.layers import LAYERS
 
 FORMATS = ("labelstudio", "prodigy", "brat")
+EXPORT_FORMATS = (*FORMATS, "spacy")  # spaCy: training data (DocBin), not a round trip
 
 
 def _paths(build_dir: Path | None, annotations_dir: Path | None) -> tuple[Path, Path]:
@@ -101,12 +102,16 @@ def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, a
 
 @click.command("export")
 @click.argument("out", type=click.Path(path_type=Path))
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), required=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(EXPORT_FORMATS), required=True)
 @layer_option
 @build_option
 @annotations_option
 def export(out, fmt, layer, build_dir, annotations_dir):
-    """Export the merged view of one layer for Label Studio (JSON file), Prodigy (JSONL file) or brat (folder)."""
+    """Export the merged view of one layer for Label Studio (JSON file), Prodigy (JSONL file) or brat (folder);
+    or the entities as spaCy training data (folder: train.spacy, dev.spacy, test.spacy, split as a release)."""
+    if fmt == "spacy":
+        _export_spacy(out, layer, build_dir)
+        return
     from builder.review import brat, labelstudio, prodigy
     from builder.review.decisions import read_all
     from builder.review.layers import layer_labels
@@ -127,6 +132,22 @@ def export(out, fmt, layer, build_dir, annotations_dir):
     else:
         brat.write(views, layer, labels, out)
         click.echo(f"{len(views)} documents: {out}/<id>.txt + .ann")
+
+
+def _export_spacy(out: Path, layer: str, build_dir: Path | None) -> None:
+    from builder.release.spacy_export import export_spacy
+
+    if layer != "entities":
+        raise UserError(f"--format spacy exports the entities layer (spaCy NER training data), not {layer}.")
+    here = Path.cwd()
+    config = load_config(here) if (here / CONFIG_NAME).exists() else parse_config({}, root=str(here))
+    result = export_spacy(config, out, build_dir)
+    counts = ", ".join(f"{split} {n}" for split, n in sorted(result.documents.items()))
+    click.echo(f"{sum(result.documents.values())} documents ({counts}), {result.entities} entities: "
+               + ", ".join(str(f) for f in result.files))
+    if result.misaligned or result.overlapping:
+        click.echo(f"left out: {result.misaligned} entities off token boundaries, {result.overlapping} overlapping "
+                   "a longer one", err=True)
 
 
 @click.command("import")

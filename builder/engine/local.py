@@ -95,10 +95,10 @@ class ShardEngine:
     which steps of a task still have to run, counters, and use as a context manager. Subclasses say where
     jobs run (_run_jobs, call, close)."""
 
-    def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None):
+    def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int, str], None] | None = None):
         self.work_dir = Path(work_dir)
         self.workers = workers
-        self.on_progress = on_progress or (lambda n: None)
+        self.on_progress = on_progress or (lambda n, step: None)  # (units done, name of the step's first stage)
         self.reused = 0  # stage outputs found complete in the work folder (cache hits / resumed work)
         self.reject_files: list[Path] = []  # rejects of every shard this engine produced or reused
 
@@ -132,7 +132,7 @@ class ShardEngine:
                 self.reject_files.extend(target.rejects for target in chain)
                 out.append(chain[-1])
                 if done == len(chain) - 1:
-                    self.on_progress(task.units)
+                    self.on_progress(task.units, stages[0].name)
                     continue
                 start = done + 1
                 source = task.ready() if start == 0 else Task.of(chain[done])
@@ -192,7 +192,7 @@ def _forkserver():
 
 
 class LocalEngine(ShardEngine):
-    def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None):
+    def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int, str], None] | None = None):
         super().__init__(work_dir, workers, on_progress)
         self._pool: ProcessPoolExecutor | None = None
         if workers > 1:
@@ -231,17 +231,17 @@ class LocalEngine(ShardEngine):
         for index, job, units in jobs:
             if self.workers == 1:
                 out[index] = replace(out[index], rows=run_job(stages, job))
-                self.on_progress(units)
+                self.on_progress(units, stages[0].name)
                 continue
             while len(pending) >= 2 * self.workers:
-                self._collect(pending, out)
+                self._collect(pending, out, stages[0].name)
             pending[self.pool().submit(run_job, stages, job)] = (index, units)
         while pending:
-            self._collect(pending, out)
+            self._collect(pending, out, stages[0].name)
 
-    def _collect(self, pending: dict, out: list[Shard]) -> None:
+    def _collect(self, pending: dict, out: list[Shard], step: str) -> None:
         done, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in done:
             index, units = pending.pop(future)
             out[index] = replace(out[index], rows=future.result())
-            self.on_progress(units)
+            self.on_progress(units, step)

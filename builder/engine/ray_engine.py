@@ -54,7 +54,7 @@ class _StageWorker:
 class RayEngine(ShardEngine):
     """Drop-in for LocalEngine (same map/call/reused/reject_files); `workers` is the actor pool size."""
 
-    def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int], None] | None = None,
+    def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int, str], None] | None = None,
                  address: str | None = None):
         ray = _ray()
         if not ray.is_initialized():
@@ -90,7 +90,7 @@ class RayEngine(ShardEngine):
         for row in done.iter_rows():
             index = int(row["index"])
             out[index] = replace(out[index], rows=int(row["rows"]))
-            self.on_progress(units[index])
+            self.on_progress(units[index], stages[0].name)
 
     def call(self, fn: Callable, items: list) -> list:
         """fn(item) for every item as Ray tasks; results in input order. fn: picklable, module-level."""

@@ -4,13 +4,16 @@ Layout:
   README.md                                   YAML header: configs `documents` (default), `rejects`
   data/documents/train-00000-of-00001.parquet all documents, sorted by id, dedup flags included
   data/rejects/train-00000-of-00001.parquet   every input that did not become a document, and why
-  data/corpus_entities/train-...parquet       canonical name, label, mention and document counts (when any)
+  data/corpus_entities/train-...parquet       canonical name, label, mention and document counts (when any;
+                                              removed when the entity layer is off)
+A table with no rows (no rejects, a build of 0 documents) is a file with its schema and no row group.
   build.json                                  counts of the build (no timestamps: rebuilds are identical)
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +25,18 @@ from builder.release.merge import merged_groups
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA
 from builder.release.build_features import build_features
 from builder.release.parquet import ROW_GROUP_SIZE, ParquetSink, write_parquet, yaml_features
+
+
+EMPTY_TABLES_NOTE = (
+    "Empty tables: {configs} have no rows in this {where} (nothing of that kind was found, or its layer was off). "
+    "Each is still declared, with a `train` file that holds its typed schema and no rows: polars, DuckDB, pandas "
+    "and `load_dataset(..., streaming=True)` open it as an empty table. `datasets` 5.2 cannot materialise a "
+    "0-row split: without `streaming=True` it raises `Instruction \"train\" corresponds to no data`.")
+
+
+def _stage_order(stage: str) -> tuple:
+    order = ["ingest", "extract", "clean", "language", "dedup", "annotate"]
+    return (order.index(stage) if stage in order else len(order), stage)
 
 
 def table_path(name: str, split: str = "train", index: int = 0, total: int = 1) -> str:
@@ -78,13 +93,17 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
         "canonical_documents": canonical,
         "rejected": len(rejects),
         "rejects_by_reason": dict(sorted(Counter(r["reason"] for r in rejects).items())),
+        # "ingest": inputs that gave no page (files, lines, records); every other stage rejected a page it read
+        "rejects_by_stage": dict(sorted(Counter(r["stage"] for r in rejects).items(), key=lambda kv: _stage_order(kv[0]))),
         "languages": dict(sorted(languages.items())),
     }
     counts = {"documents": {"train": (n_docs, doc_bytes)}, "rejects": {"train": (len(rejects), reject_bytes)}}
     entity_rows = entities.rows()
-    if entity_rows:  # `datasets` cannot load an empty split
+    if entity_rows:
         counts["corpus_entities"] = {"train": write_parquet(entity_rows, CORPUS_ENTITY_SCHEMA, out / table_path("corpus_entities"),
                                                             build_features("corpus_entities")["embedded"])}
+    else:  # the entity layer is off (or found nothing): a table of an earlier build must not linger undeclared
+        shutil.rmtree(out / "data" / "corpus_entities", ignore_errors=True)
     summary["corpus_entities"] = len(entity_rows)
     header = readme_header(counts, pretty_name)
     body = (
@@ -93,6 +112,9 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
         "Load it with `datasets.load_dataset(\"<this folder>\")`; the `rejects` config lists what was "
         "left out and why. Cut a versioned release with `newscorpus release X.Y.Z`.\n"
     )
+    empty = [name for name, splits in counts.items() if splits["train"][0] == 0]
+    if empty:
+        body += "\n" + EMPTY_TABLES_NOTE.format(configs=", ".join(f"`{c}`" for c in empty), where="build") + "\n"
     (out / "README.md").write_text(header + body, encoding="utf-8")
     (out / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return summary

@@ -13,6 +13,7 @@ from datasets import ClassLabel, List, Value
 from builder import __version__
 from builder.errors import UserError
 from builder.records import RECORD_MODELS
+from builder.release.build_output import EMPTY_TABLES_NOTE
 from builder.release.splits import SPLITS
 from builder.release.stats import ReleaseStats
 
@@ -22,6 +23,34 @@ _DESCRIPTIONS = {"documents": RECORD_MODELS["document"], "entities": RECORD_MODE
 
 def packaged_template() -> str:
     return (resources.files("builder") / "project_template" / "dataset_card.md").read_text(encoding="utf-8")
+
+
+LICENSE_NOTE = ("The licence is `other`: set `[release] license` in newscorpus.toml to the licence of this corpus "
+                "(scraped news is usually the publishers'; state what you may grant).")
+
+
+def hub_fields(release, stats: ReleaseStats, languages: list[str]) -> dict:
+    """The Hub's card fields that follow from what the release holds (config values win where set).
+
+    Machine annotators made every span; a human-verified span adds expert-generated. Texts are found on
+    the web. Entities make it a token-classification (NER) set; claims and sources have no Hub task, so
+    they are tags. No document label: never text-classification.
+    """
+    creators = ["machine-generated"] + (["expert-generated"] if stats.human_spans else [])
+    has_entities = bool(stats.entity_labels)
+    tags = [tag for tag, counter in (("claim-detection", stats.claim_kinds), ("source-attribution", stats.source_kinds))
+            if counter]
+    return {
+        "annotations_creators": creators if stats.spans or stats.source_kinds else ["no-annotation"],
+        "language_creators": ["found"],
+        "multilinguality": "multilingual" if len(languages) > 1 else "monolingual",
+        "source_datasets": ["original"],
+        "task_categories": release.task_categories if release.task_categories is not None else
+        (["token-classification"] if has_entities else []),
+        "task_ids": release.task_ids if release.task_ids is not None else
+        (["named-entity-recognition"] if has_entities else []),
+        **({"tags": [*release.tags, *[t for t in tags if t not in release.tags]]} if tags else {}),
+    }
 
 
 def size_category(n: int) -> str:
@@ -51,16 +80,22 @@ def _type_name(feature) -> str:
     return type(feature).__name__
 
 
-def _field_tables(features: dict) -> str:
-    parts = []
+def column_descriptions(features: dict) -> dict[str, dict[str, str]]:
+    """config -> column -> its description in the records (empty when it has none); for the card and croissant.json."""
+    result = {}
     for config, feats in features.items():
         model = _DESCRIPTIONS[config].model_fields
+        result[config] = {name: (model[name].description or "" if name in model else
+                                 "id of the document the row belongs to" if name == "doc_id" else "")
+                          for name in feats}
+    return result
+
+
+def _field_tables(features: dict) -> str:
+    parts = []
+    for config, texts in column_descriptions(features).items():
         lines = [f"**{config}**", "", "| field | type | description |", "|---|---|---|"]
-        for name, feature in feats.items():
-            info = model.get(name)
-            text = (info.description if info and info.description else
-                    "id of the document the row belongs to" if name == "doc_id" else "")
-            lines.append(f"| `{name}` | {_type_name(feature)} | {text} |")
+        lines += [f"| `{name}` | {_type_name(features[config][name])} | {text} |" for name, text in texts.items()]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
@@ -69,10 +104,9 @@ def _split_table(counts: dict[str, dict[str, tuple[int, int]]]) -> str:
     lines = ["| config | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
     for config, per_split in counts.items():
         lines.append(f"| {config} | " + " | ".join(str(per_split.get(s, (0, 0))[0]) for s in SPLITS) + " |")
-    empty = [config for config, per_split in counts.items() if not per_split]
+    empty = [config for config, per_split in counts.items() if not any(n for n, _ in per_split.values())]
     if empty:
-        lines += ["", "Configs with no rows in this release are not declared in the header (datasets cannot "
-                  "load an empty split): " + ", ".join(f"`{c}`" for c in empty) + "."]
+        lines += ["", EMPTY_TABLES_NOTE.format(configs=", ".join(f"`{c}`" for c in empty), where="release")]
     return "\n".join(lines)
 
 
@@ -96,7 +130,8 @@ def render_card(template: str, *, config, version: str, parent: str | None, stat
                 counts: dict, features: dict, labels: list[str], rejects: Counter) -> str:
     release = config.release
     values = {
-        "pretty_name": release.pretty_name, "description": release.description, "license": release.license,
+        "pretty_name": release.pretty_name, "description": release.description,
+        "license": release.license + ("\n\n" + LICENSE_NOTE if release.license == "other" else ""),
         "version": version, "parent": parent or "none, first release", "tool_version": __version__,
         "languages": ", ".join(f"{k} ({v})" for k, v in sorted(stats.languages.items())) or "none",
         "documents": str(sum(stats.splits.values())),

@@ -1,3 +1,5 @@
+from typing import Optional
+
 from pydantic import Field, model_validator
 
 from builder.config_section import Section
@@ -21,13 +23,15 @@ class ReleaseConfig(Section):
     """What a release holds and how it is described."""
 
     pretty_name: str = "newscorpus sample"
-    license: str = "cc-by-4.0"
+    license: str = Field("other", description="the licence of YOUR corpus (an SPDX-style id such as cc-by-4.0): "
+                         "scraped news is rarely yours to license, so the default is `other` until you state it")
     output: str = Field("releases", description="folder that holds one sub-folder per released version")
     card_template: str = Field("dataset_card.md", description="card template rendered into each release's README.md")
     description: str = Field("News articles with clean main text, deduplicated, language-tagged and annotated "
                              "with entities, claims and source links.", description="one paragraph for the card")
-    task_categories: list[str] = Field(default_factory=lambda: ["token-classification", "text-classification"])
-    task_ids: list[str] = Field(default_factory=lambda: ["named-entity-recognition"])
+    task_categories: Optional[list[str]] = Field(None, description="Hub task categories; default: from what the "
+                                                 "release holds (token-classification when it has entities)")
+    task_ids: Optional[list[str]] = Field(None, description="Hub task ids; default: named-entity-recognition with entities")
     tags: list[str] = Field(default_factory=lambda: ["news", "newscorpus"])
     citation: str = Field("", description="BibTeX for the card; empty says 'no citation yet'")
     splits: SplitRatios = SplitRatios()

@@ -39,16 +39,22 @@ def annotation_counts(folder: Path) -> dict[str, Counter]:
 
 
 def diff_releases(old: Path, new: Path) -> dict:
-    hashes = []
+    """Ids added, removed and changed (text), with each listed document's title and site (the newer side's
+    when it is in both), and annotation counts per layer and label."""
+    hashes, described = [], {}
     for folder in (old, new):
-        rows = _table(folder, read_manifest(folder), "documents", ["id", "text_hash"])
+        rows = _table(folder, read_manifest(folder), "documents", ["id", "text_hash", "title", "site"])
         hashes.append({row["id"]: row["text_hash"] for row in rows})
+        described.update({row["id"]: {"title": row["title"], "site": row["site"]} for row in rows})
     a, b = hashes
     counts_a, counts_b = annotation_counts(old), annotation_counts(new)
+    added, removed = sorted(b.keys() - a.keys()), sorted(a.keys() - b.keys())
+    changed = sorted(i for i in a.keys() & b.keys() if a[i] != b[i])
     return {
-        "added": sorted(b.keys() - a.keys()),
-        "removed": sorted(a.keys() - b.keys()),
-        "changed": sorted(i for i in a.keys() & b.keys() if a[i] != b[i]),
+        "added": added,
+        "removed": removed,
+        "changed": changed,
+        "documents": {i: described[i] for i in [*added, *removed, *changed]},
         "unchanged": sum(1 for i in a.keys() & b.keys() if a[i] == b[i]),
         "annotations": {layer: {label: [counts_a[layer][label], counts_b[layer][label]]
                                 for label in sorted(counts_a[layer].keys() | counts_b[layer].keys())}
@@ -56,13 +62,21 @@ def diff_releases(old: Path, new: Path) -> dict:
     }
 
 
+def _document_line(doc_id: str, described: dict) -> str:
+    title = (described.get("title") or "(no title)").replace("\n", " ")
+    return f"- {title} ({described.get('site') or 'unknown site'}) `{doc_id}`"
+
+
 def format_diff(result: dict, old_name: str, new_name: str) -> str:
-    """Markdown: counts first, then the ids, then the annotation table."""
+    """Markdown: counts first, then each document added, removed or changed (title, site, id), then the
+    annotation table."""
     lines = [f"Documents: {len(result['added'])} added, {len(result['removed'])} removed, "
              f"{len(result['changed'])} changed (text), {result['unchanged']} unchanged.", ""]
     for kind in ("added", "removed", "changed"):
         if result[kind]:
-            lines.append(f"- {kind}: " + ", ".join(result[kind]))
+            lines += [f"### {kind.capitalize()}", ""]
+            lines += [_document_line(doc_id, result["documents"][doc_id]) for doc_id in result[kind]]
+            lines.append("")
     lines += ["", f"| layer | label | {old_name} | {new_name} | change |", "|---|---|---:|---:|---:|"]
     for layer, labels in result["annotations"].items():
         for label, (a, b) in labels.items():

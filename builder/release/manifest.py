@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from pathlib import Path
+from typing import Optional
 
 import pyarrow as pa
-import pyarrow.parquet as pq
+from pydantic import BaseModel, ValidationError, field_validator
 
 MANIFEST = "MANIFEST.json"
 _CHUNK = 1 << 20
@@ -65,64 +65,70 @@ def schema_signature(schema) -> list:
     return [_field_signature(f) for f in schema]
 
 
-def tool_versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    from builder import __version__
-
-    return {"newscorpus": __version__, "python": platform.python_version(),
-            **{name: version(name) for name in ("pyarrow", "datasets", "pydantic")}}
-
-
 def write_manifest(folder: Path, manifest: dict) -> None:
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
+
+
+class _FileEntry(BaseModel):
+    path: str
+    config: Optional[str]
+    split: Optional[str]
+    rows: Optional[int]
+    bytes: int
+    sha256: str
+
+    @field_validator("path")
+    @classmethod
+    def _inside_the_release(cls, path: str) -> str:
+        # verify and diff open these paths: a manifest must not make them read outside the release folder
+        if path.startswith(("/", "\\")) or ".." in path.replace("\\", "/").split("/"):
+            raise ValueError(f"path {path!r} leads outside the release folder")
+        return path
+
+
+class _Table(BaseModel):
+    rows: int
+    content_digest: str
+
+
+class _Splits(BaseModel):
+    ratios: dict[str, float]
+
+
+class _Manifest(BaseModel):
+    """The parts of MANIFEST.json that verify and diff read; anything else may be added freely."""
+
+    version: str
+    files: list[_FileEntry]
+    tables: dict[str, _Table]
+    schemas: dict[str, list]
+    entity_labels: list[str]
+    splits: _Splits
+
+
+def manifest_sha256(folder: Path) -> str:
+    """The manifest's own sha256: printed at release; `verify --expect` compares it, so a manifest rewritten
+    to match altered data is caught by whoever pinned the release."""
+    return sha256_file(folder / MANIFEST)
 
 
 def read_manifest(folder: Path) -> dict:
     from builder.errors import UserError
 
     path = folder / MANIFEST
-    if not path.exists():
+    if not path.is_file():
         raise UserError(f"{folder} is not a release: no {MANIFEST}. Give a folder made by `newscorpus release`.")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid JSON ({exc}).") from None
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        _Manifest.model_validate(manifest)
+    except (ValueError, UnicodeDecodeError) as exc:  # pydantic's ValidationError is a ValueError
+        reason = f"not valid JSON ({exc})" if not isinstance(exc, ValidationError) else _first_error(exc)
+        raise UserError(f"{path}: malformed manifest, {reason}. Restore it from the published release.") from None
+    return manifest
 
 
-def _check_file(folder: Path, entry: dict, schemas: dict) -> list[str]:
-    path = folder / entry["path"]
-    if not path.is_file():
-        return [f"{entry['path']}: missing"]
-    problems = []
-    if path.stat().st_size != entry["bytes"]:
-        problems.append(f"{entry['path']}: size {path.stat().st_size} bytes, manifest says {entry['bytes']}")
-    if sha256_file(path) != entry["sha256"]:
-        problems.append(f"{entry['path']}: sha256 differs from the manifest (file changed or corrupted)")
-    if not entry["path"].endswith(".parquet"):
-        return problems
-    try:
-        meta = pq.read_metadata(path)
-        schema = pq.read_schema(path)
-    except Exception as exc:  # any damage pyarrow reports is a finding, not a crash
-        return problems + [f"{entry['path']}: not readable as Parquet ({exc})"]
-    if meta.num_rows != entry["rows"]:
-        problems.append(f"{entry['path']}: {meta.num_rows} rows, manifest says {entry['rows']}")
-    if schema_signature(schema) != schemas.get(entry["config"]):
-        problems.append(f"{entry['path']}: schema differs from the manifest's schema for '{entry['config']}'")
-    return problems
-
-
-def verify_release(folder: Path) -> list[str]:
-    """Every problem found, one line each; an empty list means the release is intact."""
-    manifest = read_manifest(folder)
-    problems = []
-    for entry in manifest["files"]:
-        problems += _check_file(folder, entry, manifest["schemas"])
-    listed = {entry["path"] for entry in manifest["files"]} | {MANIFEST}
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        relative = path.relative_to(folder).as_posix()
-        if relative not in listed:
-            problems.append(f"{relative}: not listed in the manifest")
-    return problems
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"]) or "the top level"
+    return f"{where}: {error['msg'].lower()}" + (f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else "")

@@ -4,6 +4,7 @@ renamed into place at the end, so a killed release leaves no half-written versio
   README.md       YAML header (configs, dataset_info from the Features) + card from dataset_card.md
   MANIFEST.json   files with sha256, content digests, schemas, fingerprints, versions, statistics
   CHANGELOG.md    what changed since the parent (the latest smaller version already released)
+  croissant.json  the same tables in Croissant 1.1 (record sets, files with sha256), for tools beyond the Hub
   data/<config>/<split>-00000-of-00001.parquet   configs documents, entities, claims, sources
 """
 
@@ -14,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +22,15 @@ from typing import Iterator
 
 import pyarrow.parquet as pq
 
+from builder.atomic import make_staging_folder
 from builder.lock import work_lock
 from builder.errors import UserError
-from builder.release import card
+from builder.release import card, croissant
 from builder.release.build_output import readme_header, table_path
 from builder.release.diff import diff_releases, format_diff
 from builder.release.labels import entity_labels
-from builder.release.manifest import ContentDigest, schema_signature, sha256_file, tool_versions, write_manifest
+from builder.release.manifest import ContentDigest, schema_signature, sha256_file, write_manifest
+from builder.release.tools import tool_versions
 from builder.review.decisions import read_all
 from builder.review.merge import merged_layers
 from builder.release.parquet import ROW_GROUP_SIZE, WRITER_OPTIONS, ParquetSink
@@ -142,10 +144,11 @@ def _write_tables(staging: Path, files: list[Path], plan: _Plan, label_ids: dict
         for sink in sinks.values():
             sink.abort()
         raise
-    for (config, split), sink in sinks.items():
+    closed = {key: sink.close() for key, sink in sinks.items()}
+    for (config, split), (n, nbytes) in closed.items():
         path = table_path(config, split)
-        n, nbytes = sink.close()
-        if n == 0:  # datasets cannot load a 0-row split ("corresponds to no data"): leave it out
+        if n == 0 and not _only_file_of_empty_table(config, split, closed):
+            # a 0-row split beside others with rows would make the whole config fail to load in datasets
             (staging / path).unlink()
             continue
         counts[config][split] = (n, nbytes)
@@ -154,6 +157,12 @@ def _write_tables(staging: Path, files: list[Path], plan: _Plan, label_ids: dict
     tables = {name: {"rows": sum(n for n, _ in counts[name].values()), "content_digest": digests[name].hexdigest()}
               for name in CONFIGS}
     return entries, counts, tables
+
+
+def _only_file_of_empty_table(config: str, split: str, closed: dict) -> bool:
+    """A table with no rows at all keeps its train file (schema, no rows), so the config is still declared
+    and typed; see "Empty tables" in the README."""
+    return split == SPLITS[0] and all(closed[config, s][0] == 0 for s in SPLITS)
 
 
 def _text_entry(staging: Path, name: str, text: str) -> dict:
@@ -194,7 +203,7 @@ def _remove_stale_staging(releases_dir: Path) -> int:
 
 
 def _release(config, version, build_dir, releases_dir, files, parent, labels, label_ids, features, plan) -> ReleaseResult:
-    staging = Path(tempfile.mkdtemp(dir=releases_dir, prefix=f".{version}.staging-"))
+    staging = make_staging_folder(releases_dir, f".{version}.staging-")
     try:
         entries, counts, tables = _write_tables(staging, files, plan, label_ids, features)
         manifest = {
@@ -204,14 +213,18 @@ def _release(config, version, build_dir, releases_dir, files, parent, labels, la
             "splits": {"ratios": plan.ratios, "assigned_by": "blake2b of the dedup cluster id",
                        "keep_duplicates": plan.keep_duplicates},
             "config_fingerprint": config_fingerprint(config), "inputs": plan.inputs,
-            "tools": tool_versions(), "writer": {**WRITER_OPTIONS, "row_group_size": ROW_GROUP_SIZE},
+            "tools": tool_versions(config.annotate), "writer": {**WRITER_OPTIONS, "row_group_size": ROW_GROUP_SIZE},
             "stats": plan.stats.as_dict(), "files": entries,
         }
         write_manifest(staging, manifest)  # data files only: lets the diff below read this release
         changelog = _changelog(version, parent, releases_dir, staging, plan.stats)
         readme = _readme(config, version, parent, plan.stats, counts, features, labels, _rejects(build_dir))
+        metadata = croissant.render(croissant.croissant(
+            manifest, features, card.column_descriptions(features), description=config.release.description,
+            license=config.release.license, citation=config.release.citation))
         manifest["files"] = sorted(entries + [_text_entry(staging, "CHANGELOG.md", changelog),
-                                              _text_entry(staging, "README.md", readme)], key=lambda e: e["path"])
+                                              _text_entry(staging, "README.md", readme),
+                                              _text_entry(staging, croissant.FILE, metadata)], key=lambda e: e["path"])
         write_manifest(staging, manifest)
         os.rename(staging, releases_dir / version)
     except BaseException:
@@ -231,10 +244,9 @@ def _readme(config, version, parent, stats, counts, features, labels, rejects) -
     release = config.release
     languages = sorted(code for code in stats.languages if code != "unknown")
     extra = {"license": release.license, **({"language": languages} if languages else {}),
-             "task_categories": release.task_categories, "task_ids": release.task_ids,
-             "size_categories": [card.size_category(sum(stats.splits.values()))], "tags": release.tags}
-    present = {name: splits for name, splits in counts.items() if splits}
-    header = readme_header(present, release.pretty_name, extra, features, version)
+             "size_categories": [card.size_category(sum(stats.splits.values()))], "tags": release.tags,
+             **card.hub_fields(release, stats, languages)}
+    header = readme_header(counts, release.pretty_name, extra, features, version)
     body = card.render_card(card.load_template(config), config=config, version=version, parent=parent, stats=stats,
                             counts=counts, features=features, labels=labels, rejects=rejects)
     return header + "\n" + body

@@ -5,8 +5,11 @@ entities   one row per entity mention, with the id of its document   } flat tabl
 claims     one row per claim, with doc_id                            } sorted by (doc_id, id)
 sources    one row per source link, with doc_id                      }
 
-Entity labels are stored as nullable int64 with a ClassLabel feature: that is the form in which
-`datasets` keeps the ClassLabel both from the README and from the metadata embedded in one file.
+Entity labels are stored as nullable int64 with a ClassLabel feature, and every field nested in a list of
+structs is nullable: only in that form does `datasets` keep a ClassLabel (also one nested in `entities`)
+when a single file is opened (`Dataset.from_parquet`, `load_dataset("parquet", data_files=...)`), not only
+through the README (top-level columns keep their nullability, except `entities`, which holds the ClassLabel).
+The records still say which fields are always set; releases check that on the way in.
 """
 
 from __future__ import annotations
@@ -26,11 +29,22 @@ def _with_label_ids(struct_fields) -> list[pa.Field]:
     return [LABEL_FIELD if f.name == "label" else f for f in struct_fields]
 
 
+def _nested_nullable(arrow_type: pa.DataType) -> pa.DataType:
+    """The type with every field inside a list or struct nullable (top-level nullability is kept)."""
+    if pa.types.is_list(arrow_type):
+        return pa.list_(_nested_nullable(arrow_type.value_type))
+    if pa.types.is_struct(arrow_type):
+        return pa.struct([f.with_type(_nested_nullable(f.type)).with_nullable(True) for f in arrow_type])
+    return arrow_type
+
+
 def _documents_schema() -> pa.Schema:
     entities = DOCUMENT_SCHEMA.field("entities")
-    item = pa.struct(_with_label_ids(entities.type.value_type))
-    return DOCUMENT_SCHEMA.set(DOCUMENT_SCHEMA.get_field_index("entities"),
-                               pa.field("entities", pa.list_(item), nullable=entities.nullable))
+    # `datasets` keeps embedded features only where its own nullable field equals the file's: the column
+    # that holds the ClassLabel is nullable too.
+    labelled = pa.field("entities", pa.list_(pa.struct(_with_label_ids(entities.type.value_type))), nullable=True)
+    schema = DOCUMENT_SCHEMA.set(DOCUMENT_SCHEMA.get_field_index("entities"), labelled)
+    return pa.schema([f.with_type(_nested_nullable(f.type)) for f in schema])
 
 
 def _flat_schema(model) -> pa.Schema:
