@@ -84,7 +84,7 @@ def test_one_writer_per_annotator_and_only_their_own_decisions(tmp_path):
         with DecisionLog(tmp_path, "bob"):  # another annotator is another file
             pass
     stranger = json.dumps({"seq": 1, "annotator": "bob", "action": "reject", "doc_id": "doc-c",
-                           "layer": "entities", "start": 0, "end": 6, "text": "Google"})
+                           "layer": "entities", "start": 0, "end": 6, "text": "Google", "target": {"label": "ORG"}})
     (tmp_path / "decisions" / "ann.jsonl").write_text(stranger + "\n")
     with pytest.raises(UserError, match="holds decisions of bob"):
         DecisionLog(tmp_path, "ann").__enter__()
@@ -122,24 +122,36 @@ def test_changed_text_flags_decisions_for_rereview_and_rerun_keeps_them(tmp_path
 
 def test_disagreement_is_flagged_and_the_adjudicator_wins(tmp_path):
     doc_c = documents()[2]
-    ann = _decide(tmp_path, "ann", [("relabel", "doc-c", 35, 41, "LOC"), ("accept", "doc-c", 0, 6)])
+    ann = _decide(tmp_path, "ann", [("accept", "doc-c", 35, 41), ("accept", "doc-c", 0, 6)])
     bob = _decide(tmp_path, "bob", [("reject", "doc-c", 35, 41), ("accept", "doc-c", 0, 6)])
     view, flags = merge_document(doc_c, ann + bob)
     assert [(f["start"], f["reason"], f["annotators"]) for f in flags] == [(35, "conflict", ["ann", "bob"])]
     assert [(e["text"], e["label"], e.get("verified_by")) for e in view["entities"]] == [
-        ("Google", "ORG", ["ann", "bob"]), ("Berlin", "GPE", None)]
+        ("Google", "ORG", ["ann", "bob"]), ("Berlin", "GPE", None)]  # kept, unverified, until adjudicated
     judge = _decide(tmp_path, "judge", [("relabel", "doc-c", 35, 41, "LOC")], role="adjudicator")
     view, flags = merge_document(doc_c, ann + bob + judge)
     assert flags == []
     berlin = view["entities"][1]
-    assert (berlin["label"], berlin["origin"], berlin["verified_by"]) == ("LOC", "human:judge", ["ann", "judge"])
+    # Berlin as GPE goes (the judge's word), Berlin as LOC comes: only the judge said so.
+    assert (berlin["label"], berlin["origin"], berlin["verified_by"]) == ("LOC", "human:judge", ["judge"])
+
+
+def test_a_relabel_and_a_reject_agree_that_the_old_label_goes(tmp_path):
+    """Identity is offsets + label: bob's reject of Berlin/GPE and ann's relabel to LOC agree on GPE; LOC is ann's."""
+    doc_c = documents()[2]
+    ann = _decide(tmp_path, "ann", [("relabel", "doc-c", 35, 41, "LOC")])
+    bob = _decide(tmp_path, "bob", [("reject", "doc-c", 35, 41)])
+    view, flags = merge_document(doc_c, ann + bob)
+    assert flags == []
+    assert [(e["text"], e["label"], e["verified_by"]) for e in view["entities"] if e["start"] == 35] == [
+        ("Berlin", "LOC", ["ann"])]
 
 
 def test_a_damaged_line_is_caught_by_its_checksum(tmp_path):
     with DecisionLog(tmp_path, "dora") as log:
         for start in (0, 10):
             log.append(action="accept", doc_id="d1", layer="entities", start=start, end=start + 5, text="Alice",
-                       span={"label": "PERSON"})
+                       target={"label": "PERSON"}, span={"label": "PERSON"})
     path = log.path
     lines = path.read_bytes().split(b"\n")
     assert all(b'"check":"' in line for line in lines if line)
