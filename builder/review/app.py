@@ -387,4 +387,5 @@ class ReviewApp(App):
         # Textual's own handler prints a full-screen traceback; an annotator needs one line, a non-zero exit,
         # and the log as it is (every decision was fsync'd when made).
         self.failure = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:300]
+        self._exception_event.set()  # lets a test pilot waiting on the screen see that the app is done
         self.exit(return_code=1)
