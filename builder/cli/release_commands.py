@@ -29,6 +29,8 @@ def _config_here(config_path: str | None):
 def release(version: str, build_dir: Path | None, releases_dir: Path | None, config_path: str | None):
     """Cut release VERSION (MAJOR.MINOR.PATCH) from the build output into releases/VERSION/."""
     result = make_release(_config_here(config_path), version, build_dir, releases_dir)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     stats = result.stats
     splits = ", ".join(f"{name} {stats.splits[name]}" for name in ("train", "validation", "test"))
     click.echo(f"release {version}: {sum(stats.splits.values())} documents ({splits}); "
