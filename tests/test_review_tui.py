@@ -154,17 +154,15 @@ def test_an_error_inside_the_app_exits_non_zero_with_one_line_and_the_log_intact
     assert [d.action for d in read_log(annotations / "decisions" / "ann.jsonl").decisions] == ["accept"]
 
 
-def test_review_command_exits_non_zero_when_the_app_fails(tmp_path, monkeypatch):
+def test_review_command_exits_non_zero_when_the_app_fails(tmp_path, monkeypatch, capsys):
     """The CLI turns the app's failure into one line and exit code 2, after saying where the log is."""
-    from click.testing import CliRunner
-
-    from builder.cli.review_commands import review
+    from builder.cli.main import main
 
     build = write_build(tmp_path / "build")
 
-    def failing_run(self):
+    def failing_run(self):  # what ReviewApp.run leaves when an error stopped the app (tested above)
         self.failure = "RuntimeError: boom"
     monkeypatch.setattr(ReviewApp, "run", failing_run)
-    result = CliRunner().invoke(review, ["--annotator", "ann", "--build", str(build), "--annotations",
-                                         str(tmp_path / "annotations")])
-    assert result.exit_code == 1 and "the review app stopped: RuntimeError: boom" in str(result.exception)
+    code = main(["review", "--annotator", "ann", "--build", str(build), "--annotations", str(tmp_path / "annotations")])
+    assert code == 2
+    assert "error: the review app stopped: RuntimeError: boom" in capsys.readouterr().err

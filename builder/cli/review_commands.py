@@ -224,7 +224,8 @@ def import_(source, fmt, annotator, users, baseline, layer, build_dir, annotatio
     if record.layer != layer:
         raise UserError(f"the export record is for --layer {record.layer}, not {layer}: pass --layer {record.layer}")
     counts, skipped, failures = import_returned(report.returned, record, documents, annotations_dir, annotator,
-                                                "adjudicator" if adjudicator else "annotator", work_dir / "review-locks")
+                                                "adjudicator" if adjudicator else "annotator", work_dir / "review-locks",
+                                                on_log=_note_repair)
     _echo_problems(report.problems + skipped + failures)
     if failures:
         click.echo("nothing imported: some changes could not be made (see above)", err=True)

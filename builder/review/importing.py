@@ -14,7 +14,7 @@ copies of the logs first: if any decision cannot be made, nothing is written.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from builder.errors import UserError
 from builder.review.decisions import DecisionLog
@@ -117,8 +117,10 @@ class _Importer:
 
 
 def import_returned(returned: list[Returned], record: ExportRecord, documents: list[dict], annotations_dir: Path,
-                    annotator: Optional[str], role: str, lock_dir: Path) -> tuple[dict[str, int], list[str], list[str]]:
-    """({annotator: decisions written}, skipped-document messages, failures). Failures write nothing."""
+                    annotator: Optional[str], role: str, lock_dir: Path,
+                    on_log: Callable[[DecisionLog], None] = lambda log: None) -> tuple[dict[str, int], list[str], list[str]]:
+    """({annotator: decisions written}, skipped-document messages, failures). Failures write nothing.
+    `on_log` sees each log opened for writing (to report a repaired unfinished line)."""
     layer = record.layer
     by_id = {d["id"]: d for d in documents}
     groups: dict[str, list[Returned]] = {}
@@ -146,6 +148,8 @@ def import_returned(returned: list[Returned], record: ExportRecord, documents: l
             if not rehearsal and not counts[name]:
                 continue  # nothing changed: leave the log (or its absence) as it is
             with DecisionLog(annotations_dir, name, role, lock_dir=lock_dir) as log:
+                if not rehearsal:
+                    on_log(log)
                 target = log.rehearse() if rehearsal else log
                 importer = _Importer(ReviewSession(documents, target, layer, annotations_dir))
                 for item in items:
