@@ -9,7 +9,7 @@ import json
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_review_common import documents
 
@@ -104,6 +104,8 @@ def prodigy_lines(draw):
 
 @FUZZ
 @given(st.lists(prodigy_lines(), max_size=4))
+@example([json.dumps({"text": TEXT, "meta": {"doc_id": "doc-c"}, "tokens": [{"start": 0, "end": 6}], "spans": [
+    {"start": 0, "end": None, "label": "ORG", "token_start": 0, "token_end": 0}]})])  # found by the long run
 def test_prodigy_reader_never_raises(tmp_path_factory, lines):
     path = tmp_path_factory.mktemp("pg") / "tasks.jsonl"
     path.write_text("\n".join(lines) + "\n")

@@ -105,11 +105,12 @@ class _Task(BaseModel):
 
 def _span(item: _Span, toks: list[_Token], text: str) -> dict:
     start, end = item.start, item.end
-    if item.token_start is not None and item.token_end is not None and (toks or start is None):
+    by_tokens = start is None or end is None
+    if item.token_start is not None and item.token_end is not None and (toks or by_tokens):
         if item.token_end >= len(toks) or item.token_start > item.token_end:
             raise ValueError(f"tokens {item.token_start}-{item.token_end} are not tokens of this task "
                              f"(it has {len(toks)})")
-        if start is None:  # a span given by tokens only
+        if by_tokens:  # a span given by tokens only
             start, end = toks[item.token_start].start, toks[item.token_end].end
     if not start < end <= len(text):
         raise ValueError(f"span {start}-{end} is not inside the text (0-{len(text)})")
