@@ -60,7 +60,7 @@ def newscorpus(*args: str) -> subprocess.CompletedProcess:
 
 def build_examples(work: Path) -> Path:
     from builder.config import load_config
-    from builder.engine.pipeline import build
+    from builder.pipeline import build
 
     config = load_config(REPO)
     config = config.model_copy(update={"build": config.build.model_copy(update={"work_dir": str(work / "cache")})})
