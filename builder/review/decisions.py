@@ -263,7 +263,7 @@ class Rehearsal(DecisionLog):
     """What a log would become, in memory only: `review apply` and imports try a whole file on it first, so a
     file with a bad line writes nothing."""
 
-    def __init__(self, log: DecisionLog):  # noqa: super().__init__ would take a lock
+    def __init__(self, log: DecisionLog):  # not DecisionLog.__init__: a rehearsal takes no lock, opens no file
         self.annotator, self.role, self.path, self.lock_path = log.annotator, log.role, log.path, log.lock_path
         self.decisions = list(log.decisions)
         self.by_doc = {doc_id: list(ds) for doc_id, ds in log.by_doc.items()}
