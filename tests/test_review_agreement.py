@@ -65,3 +65,18 @@ def test_kappa_edge_cases():
     assert cohen_kappa([]) is None
     assert cohen_kappa([("a", "a"), ("a", "a")]) == 1.0
     assert cohen_kappa([("a", "b"), ("b", "a")]) == pytest.approx(-1.0)
+
+
+def test_agreement_counts_only_spans_both_decided_on(tmp_path):
+    """ann decides 2 spans, bob 4; the 2 both decided are compared; the untouched ones never count as agreement."""
+    ann = _annotate(tmp_path, "ann", "entities", [("accept", "doc-c", 0, 6), ("reject", "doc-c", 35, 41)])
+    bob = _annotate(tmp_path, "bob", "entities", [("accept", "doc-c", 0, 6), ("accept", "doc-c", 35, 41),
+                                                  ("accept", "doc-a", 0, 11), ("reject", "doc-a", 29, 34)])
+    (report,) = agreement({d["id"]: d for d in documents()}, ann + bob, "entities")
+    decided = report["decided"]
+    # Google: both keep; Berlin: ann removes, bob keeps -> 1 of 2 agree; kept: ann 1, bob 2, both 1 -> F1 2/3.
+    assert (decided["spans"], decided["agree"]) == (2, 1)
+    assert decided["agreement"] == pytest.approx(0.5) and decided["kept_f1"] == pytest.approx(2 / 3)
+    # kappa on keep/remove: pairs (keep, keep), (remove, keep): po 1/2, pe (1*2 + 1*0)/4 = 1/2 -> 0.
+    assert decided["keep_kappa"] == pytest.approx(0.0)
+    assert report["documents"] == 1  # only doc-c was reviewed by both

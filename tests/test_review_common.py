@@ -33,7 +33,10 @@ def documents() -> list[dict]:
                                entity("doc-a", "Kremlin", "ORG", confidence=0.7)]},
         "doc-b": {"entities": [entity("doc-b", "Maria Lopez", "PERSON"), entity("doc-b", "Reuters", "ORG")],
                   "sources": [{"id": "src-r", "kind": "mention", "name": "Reuters", "outlet": "Reuters",
-                               "start": reuters, "end": reuters + 7}],
+                               "start": reuters, "end": reuters + 7},
+                              # a citation chip ("AP+1") removed from the text: reviewed over the sentence it backs
+                              {"id": "src-c", "kind": "citation", "name": "AP", "outlet": "AP", "count": 1,
+                               "context": TEXTS["doc-b"], "start": None, "end": None}],
                   "claims": [{"id": "clm-1", "start": quote, "end": quote + 14, "kind": "indirect_quote",
                               "text": '"We will win,"', "speaker": None, "source_ids": [], "origin": "test-claims@1"}]},
         "doc-c": {"entities": [entity("doc-c", "Google", "ORG", confidence=0.95),

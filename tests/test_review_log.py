@@ -13,6 +13,8 @@ import time
 import pytest
 from test_review_common import TEXTS, documents, write_build
 
+REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+
 from builder.errors import UserError
 from builder.review.decisions import DecisionLog, read_log
 from builder.review.merge import merge_document, merged_layers
@@ -84,7 +86,7 @@ def test_one_writer_per_annotator_and_only_their_own_decisions(tmp_path):
         with DecisionLog(tmp_path, "bob"):  # another annotator is another file
             pass
     stranger = json.dumps({"seq": 1, "annotator": "bob", "action": "reject", "doc_id": "doc-c",
-                           "layer": "entities", "start": 0, "end": 6, "text": "Google"})
+                           "layer": "entities", "start": 0, "end": 6, "text": "Google", "target": {"label": "ORG"}})
     (tmp_path / "decisions" / "ann.jsonl").write_text(stranger + "\n")
     with pytest.raises(UserError, match="holds decisions of bob"):
         DecisionLog(tmp_path, "ann").__enter__()
@@ -122,24 +124,36 @@ def test_changed_text_flags_decisions_for_rereview_and_rerun_keeps_them(tmp_path
 
 def test_disagreement_is_flagged_and_the_adjudicator_wins(tmp_path):
     doc_c = documents()[2]
-    ann = _decide(tmp_path, "ann", [("relabel", "doc-c", 35, 41, "LOC"), ("accept", "doc-c", 0, 6)])
+    ann = _decide(tmp_path, "ann", [("accept", "doc-c", 35, 41), ("accept", "doc-c", 0, 6)])
     bob = _decide(tmp_path, "bob", [("reject", "doc-c", 35, 41), ("accept", "doc-c", 0, 6)])
     view, flags = merge_document(doc_c, ann + bob)
     assert [(f["start"], f["reason"], f["annotators"]) for f in flags] == [(35, "conflict", ["ann", "bob"])]
     assert [(e["text"], e["label"], e.get("verified_by")) for e in view["entities"]] == [
-        ("Google", "ORG", ["ann", "bob"]), ("Berlin", "GPE", None)]
+        ("Google", "ORG", ["ann", "bob"]), ("Berlin", "GPE", None)]  # kept, unverified, until adjudicated
     judge = _decide(tmp_path, "judge", [("relabel", "doc-c", 35, 41, "LOC")], role="adjudicator")
     view, flags = merge_document(doc_c, ann + bob + judge)
     assert flags == []
     berlin = view["entities"][1]
-    assert (berlin["label"], berlin["origin"], berlin["verified_by"]) == ("LOC", "human:judge", ["ann", "judge"])
+    # Berlin as GPE goes (the judge's word), Berlin as LOC comes: only the judge said so.
+    assert (berlin["label"], berlin["origin"], berlin["verified_by"]) == ("LOC", "human:judge", ["judge"])
+
+
+def test_a_relabel_and_a_reject_agree_that_the_old_label_goes(tmp_path):
+    """Identity is offsets + label: bob's reject of Berlin/GPE and ann's relabel to LOC agree on GPE; LOC is ann's."""
+    doc_c = documents()[2]
+    ann = _decide(tmp_path, "ann", [("relabel", "doc-c", 35, 41, "LOC")])
+    bob = _decide(tmp_path, "bob", [("reject", "doc-c", 35, 41)])
+    view, flags = merge_document(doc_c, ann + bob)
+    assert flags == []
+    assert [(e["text"], e["label"], e["verified_by"]) for e in view["entities"] if e["start"] == 35] == [
+        ("Berlin", "LOC", ["ann"])]
 
 
 def test_a_damaged_line_is_caught_by_its_checksum(tmp_path):
     with DecisionLog(tmp_path, "dora") as log:
         for start in (0, 10):
             log.append(action="accept", doc_id="d1", layer="entities", start=start, end=start + 5, text="Alice",
-                       span={"label": "PERSON"})
+                       target={"label": "PERSON"}, span={"label": "PERSON"})
     path = log.path
     lines = path.read_bytes().split(b"\n")
     assert all(b'"check":"' in line for line in lines if line)
@@ -148,3 +162,89 @@ def test_a_damaged_line_is_caught_by_its_checksum(tmp_path):
     path.write_bytes(b"\n".join(lines))
     with pytest.raises(UserError, match="checksum mismatch"):
         read_log(path)
+
+
+def test_a_repeated_seq_is_an_error_naming_both_lines(tmp_path):
+    with DecisionLog(tmp_path, "ann") as log:
+        session = ReviewSession(documents(), log, "entities", tmp_path)
+        session.accept("doc-c", session.spans("doc-c")[0])
+        session.accept("doc-c", session.spans("doc-c")[1])
+    path = log.path
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines + lines[:1]))  # two clones of the log joined by a merge
+    with pytest.raises(UserError, match=r"ann.jsonl:3 repeats seq 1 of line 1"):
+        read_log(path)
+
+
+def test_locks_live_in_the_work_folder_not_beside_the_logs(tmp_path):
+    annotations = tmp_path / "project" / "annotations"
+    with DecisionLog(annotations, "ann") as log:
+        assert log.lock_path.exists()
+        assert (tmp_path / "project" / ".newscorpus") in log.lock_path.parents
+    with DecisionLog(annotations, "ann", lock_dir=tmp_path / "work" / "review-locks") as log:
+        assert log.lock_path.parent == tmp_path / "work" / "review-locks"
+    assert list((annotations / "decisions").iterdir()) == []  # no lock, and no log before a first decision
+
+
+def _apply(tmp_path, build, lines, *extra):
+    source = tmp_path / "lines.jsonl"
+    source.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return subprocess.run([sys.executable, "-m", "builder.cli.main", "review", "apply", str(source), "-a", "ann",
+                           "-b", str(build), "--annotations", str(tmp_path / "annotations"), *extra],
+                          cwd=tmp_path, capture_output=True, text=True)
+
+
+def test_apply_with_a_bad_line_applies_nothing_and_names_every_bad_line(tmp_path):
+    build = write_build(tmp_path / "build")
+    good = {"doc_id": "doc-c", "action": "accept", "start": 0, "end": 6}
+    done = _apply(tmp_path, build, [good, {"doc_id": "doc-c", "action": "reject", "start": "0", "end": 6},
+                                    {"doc_id": "doc-c", "action": "accept", "start": 1, "end": 6}, good])
+    assert done.returncode == 1
+    assert "lines.jsonl:2: start: Input should be a valid integer" in done.stderr
+    assert "nothing applied" in done.stderr and not (tmp_path / "annotations" / "decisions" / "ann.jsonl").exists()
+    done = _apply(tmp_path, build, [good, {"doc_id": "doc-c", "action": "accept", "start": 1, "end": 6}])
+    assert done.returncode == 1 and "lines.jsonl:2: doc-c: no entities span at 1-6" in done.stderr
+    assert not (tmp_path / "annotations" / "decisions" / "ann.jsonl").exists()
+    done = _apply(tmp_path, build, [good, '{"doc_id": "doc-c", "act'])
+    assert done.returncode == 1 and "lines.jsonl:2: not JSON" in done.stderr
+
+
+def test_apply_picks_one_of_two_claims_at_the_same_offsets(tmp_path):
+    rows = documents()
+    claim = rows[1]["claims"][0]
+    rows[1]["claims"].append({**claim, "id": "clm-2", "kind": "attributed", "cue": "according to"})
+    build = write_build(tmp_path / "build", rows)
+    line = {"doc_id": "doc-b", "action": "reject", "start": claim["start"], "end": claim["end"], "layer": "claims"}
+    done = _apply(tmp_path, build, [line])
+    assert done.returncode == 1 and "2 claims spans at 0-14" in done.stderr
+    done = _apply(tmp_path, build, [{**line, "was": {"kind": "attributed"}}])
+    assert done.returncode == 0, done.stderr
+    decisions = read_log(tmp_path / "annotations" / "decisions" / "ann.jsonl").decisions
+    view = merged_layers(rows[1], decisions)
+    assert [(c["kind"], c["cue"]) for c in view["claims"]] == [("indirect_quote", None)]  # the other one stays
+
+
+def test_a_citation_chip_is_reviewed_over_the_sentence_it_backs(tmp_path):
+    doc_b = documents()[1]
+    with DecisionLog(tmp_path, "ann") as log:
+        session = ReviewSession(documents(), log, "sources", tmp_path)
+        chip = next(s for s in session.spans("doc-b") if s.get("chip") is not None)
+        assert (chip["start"], chip["end"], chip["name"]) == (0, len(doc_b["text"]), "AP")
+        session.relabel("doc-b", chip, "reference")
+        with pytest.raises(UserError, match="citation chip has no offsets"):
+            session.edit("doc-b", chip, 0, 5)
+    view = merged_layers(doc_b, log.decisions)
+    released = next(s for s in view["sources"] if s["name"] == "AP")
+    assert (released["kind"], released["start"], released["end"]) == ("reference", None, None)  # no offsets of its own
+    assert released["verified_by"] == ["ann"] and released["origin"] == "human:ann" and "chip" not in released
+
+
+def test_release_prints_the_warning_about_an_unfinished_line(tmp_path, examples_build):
+    annotations = tmp_path / "annotations" / "decisions"
+    annotations.mkdir(parents=True)
+    (annotations / "ann.jsonl").write_text('{"seq": 1, "annot')
+    (tmp_path / "newscorpus.toml").write_text(f'[build]\noutput = "{examples_build}"\nwork_dir = "work"\n')
+    done = subprocess.run([sys.executable, "-m", "builder.cli.main", "release", "1.0.0"], cwd=tmp_path,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr
+    assert "ann.jsonl: ignored an unfinished last line" in done.stderr

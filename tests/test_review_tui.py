@@ -7,6 +7,8 @@ import shutil
 
 from test_review_common import write_build
 
+from textual.widgets import Static
+
 from builder.review.app import ReviewApp
 from builder.review.decisions import DecisionLog, read_log
 from builder.review.keys import pick_keys
@@ -81,3 +83,86 @@ def test_boundaries_and_jump(tmp_path):
     ]
     view = merged_layers(docs[2], decisions)
     assert [(e["text"], e["label"]) for e in view["entities"]] == [("Google", "ORG"), ("in Berlin", "GPE")]
+
+
+def test_every_document_of_every_layer_of_the_examples_build(examples_build, tmp_path):
+    """The app draws and walks every document of every layer (claims: every span too); it never fails."""
+    docs = load_documents(examples_build)
+    annotations = tmp_path / "annotations"
+
+    async def drive(layer):
+        with DecisionLog(annotations, "ann") as log:
+            session = ReviewSession(docs, log, layer, annotations)
+            app = ReviewApp(session, [d["id"] for d in docs], ANNOTATIONS)
+            seen = []
+            async with app.run_test() as pilot:
+                for n in range(len(docs)):
+                    screen = app.review
+                    seen.append(screen.doc_id)
+                    assert f"doc {n + 1}/{len(docs)}" in str(screen.query_one("#status").render())
+                    if layer == "claims":
+                        await pilot.press(*["j"] * len(session.spans(screen.doc_id)))
+                    await pilot.press("n")
+                await pilot.press("q")
+            return seen, app.failure, app.return_code
+
+    for layer in ("entities", "claims", "sources"):
+        seen, failure, code = asyncio.run(drive(layer))
+        assert failure is None and code == 0, failure
+        assert seen == [d["id"] for d in docs]
+
+
+def test_question_mark_shows_the_keys_and_the_footer_has_plain_keys(tmp_path):
+    docs = load_documents(write_build(tmp_path / "build"))
+
+    async def drive():
+        with DecisionLog(tmp_path / "annotations", "ann") as log:
+            app = ReviewApp(ReviewSession(docs, log, "entities", tmp_path), [d["id"] for d in docs], ANNOTATIONS)
+            async with app.run_test() as pilot:
+                footer = str(app.review.query_one("#help").render())
+                await pilot.press("question_mark")
+                shown = type(app.screen).__name__, str(app.screen.query_one(Static).render())
+                await pilot.press("x")                 # any key closes the list (and decides nothing)
+                back = type(app.screen).__name__
+                await pilot.press("q")
+            return footer, shown, back
+
+    footer, (screen, keys), back = asyncio.run(drive())
+    assert screen == "HelpScreen" and "shift+left, y" in keys and "start earlier" in keys
+    assert back == "ReviewScreen"
+    assert "y start earlier" in footer and "shift+" not in footer and "ctrl+" not in footer and "? show the keys" in footer
+    assert read_log(tmp_path / "annotations" / "decisions" / "ann.jsonl").decisions == []
+
+
+def test_an_error_inside_the_app_exits_non_zero_with_one_line_and_the_log_intact(tmp_path):
+    docs = load_documents(write_build(tmp_path / "build"))
+    annotations = tmp_path / "annotations"
+
+    async def drive():
+        with DecisionLog(annotations, "ann") as log:
+            session = ReviewSession(docs, log, "entities", annotations)
+            app = ReviewApp(session, [d["id"] for d in docs], ANNOTATIONS)
+            async with app.run_test() as pilot:
+                await pilot.press("a")                          # one decision, on disk
+                session.document = lambda doc_id: 1 / 0         # then something breaks inside the app
+                await pilot.press("j")
+                await pilot.pause()
+            return app
+
+    app = asyncio.run(drive())
+    assert app.return_code == 1 and app.failure == "ZeroDivisionError: division by zero"
+    assert [d.action for d in read_log(annotations / "decisions" / "ann.jsonl").decisions] == ["accept"]
+
+
+def test_review_command_exits_non_zero_when_the_app_fails(tmp_path, monkeypatch, capsys):
+    """The CLI turns the app's failure into one line and exit code 2, after saying where the log is."""
+    from builder.cli.main import main
+
+    build = write_build(tmp_path / "build")
+
+    def failing_run(self):  # what ReviewApp.run leaves when an error stopped the app (tested above)
+        self.failure = "RuntimeError: boom"
+    monkeypatch.setattr(ReviewApp, "run", failing_run)
+    code = main(["review", "--annotator", "ann", "--build", str(build), "--annotations", str(tmp_path / "annotations")])
+    assert code == 2
+    assert "error: the review app stopped: RuntimeError: boom" in capsys.readouterr().err

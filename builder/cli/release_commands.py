@@ -37,6 +37,8 @@ def release(version: str, build_dir: Path | None, releases_dir: Path | None, con
         ("work folder", config.path(config.build.work_dir), "Set build.work_dir in newscorpus.toml to another folder"),
     ])
     result = make_release(config, version, build_dir, releases_dir)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     stats = result.stats
     splits = ", ".join(f"{name} {stats.splits[name]}" for name in ("train", "validation", "test"))
     click.echo(f"release {version}: {sum(stats.splits.values())} documents ({splits}); "

@@ -15,11 +15,37 @@ FORMATS = ("labelstudio", "prodigy", "brat")
 EXPORT_FORMATS = (*FORMATS, "spacy")  # spaCy: training data (DocBin), not a round trip
 
 
-def _paths(build_dir: Path | None, annotations_dir: Path | None) -> tuple[Path, Path]:
-    """(build output, annotations folder): from the options, else from the project in the current folder."""
+def _paths(build_dir: Path | None, annotations_dir: Path | None) -> tuple[Path, Path, Path]:
+    """(build output, annotations folder, work folder): from the options, else from the project here."""
     here = Path.cwd()
     config = load_config(here) if (here / CONFIG_NAME).exists() else parse_config({}, root=str(here))
-    return (build_dir or config.path(config.build.output), annotations_dir or config.path("annotations"))
+    annotations_dir = annotations_dir or config.path("annotations")
+    if (here / CONFIG_NAME).exists() or annotations_dir.resolve().parent == here.resolve():
+        work_dir = config.path(config.build.work_dir)
+    else:  # annotations of another project: its work folder, beside them
+        work_dir = annotations_dir.resolve().parent / ".newscorpus"
+    return (build_dir or config.path(config.build.output), annotations_dir, work_dir)
+
+
+def _open_log(annotations_dir: Path, work_dir: Path, annotator: str, adjudicator: bool):
+    from builder.review.decisions import DecisionLog
+
+    return DecisionLog(annotations_dir, annotator, "adjudicator" if adjudicator else "annotator",
+                       lock_dir=work_dir / "review-locks")
+
+
+def _note_repair(log) -> None:
+    if log.repaired is not None:
+        click.echo(f"warning: {log.path}: the last session was interrupted mid-write; its unfinished last line "
+                   f"was removed: {log.repaired[:80]!r}", err=True)
+
+
+def _read_all(annotations_dir: Path):
+    from builder.review.decisions import read_all
+
+    decisions, warnings = read_all(annotations_dir)
+    _echo_problems(warnings)
+    return decisions
 
 
 def _echo_problems(problems: list[str], limit: int = 50) -> None:
@@ -53,20 +79,22 @@ def review(ctx, annotator, layer, build_dir, annotations_dir, adjudicator, least
     if not annotator:
         raise UserError("say who you are: newscorpus review --annotator NAME")
     from builder.review.app import ReviewApp
-    from builder.review.decisions import DecisionLog
     from builder.review.session import ReviewSession, load_documents
 
-    build_dir, annotations_dir = _paths(build_dir, annotations_dir)
+    build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
     documents = load_documents(build_dir)
     if not documents:
         raise UserError(f"the build at {build_dir} has no documents to review")
-    with DecisionLog(annotations_dir, annotator, "adjudicator" if adjudicator else "annotator") as log:
-        if log.repaired is not None:
-            click.echo("note: the last session was interrupted mid-write; its unfinished line was dropped", err=True)
+    with _open_log(annotations_dir, work_dir, annotator, adjudicator) as log:
+        _note_repair(log)
         session = ReviewSession(documents, log, layer, annotations_dir)
         order = session.least_confident_order() if least_confident else documents
-        ReviewApp(session, [d["id"] for d in order], annotations_dir, start_doc).run()
+        app = ReviewApp(session, [d["id"] for d in order], annotations_dir, start_doc)
+        app.run()
     click.echo(f"{len(log.decisions)} decisions in {log.path}")
+    if app.failure is not None:
+        raise UserError(f"the review app stopped: {app.failure} (every decision confirmed on screen is in "
+                        f"{log.path})")
 
 
 @review.command("apply")
@@ -80,24 +108,27 @@ def review(ctx, annotator, layer, build_dir, annotations_dir, adjudicator, least
 def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, adjudicator, confirmations):
     """Apply the decisions in DECISIONS_FILE (JSONL: doc_id, action, start, end, label, ...) without a screen."""
     from builder.review.apply import Sessions, apply_file
-    from builder.review.decisions import DecisionLog
     from builder.review.session import load_documents
 
-    build_dir, annotations_dir = _paths(build_dir, annotations_dir)
+    build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
     documents = load_documents(build_dir)
 
     def confirmed(number, decision):
         if confirmations:
             click.echo(f"confirmed line {number} seq {decision.seq}")
 
-    with DecisionLog(annotations_dir, annotator, "adjudicator" if adjudicator else "annotator") as log:
+    with _open_log(annotations_dir, work_dir, annotator, adjudicator) as log:
+        _note_repair(log)
         before = len(log.decisions)
-        problems = apply_file(Sessions(documents, log, annotations_dir), decisions_file, layer, confirmed)
+        problems = apply_file(lambda target: Sessions(documents, target, annotations_dir), log, decisions_file,
+                              layer, confirmed)
         made = len(log.decisions) - before
     _echo_problems(problems)
-    click.echo(f"{made} decisions written to {log.path}" + (f"; {len(problems)} lines not applied" if problems else ""))
     if problems:
+        click.echo(f"nothing applied: {len(problems)} bad lines in {decisions_file}; fix them and apply again",
+                   err=True)
         raise click.exceptions.Exit(1)
+    click.echo(f"{made} decisions written to {log.path}")
 
 
 @click.command("export")
@@ -108,30 +139,50 @@ def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, a
 @annotations_option
 def export(out, fmt, layer, build_dir, annotations_dir):
     """Export the merged view of one layer for Label Studio (JSON file), Prodigy (JSONL file) or brat (folder);
-    or the entities as spaCy training data (folder: train.spacy, dev.spacy, test.spacy, split as a release)."""
+    or the entities as spaCy training data (folder: train.spacy, dev.spacy, test.spacy, split as a release).
+
+    Beside a Label Studio, Prodigy or brat export goes an export record (OUT.newscorpus.json;
+    newscorpus-export.json in a brat folder) that `import` compares the returned file with, so that only what
+    people changed becomes decisions."""
     if fmt == "spacy":
         _export_spacy(out, layer, build_dir)
         return
     from builder.review import brat, labelstudio, prodigy
-    from builder.review.decisions import read_all
+    from builder.review.interchange import make_record, write_record
     from builder.review.layers import layer_labels
-    from builder.review.merge import merged_layers
+    from builder.review.merge import merge_document
     from builder.review.session import load_documents
 
-    build_dir, annotations_dir = _paths(build_dir, annotations_dir)
-    decisions, warnings = read_all(annotations_dir)
-    _echo_problems(warnings)
-    views = [merged_layers(doc, decisions, (layer,)) for doc in load_documents(build_dir)]
+    build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
+    decisions = _read_all(annotations_dir)
+    documents = load_documents(build_dir)
+    views = [merge_document(doc, decisions, (layer,), review=True)[0] for doc in documents]
     labels = layer_labels(layer, annotations_dir)
+    module = {"labelstudio": labelstudio, "prodigy": prodigy, "brat": brat}[fmt]
+    merged_from = sorted({d.annotator for d in decisions if d.layer == layer})
+    record = make_record(fmt, layer, views, documents, merged_from, {v["id"]: module.shown(v, layer) for v in views})
     if fmt == "labelstudio":
-        written = labelstudio.write(views, layer, labels, out)
+        written = labelstudio.write(views, layer, labels, out, record.export_id)
         click.echo(f"{len(views)} tasks: {written[0]} (labeling config for the project: {written[1]})")
     elif fmt == "prodigy":
-        _echo_problems(prodigy.write(views, layer, out))
+        _echo_problems(prodigy.write(views, layer, out, record.export_id))
         click.echo(f"{len(views)} tasks: {out}")
     else:
         brat.write(views, layer, labels, out)
         click.echo(f"{len(views)} documents: {out}/<id>.txt + .ann")
+    click.echo(f"export record: {write_record(record, out, work_dir)}")
+
+
+def _users(pairs: tuple[str, ...]) -> dict[str, str]:
+    from builder.review.decisions import check_name
+
+    users = {}
+    for pair in pairs:
+        user_id, sep, name = pair.partition("=")
+        if not sep or not user_id.strip():
+            raise UserError(f"--user {pair!r}: write it as ID=NAME (a Label Studio user id and an annotator name)")
+        users[user_id.strip()] = check_name(name.strip())
+    return users
 
 
 def _export_spacy(out: Path, layer: str, build_dir: Path | None) -> None:
@@ -153,37 +204,60 @@ def _export_spacy(out: Path, layer: str, build_dir: Path | None) -> None:
 @click.command("import")
 @click.argument("source", type=click.Path(exists=True, path_type=Path))
 @click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), required=True)
-@click.option("-a", "--annotator", help="Record every annotation under this name (default: the name the tool "
-                                        "recorded; required for brat).")
+@click.option("-a", "--annotator", help="Record the file's annotations under this name (one person's file only; "
+                                        "default: the name the tool recorded; required for brat).")
+@click.option("--user", "users", multiple=True, metavar="ID=NAME",
+              help="Name a Label Studio user id (completed_by) whose export has no user details. Repeatable.")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The export record to compare with (default: found by the id the file carries, or beside it).")
 @layer_option
 @build_option
 @annotations_option
 @adjudicator_option
-def import_(source, fmt, annotator, layer, build_dir, annotations_dir, adjudicator):
-    """Import annotations made in Label Studio, Prodigy or brat as review decisions."""
+def import_(source, fmt, annotator, users, baseline, layer, build_dir, annotations_dir, adjudicator):
+    """Import what people changed in Label Studio, Prodigy or brat as their review decisions."""
     from builder.review import brat, labelstudio, prodigy
-    from builder.review.apply import import_spans
+    from builder.review.decisions import check_name
+    from builder.review.importing import import_returned
+    from builder.review.interchange import find_record
     from builder.review.session import load_documents
 
-    build_dir, annotations_dir = _paths(build_dir, annotations_dir)
+    build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
+    if annotator:
+        check_name(annotator)
     documents = load_documents(build_dir)
     if fmt == "brat":
         if not source.is_dir():
             raise UserError(f"{source}: brat import reads a folder of .ann/.txt files")
         if not annotator:
             raise UserError("brat files do not record who annotated: pass --annotator NAME")
-        report = brat.read(source, [d["id"] for d in documents])
+        report = brat.read(source, {d["id"]: d for d in documents})
     elif source.is_dir():
         raise UserError(f"{source} is a folder; {fmt} import reads one file")
+    elif fmt == "labelstudio":
+        report = labelstudio.read(source, _users(users), annotator)
     else:
-        report = (labelstudio if fmt == "labelstudio" else prodigy).read(source)
-    counts, problems = import_spans(report.imported, documents, annotations_dir, layer, annotator,
-                                    "adjudicator" if adjudicator else "annotator")
-    _echo_problems(report.problems + problems)
+        report = prodigy.read(source)
+    if report.failed:
+        _echo_problems(report.failed)
+        click.echo(f"nothing imported: {source} is not a valid {fmt} file (see above)", err=True)
+        raise click.exceptions.Exit(1)
+    record = find_record(source, report.export_id, work_dir, baseline)
+    if record.layer != layer:
+        raise UserError(f"the export record is for --layer {record.layer}, not {layer}: pass --layer {record.layer}")
+    counts, skipped, failures = import_returned(report.returned, record, documents, annotations_dir, annotator,
+                                                "adjudicator" if adjudicator else "annotator", work_dir / "review-locks",
+                                                on_log=_note_repair)
+    _echo_problems(report.problems + skipped + failures)
+    if failures:
+        click.echo("nothing imported: some changes could not be made (see above)", err=True)
+        raise click.exceptions.Exit(1)
     for name, n in counts.items():
         click.echo(f"{name}: {n} decisions")
-    if not counts:
-        click.echo("nothing imported")
+    if not any(counts.values()):
+        click.echo("no changes to import")
+        if skipped or report.problems:
+            raise click.exceptions.Exit(1)
 
 
 @click.command("agreement")
@@ -197,12 +271,10 @@ def agreement_command(layer, build_dir, annotations_dir, as_json):
     from rich.table import Table
 
     from builder.review.agreement import agreement
-    from builder.review.decisions import read_all
     from builder.review.session import load_documents
 
-    build_dir, annotations_dir = _paths(build_dir, annotations_dir)
-    decisions, warnings = read_all(annotations_dir)
-    _echo_problems(warnings)
+    build_dir, annotations_dir, _ = _paths(build_dir, annotations_dir)
+    decisions = _read_all(annotations_dir)
     documents = {d["id"]: d for d in load_documents(build_dir)}
     reports = agreement(documents, decisions, layer)
     if as_json:
@@ -217,8 +289,12 @@ def agreement_command(layer, build_dir, annotations_dir, as_json):
         return "-" if x is None else f"{x:.3f}"
 
     for report in reports:
+        decided = report["decided"]
+        console.print(f"{report['a']} vs {report['b']}: {decided['spans']} spans both decided on, "
+                      f"{decided['agree']} the same (agreement {fmt(decided['agreement'])}, F1 of kept spans "
+                      f"{fmt(decided['kept_f1'])}, kappa on keep/remove {fmt(decided['keep_kappa'])})")
         table = Table("label", "F1 exact", "F1 overlap", report["a"], report["b"],
-                      title=f"{report['a']} vs {report['b']} on {report['documents']} documents ({layer})")
+                      title=f"{report['a']} vs {report['b']} on the {report['documents']} documents both reviewed ({layer})")
         for label, row in report["f1"].items():
             table.add_row(label, fmt(row["exact"]), fmt(row["overlap"]), str(row["a"]), str(row["b"]))
         console.print(table)

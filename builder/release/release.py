@@ -16,7 +16,7 @@ import os
 import re
 import shutil
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -47,6 +47,7 @@ class ReleaseResult:
     parent: str | None
     stats: ReleaseStats
     staging_removed: int = 0  # unfinished staging folders of a killed earlier release, cleaned up
+    warnings: list[str] = field(default_factory=list)  # about the decision logs (an unfinished last line)
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
@@ -230,7 +231,7 @@ def _release(config, version, build_dir, releases_dir, files, parent, labels, la
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ReleaseResult(releases_dir / version, parent, plan.stats)
+    return ReleaseResult(releases_dir / version, parent, plan.stats, warnings=plan.warnings)
 
 
 def _changelog(version, parent, releases_dir, staging, stats) -> str:

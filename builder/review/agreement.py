@@ -1,7 +1,12 @@
-"""Inter-annotator agreement on one layer: span F1 per label (exact and overlap), Cohen's kappa on claim kinds.
+"""Inter-annotator agreement on one layer, two ways.
 
-Each annotator's annotation of a document is the machine layer with only their decisions merged over it,
-compared on the documents both of them reviewed. Exact match: same offsets and label. Overlap match: same
+Spans both decided on: each person's final state per span (identity, see layers.py) where both have one;
+how often they agree (keep or remove, and the same attributes), F1 of the kept spans, and kappa on keep/remove.
+Spans neither of them touched never count as agreement.
+
+Documents both reviewed (both have a decision in the layer there): each annotator's annotation of a document
+is the machine layer with only their decisions merged over it; span F1 per label (exact and overlap) and
+Cohen's kappa on claim kinds. Exact match: same offsets and label. Overlap match: same
 label and overlapping offsets, each span matched at most once (greedy, in text order).
 F1 = 2 * matches / (spans of A + spans of B), which is symmetric in A and B.
 """
@@ -13,8 +18,8 @@ from itertools import combinations
 from typing import Optional
 
 from builder.review.decisions import Decision
-from builder.review.layers import LABEL_FIELD, reviewable
-from builder.review.merge import merged_layers
+from builder.review.layers import LABEL_FIELD, attributes, reviewable
+from builder.review.merge import annotator_states, merged_layers
 
 
 def annotator_spans(documents: dict[str, dict], decisions: list[Decision], layer: str) -> dict[str, dict[str, list]]:
@@ -92,14 +97,30 @@ def disagreements(a_name: str, a: dict, b_name: str, b: dict) -> list[dict]:
     return out
 
 
+def decided_spans(a: dict, b: dict, layer: str) -> dict:
+    """Agreement over the spans both people have a final state on ({(doc, layer, identity): State} each)."""
+    shared = sorted(set(a) & set(b), key=repr)
+    agree = sum(a[k].present == b[k].present and (not a[k].present or
+                attributes(layer, a[k].span) == attributes(layer, b[k].span)) for k in shared)
+    kept_a = sum(a[k].present for k in shared)
+    kept_b = sum(b[k].present for k in shared)
+    kept_both = sum(a[k].present and b[k].present for k in shared)
+    return {"spans": len(shared), "agree": agree, "agreement": agree / len(shared) if shared else None,
+            "kept_f1": _f1(kept_both, kept_a, kept_b), "keep_kappa": cohen_kappa(
+                [("keep" if a[k].present else "remove", "keep" if b[k].present else "remove") for k in shared])}
+
+
 def agreement(documents: dict[str, dict], decisions: list[Decision], layer: str) -> list[dict]:
     """One report per pair of annotators (adjudicators included: their agreement is informative too)."""
     spans = annotator_spans(documents, decisions, layer)
+    states = annotator_states(d for d in decisions if d.layer == layer and d.doc_id in documents)
     reports = []
     for a_name, b_name in combinations(sorted(spans), 2):
         a, b = spans[a_name], spans[b_name]
         shared = sorted(set(a) & set(b))
-        report = {"a": a_name, "b": b_name, "documents": len(shared), "f1": span_f1(a, b),
+        report = {"a": a_name, "b": b_name, "decided": decided_spans(states.get(a_name, {}), states.get(b_name, {}),
+                                                                      layer),
+                  "documents": len(shared), "f1": span_f1(a, b),
                   "disagreements": disagreements(a_name, a, b_name, b)}
         if layer == "claims":
             pairs = []

@@ -2,7 +2,9 @@
 
 The screen shows the document text with the layer's spans highlighted and labelled, the current span in
 reverse video and the token cursor underlined. Every key maps to a ReviewSession operation, which writes
-the decision to the annotator's log (fsync'd) before the status line confirms it.
+the decision to the annotator's log (fsync'd) before the status line confirms it. `?` lists the keys; the
+footer shows, per action, a key that every terminal sends (no shift/ctrl chords). An unexpected error ends
+the app with a non-zero code and one line (`ReviewApp.failure`); the log holds every confirmed decision.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from builder.errors import UserError
-from builder.review.keys import ACTIONS, load_keys, pick_keys
-from builder.review.layers import LABEL_FIELD
+from builder.review.keys import ACTIONS, load_keys, pick_keys, plain_key
+from builder.review.layers import LABEL_FIELD, reviewable, span_identity, with_chips
 from builder.review.prodigy import tokens as tokenize
 from builder.review.session import ReviewSession
 
@@ -70,16 +72,34 @@ class AskScreen(ModalScreen):
             self.dismiss(None)
 
 
+class HelpScreen(ModalScreen):
+    """Every action and its keys (any key closes it)."""
+
+    def __init__(self, keys: dict[str, str]):
+        super().__init__()
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        lines = ["keys (any key closes this)", ""]
+        lines += [f"  {self.keys[a].replace(',', ', '):<28} {ACTIONS[a]}" for a in ACTIONS]
+        yield Vertical(Static("\n".join(lines)), id="picker")
+
+    def on_key(self, event) -> None:
+        event.stop()
+        self.dismiss(None)
+
+
 class ReviewScreen(Screen):
     def __init__(self, session: ReviewSession, doc_ids: list[str], keys: dict[str, str], start_doc: Optional[str]):
         super().__init__()
         self.session, self.doc_ids = session, doc_ids
         self.actions = {key.strip(): action for action, keys_ in keys.items() for key in keys_.split(",")}
-        self.help_line = "  ".join(f"{keys[a].split(',')[0]} {ACTIONS[a]}" for a in ACTIONS)
+        self.keys = keys
+        self.help_line = "  ".join(f"{plain_key(keys[a])} {ACTIONS[a]}" for a in ACTIONS)
         self.doc_index, self.span_index, self.cursor, self.mark = 0, 0, 0, None
         self.message = "ready"
-        self.machine_total = sum(len([s for s in (session.document(d).get(session.layer) or [])
-                                      if s.get("start") is not None]) for d in doc_ids)
+        self.machine_total = sum(len(reviewable(session.layer, with_chips(session.layer, session.document(d))))
+                                 for d in doc_ids)
         if start_doc:
             self.jump(start_doc)
 
@@ -110,7 +130,7 @@ class ReviewScreen(Screen):
     def redraw(self) -> None:
         spans, span = self.current()
         reviewed = self.session.reviewed()
-        done_here = sum((self.doc_id, s["start"], s["end"]) in reviewed for s in spans)
+        done_here = sum(self.is_reviewed(s, reviewed) for s in spans)
         self.query_one("#status", Static).update(
             f"{self.session.log.annotator} · {self.session.layer} · doc {self.doc_index + 1}/{len(self.doc_ids)} "
             f"{self.doc_id} · span {self.span_index + 1 if span else 0}/{len(spans)} · reviewed here "
@@ -119,10 +139,14 @@ class ReviewScreen(Screen):
         self.query_one("#detail", Static).update(self.describe(span, reviewed))
         self.query_one("#message", Static).update(self.message)
 
+    def is_reviewed(self, span: dict, reviewed: set) -> bool:
+        return (self.doc_id, span_identity(self.session.layer, span)) in reviewed
+
     def render_text(self, spans: list[dict], current: Optional[dict], reviewed: set) -> Text:
         text = self.session.document(self.doc_id)["text"]
         field = LABEL_FIELD[self.session.layer]
-        tags = sorted((s["end"], f"[{s.get(field)}]", s) for s in spans)
+        # (end, tag, position): two spans may end at one offset with one label; the position breaks the tie
+        tags = sorted((s["end"], f"[{s.get(field)}]", n) for n, s in enumerate(spans))
         shown = Text()
         position = 0
         for end, tag, _ in tags:
@@ -135,7 +159,7 @@ class ReviewScreen(Screen):
             return i + sum(len(tag) for end, tag, _ in tags if end <= i)
 
         for s in spans:
-            done = (self.doc_id, s["start"], s["end"]) in reviewed
+            done = self.is_reviewed(s, reviewed)
             style = f"on {label_colour(s.get(field))}" + (" bold" if done else "")
             if s is current:
                 style = "reverse bold"
@@ -153,12 +177,14 @@ class ReviewScreen(Screen):
         if span is None:
             return "no spans in this layer here: n/p for other documents, w/b/m/c to add one"
         field = LABEL_FIELD[self.session.layer]
-        state = "reviewed" if (self.doc_id, span["start"], span["end"]) in reviewed else "not reviewed"
+        state = "reviewed" if self.is_reviewed(span, reviewed) else "not reviewed"
         parts = [f"{span.get(field)} {span['start']}-{span['end']}",
                  repr(self.session.document(self.doc_id)["text"][span["start"]:span["end"]])[:80],
                  f"origin {span.get('origin')}", f"confidence {span.get('confidence')}", state]
+        if span.get("chip") is not None:
+            parts.insert(1, f"citation chip {span.get('name')} (backs this sentence)")
         if self.session.layer == "claims":
-            parts += [f"speaker {span.get('speaker')}", f"sources {', '.join(span.get('source_ids') or []) or '-'}"]
+            parts += [f"cue {span.get('cue')}", f"speaker {span.get('speaker')}", f"sources {', '.join(span.get('source_ids') or []) or '-'}"]
         return " · ".join(parts)
 
     # -- keys -------------------------------------------------------------------------------------
@@ -246,10 +272,14 @@ class ReviewScreen(Screen):
         def add(label):
             decision = self.session.add(self.doc_id, start, end, label)
             self.mark = None
-            self.span_index = next(i for i, s in enumerate(self.session.spans(self.doc_id))
-                                   if (s["start"], s["end"]) == (start, end))
+            self.span_index = self.index_of(decision.after)
             return decision
         self.pick_label(add)
+
+    def index_of(self, ident: tuple) -> int:
+        """Position of the span with this identity in the current document (0 when it is not there)."""
+        idents = [span_identity(self.session.layer, s) for s in self.session.spans(self.doc_id)]
+        return idents.index(ident) if ident in idents else 0
 
     def _move(self, edge: str, step: int):
         def move(span):
@@ -265,9 +295,9 @@ class ReviewScreen(Screen):
                 end = (max(options) if step < 0 else min(options)) if options else end
             if (start, end) == (span["start"], span["end"]):
                 raise UserError(f"the {edge} cannot move further that way")
-            self.confirm(self.session.edit(self.doc_id, span, start, end))
-            self.span_index = next(i for i, s in enumerate(self.session.spans(self.doc_id))
-                                   if (s["start"], s["end"]) == (start, end))
+            decision = self.session.edit(self.doc_id, span, start, end)
+            self.confirm(decision)
+            self.span_index = self.index_of(decision.after)
         self.with_span(move)
 
     def do_start_left(self):
@@ -327,6 +357,9 @@ class ReviewScreen(Screen):
                 self.run_decision(lambda: self.jump(value.strip()))
         self.app.push_screen(AskScreen("document number or id prefix:"), answered)
 
+    def do_help(self):
+        self.app.push_screen(HelpScreen(self.keys))
+
     def do_quit(self):
         self.app.exit()
 
@@ -344,7 +377,15 @@ class ReviewApp(App):
 
     def __init__(self, session: ReviewSession, doc_ids: list[str], annotations_dir: Path, start_doc: Optional[str] = None):
         super().__init__()
+        self.failure: Optional[str] = None  # one line on what stopped the app, when something did
         self.review = ReviewScreen(session, doc_ids, load_keys(annotations_dir), start_doc)
 
     def on_mount(self) -> None:
         self.push_screen(self.review)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's own handler prints a full-screen traceback; an annotator needs one line, a non-zero exit,
+        # and the log as it is (every decision was fsync'd when made).
+        self.failure = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:300]
+        self._exception_event.set()  # lets a test pilot waiting on the screen see that the app is done
+        self.exit(return_code=1)

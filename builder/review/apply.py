@@ -1,21 +1,25 @@
-"""Decisions without a screen: a JSONL file of edits (`review apply`) or spans from another tool (imports).
+"""`review apply`: decisions from a JSONL file of edits, without a screen.
 
-Input lines of `review apply` say what to do in a few fields; the session fills in the rest:
+Each line says what to do in a few fields; the session fills in the rest:
   {"doc_id": "...", "action": "accept|reject|relabel|add|edit|set_speaker|set_kind|link_source|undo",
    "start": 0, "end": 5, "text": "Alice" (optional check), "label": "ORG" (relabel/add/set_kind),
-   "new_start"/"new_end" (edit), "speaker" (set_speaker), "source_id" (link_source), "layer" (optional)}
+   "new_start"/"new_end" (edit), "speaker" (set_speaker), "source_id" (link_source), "layer" (optional),
+   "was": {"kind": "attributed", "cue": "said"} (optional: which span, when several share the offsets)}
+Every line is checked first (its shape, then the whole file rehearsed on a copy of the log in memory); a file
+with any bad line writes nothing and every bad line is reported with its number.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from builder.errors import UserError
-from builder.review.decisions import Decision, DecisionLog
-from builder.review.layers import LABEL_FIELD, content
-from builder.review.merge import annotator_verdicts
+from builder.review.decisions import Action, Decision, DecisionLog
+from builder.review.interchange import describe
 from builder.review.session import ReviewSession
 
 
@@ -32,129 +36,101 @@ class Sessions:
         return self._sessions[layer]
 
 
-def apply_line(sessions: Sessions, line: dict, default_layer: str) -> Optional[Decision]:
-    action = line.get("action")
-    if action == "undo":
-        sessions[default_layer].undo(via="apply")
-        return sessions.log.decisions[-1]
-    session = sessions[line.get("layer", default_layer)]
-    doc_id = line.get("doc_id")
-    try:
-        start, end = int(line["start"]), int(line["end"])
-    except (KeyError, TypeError, ValueError):
-        raise UserError("needs integer start and end") from None
+class ApplyLine(BaseModel):
+    """One line of a `review apply` file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    doc_id: Optional[str] = None
+    layer: Optional[Literal["entities", "claims", "sources"]] = None
+    start: Optional[StrictInt] = Field(None, ge=0)
+    end: Optional[StrictInt] = Field(None, ge=0)
+    text: Optional[str] = None
+    label: Optional[str] = None
+    kind: Optional[str] = None
+    new_start: Optional[StrictInt] = Field(None, ge=0)
+    new_end: Optional[StrictInt] = Field(None, ge=0)
+    speaker: Optional[str] = None
+    source_id: Optional[str] = None
+    was: dict[str, Optional[str]] = {}
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.action == "undo":
+            return self
+        if not self.doc_id or self.start is None or self.end is None or self.end <= self.start:
+            raise ValueError(f"{self.action} needs doc_id and integer start < end")
+        if self.action in ("relabel", "set_kind", "add") and not (self.label or self.kind):
+            raise ValueError(f"{self.action} needs the label")
+        if self.action == "edit" and (self.new_start is None or self.new_end is None):
+            raise ValueError("edit needs new_start and new_end")
+        if self.action == "link_source" and not self.source_id:
+            raise ValueError("link_source needs source_id")
+        return self
+
+
+def apply_line(sessions: Sessions, line: ApplyLine, default_layer: str) -> Optional[Decision]:
+    if line.action == "undo":
+        return sessions[line.layer or default_layer].undo(via="apply") and sessions.log.decisions[-1]
+    session = sessions[line.layer or default_layer]
+    doc_id, start, end = line.doc_id, line.start, line.end
     text = session.document(doc_id)["text"]
-    if "text" in line and text[start:end] != line["text"]:
-        raise UserError(f"text at {start}-{end} is {text[start:end]!r}, not {line['text']!r}")
-    if action == "add":
-        return session.add(doc_id, start, end, line.get("label", ""), via="apply")
-    span = session.span_at(doc_id, start, end)
-    if action == "accept":
+    if line.text is not None and text[start:end] != line.text:
+        raise UserError(f"text at {start}-{end} is {text[start:end]!r}, not {line.text!r}")
+    if line.action == "add":
+        return session.add(doc_id, start, end, line.label or line.kind, via="apply")
+    span = session.span_at(doc_id, start, end, **line.was)
+    if line.action == "accept":
         return session.accept(doc_id, span, via="apply")
-    if action == "reject":
+    if line.action == "reject":
         return session.reject(doc_id, span, via="apply")
-    if action in ("relabel", "set_kind"):
-        return session.relabel(doc_id, span, line.get("label") or line.get("kind", ""), via="apply")
-    if action == "edit":
-        return session.edit(doc_id, span, int(line["new_start"]), int(line["new_end"]), via="apply")
-    if action == "set_speaker":
-        return session.set_speaker(doc_id, span, line.get("speaker"), via="apply")
-    if action == "link_source":
-        return session.link_source(doc_id, span, line.get("source_id", ""), via="apply")
-    raise UserError(f"unknown action {action!r}")
+    if line.action in ("relabel", "set_kind"):
+        return session.relabel(doc_id, span, line.label or line.kind, via="apply")
+    if line.action == "edit":
+        return session.edit(doc_id, span, line.new_start, line.new_end, via="apply")
+    if line.action == "set_speaker":
+        return session.set_speaker(doc_id, span, line.speaker, via="apply")
+    return session.link_source(doc_id, span, line.source_id, via="apply")
 
 
-def apply_file(sessions: Sessions, path: Path, layer: str,
+def read_lines(path: Path) -> tuple[list[tuple[int, ApplyLine]], list[str]]:
+    """(numbered lines, problems): every line checked; a last line without its newline is damaged, not trimmed."""
+    lines, problems = [], []
+    try:
+        body = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [f"{path}: not UTF-8 ({exc})"]
+    for number, raw in enumerate(body.split("\n"), 1):
+        if not raw.strip():
+            continue
+        try:
+            lines.append((number, ApplyLine.model_validate(json.loads(raw))))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            torn = " (the last line, without its newline: was the file cut short?)" if not body.endswith("\n") \
+                and number == body.count("\n") + 1 else ""
+            problems.append(f"{path}:{number}: not JSON{torn} ({str(exc)[:100]})")
+        except ValidationError as exc:
+            problems.append(f"{path}:{number}: {describe(exc)}")
+    return lines, problems
+
+
+def apply_file(sessions_for: Callable[[DecisionLog], Sessions], log: DecisionLog, path: Path, layer: str,
                on_confirm: Callable[[int, Decision], None] = lambda n, d: None) -> list[str]:
-    """Apply every line in order; return one message per line that could not be applied (the rest are kept)."""
-    problems = []
-    with open(path, encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
+    """Apply every line in order, or none: return one message per line that cannot be applied."""
+    lines, problems = read_lines(path)
+    if problems:
+        return problems
+    for target in (log.rehearse(), log):
+        sessions = sessions_for(target)
+        for number, line in lines:
             try:
-                line = json.loads(raw)
-                if not isinstance(line, dict):
-                    raise UserError("not a JSON object")
                 decision = apply_line(sessions, line, layer)
-            except (UserError, json.JSONDecodeError) as exc:
+            except UserError as exc:
                 problems.append(f"{path}:{number}: {exc}")
                 continue
-            if decision is not None:
+            if decision is not None and target is log:
                 on_confirm(number, decision)
+        if problems:
+            return problems
     return problems
-
-
-def sync_spans(session: ReviewSession, doc_id: str, target: Iterable[dict], via: str) -> int:
-    """Decide so that the annotator's view of the layer becomes `target` ({start, end, label, ...}).
-
-    Used by imports: spans kept with the same label are accepted, with another label relabelled, missing
-    ones rejected, new ones added; other fields of a target (e.g. speaker) are set when given. Decisions
-    that would not change the annotator's verdict are skipped, so importing a file twice adds nothing.
-    """
-    label_field = LABEL_FIELD[session.layer]
-    wanted = {(t["start"], t["end"]): t for t in target}
-    own = annotator_verdicts(session.log.decisions).get(session.log.annotator, {})
-    made = 0
-    for span in session.spans(doc_id):
-        key = (span["start"], span["end"])
-        previous = own.get((doc_id, session.layer) + key)
-        goal = wanted.pop(key, None)
-        if goal is None:
-            session.reject(doc_id, span, via=via)
-            made += 1
-            continue
-        extra = goal.get("extra", {})
-        after = {**content(span), label_field: goal["label"], **extra}
-        if previous is not None and previous.span == after:
-            continue
-        if after == content(span):
-            session.accept(doc_id, span, via=via)
-            made += 1
-            continue
-        if goal["label"] != span.get(label_field):
-            session.relabel(doc_id, span, goal["label"], via=via)
-            made += 1
-        if "speaker" in extra and extra["speaker"] != span.get("speaker"):
-            session.set_speaker(doc_id, session.span_at(doc_id, *key), extra["speaker"], via=via)
-            made += 1
-    for (start, end), goal in sorted(wanted.items()):
-        session.add(doc_id, start, end, goal["label"], via=via)
-        made += 1
-        if goal.get("extra", {}).get("speaker"):
-            session.set_speaker(doc_id, session.span_at(doc_id, start, end), goal["extra"]["speaker"], via=via)
-            made += 1
-    return made
-
-
-def import_spans(imported: list, documents: list[dict], annotations_dir: Path, layer: str,
-                 annotator: Optional[str], role: str = "annotator") -> tuple[dict[str, int], list[str]]:
-    """Turn another tool's annotations into decisions, per annotator; returns ({annotator: decisions}, problems).
-
-    `annotator` overrides the names the tool recorded; a document whose text differs from ours is reported
-    and skipped (its offsets would point at the wrong words).
-    """
-    by_id = {d["id"]: d for d in documents}
-    groups: dict[str, list] = {}
-    problems = []
-    for item in imported:
-        name = annotator or item.annotator
-        if name is None:
-            problems.append(f"{item.doc_id}: no annotator recorded; pass --annotator NAME")
-        elif item.doc_id not in by_id:
-            problems.append(f"{item.doc_id}: not in this build")
-        elif item.text is not None and item.text != by_id[item.doc_id]["text"]:
-            problems.append(f"{item.doc_id}: its text differs from the build's; skipped (export again)")
-        else:
-            groups.setdefault(name, []).append(item)
-    counts = {}
-    for name, items in sorted(groups.items()):
-        with DecisionLog(annotations_dir, name, role) as log:
-            session = Sessions(documents, log, annotations_dir)[layer]
-            counts[name] = 0
-            for item in items:
-                try:
-                    counts[name] += sync_spans(session, item.doc_id, item.spans, via="import")
-                except UserError as exc:
-                    problems.append(f"{item.doc_id} ({name}): {exc}")
-    return counts, problems

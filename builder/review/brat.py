@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from builder.review.interchange import Imported, ImportReport, export_spans
+from pydantic import BaseModel, Field, StrictInt, ValidationError, model_validator
+
+from builder.review.interchange import ImportReport, Returned, describe, export_spans
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_.-]")
 SPEAKER_NOTE = "speaker: "
@@ -36,6 +38,18 @@ def ann_lines(view: dict, layer: str) -> list[str]:
     return lines
 
 
+def shown(view: dict, layer: str) -> list[dict]:
+    """Each exported span as the .ann file shows it: T<n>, offsets of its first and last fragment."""
+    out = []
+    for n, span in enumerate(export_spans(view, layer), 1):
+        pieces = _fragments(view["text"], span["start"], span["end"]) or [(span["start"], span["end"])]
+        item = {"id": f"T{n}", "start": pieces[0][0], "end": pieces[-1][1], "label": span["label"]}
+        if layer == "claims":
+            item["speaker"] = span.get("speaker")
+        out.append(item)
+    return out
+
+
 def file_stem(doc_id: str) -> str:
     return _SAFE_ID.sub("_", doc_id)
 
@@ -54,41 +68,85 @@ def write(views: list[dict], layer: str, labels: list[str], out: Path) -> list[P
     return written
 
 
-def parse_ann(body: str, where: str, problems: list[str]) -> list[dict]:
-    spans, notes = {}, {}
+class _TextBound(BaseModel):
+    """One T line: `T<n> TAB <label> <start> <end>[;<start> <end>...] TAB <text>`."""
+
+    id: str = Field(pattern=r"T[0-9]+")
+    label: str = Field(pattern=r"\S+")
+    pieces: list[tuple[StrictInt, StrictInt]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        previous = 0
+        for a, b in self.pieces:
+            if not previous <= a < b:
+                raise ValueError(f"fragment {a} {b} is empty, negative or before the one ahead of it")
+            previous = b
+        return self
+
+
+def _pieces(offsets: str) -> list[tuple[int, int]]:
+    pieces = []
+    for piece in offsets.split(";"):
+        numbers = piece.split()
+        if len(numbers) != 2 or not all(n.isdigit() for n in numbers):
+            raise ValueError(f"offsets {piece.strip()!r} are not two whole numbers (start end)")
+        pieces.append((int(numbers[0]), int(numbers[1])))
+    return pieces
+
+
+def parse_ann(body: str, where: str, text: str) -> tuple[list[dict], list[str]]:
+    """(spans, problems) of one .ann; problems are whole-file failures."""
+    spans, notes, problems = {}, {}, []
     for number, line in enumerate(body.splitlines(), 1):
         parts = line.split("\t")
-        if line.startswith("T") and len(parts) >= 2:
-            label, _, offsets = parts[1].partition(" ")
-            try:
-                pieces = [tuple(map(int, piece.split())) for piece in offsets.split(";")]
-            except ValueError:
-                problems.append(f"{where}:{number}: bad offsets {offsets!r}")
-                continue
-            spans[parts[0]] = {"start": min(a for a, _ in pieces), "end": max(b for _, b in pieces),
-                               "label": label, "extra": {}}
-        elif line.startswith("#") and len(parts) >= 3 and parts[2].startswith(SPEAKER_NOTE):
-            notes[parts[1].split()[-1]] = parts[2][len(SPEAKER_NOTE):]
-        elif line.strip():
-            problems.append(f"{where}:{number}: ignored {line.split(chr(9))[0]!r} (only text-bound annotations "
-                            "and speaker notes are read)")
+        try:
+            if line.startswith("T"):
+                if len(parts) != 3:
+                    raise ValueError("a T line has three tab-separated fields: id, label and offsets, text")
+                label, _, offsets = parts[1].partition(" ")
+                bound = _TextBound(id=parts[0], label=label, pieces=_pieces(offsets))
+                if bound.pieces[-1][1] > len(text):
+                    raise ValueError(f"offsets end at {bound.pieces[-1][1]}, past the text ({len(text)} characters)")
+                surface = " ".join(text[a:b] for a, b in bound.pieces)
+                if surface != parts[2]:
+                    raise ValueError(f"its text {parts[2]!r} is not the document's {surface!r} at those offsets")
+                spans[bound.id] = {"id": bound.id, "start": bound.pieces[0][0], "end": bound.pieces[-1][1],
+                                   "label": bound.label, "speaker": None}
+            elif line.startswith("#") and len(parts) >= 3 and parts[2].startswith(SPEAKER_NOTE):
+                notes[parts[1].split()[-1]] = parts[2][len(SPEAKER_NOTE):]
+            elif line.strip():
+                problems.append(f"{where}:{number}: {line.split(chr(9))[0]!r} is not read (only text-bound "
+                                "annotations and speaker notes are); remove it")
+        except ValidationError as exc:
+            problems.append(f"{where}:{number}: {describe(exc)}")
+        except ValueError as exc:
+            problems.append(f"{where}:{number}: {exc}")
     for tid, speaker in notes.items():
         if tid in spans:
-            spans[tid]["extra"]["speaker"] = speaker
-    return list(spans.values())
+            spans[tid]["speaker"] = speaker
+    return list(spans.values()), problems
 
 
-def read(folder: Path, doc_ids: list[str]) -> ImportReport:
-    """Read <doc>.ann (+ .txt) for every known document id that has a file in the folder."""
+def read(folder: Path, documents: dict[str, dict]) -> ImportReport:
+    """Read <doc>.ann for every known document that has one in the folder (offsets against our text)."""
     report = ImportReport()
-    by_stem = {file_stem(d): d for d in doc_ids}
+    by_stem = {file_stem(d): d for d in documents}
     for ann in sorted(folder.glob("*.ann")):
         doc_id = by_stem.get(ann.stem)
         if doc_id is None:
-            report.problems.append(f"{ann}: no document with this id in the build")
+            report.problems.append(f"{ann}: no document with this id in the build; skipped")
+            continue
+        try:
+            body = ann.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            report.failed.append(f"{ann}: not UTF-8 ({exc}); save it as UTF-8")
             continue
         txt = ann.with_suffix(".txt")
-        text = txt.read_bytes().decode("utf-8") if txt.exists() else None  # bytes: keep \r as written
-        spans = parse_ann(ann.read_text(encoding="utf-8"), str(ann), report.problems)
-        report.imported.append(Imported(doc_id, None, spans, text))
+        text = txt.read_bytes().decode("utf-8", "replace") if txt.exists() else None  # bytes: keep \r as written
+        spans, problems = parse_ann(body, str(ann), documents[doc_id]["text"])
+        if problems:
+            report.failed.extend(problems)
+            continue
+        report.returned.append(Returned(doc_id, None, spans, text, str(ann)))
     return report

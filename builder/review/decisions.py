@@ -2,9 +2,11 @@
 
 One JSON line per decision in <annotations>/decisions/<annotator>.jsonl. A decision is written, flushed
 and fsync'd before `append` returns, so whatever the screen confirmed survives a crash; a process killed
-mid-write leaves at most one torn last line, which reading tolerates (and reports) and the next writer
-trims. A lock (flock on <annotator>.lock, released by the kernel when the process dies) keeps two
-sessions from writing the same file.
+mid-write leaves at most one torn last line, which reading reports and the next writer trims (saying so).
+`seq` numbers a log's decisions; a number seen twice (two copies of one log merged by git) is an error, never
+merged silently, since an undo names the decision it undoes by it. A lock (flock, released by the kernel when
+the process dies) keeps two sessions from writing the same file; it lives in the work folder, not beside the
+logs that people commit.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from builder.errors import UserError
+from builder.review.layers import identity, span_identity
 
 Action = Literal["accept", "reject", "relabel", "add", "edit", "set_speaker", "set_kind", "link_source", "undo"]
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")  # used with fullmatch: `$` would let "ann\n" through
 
 
 class Decision(BaseModel):
@@ -40,6 +43,7 @@ class Decision(BaseModel):
     doc_id: str = ""
     layer: Literal["entities", "claims", "sources"] = "entities"
     start: Optional[int] = Field(None, ge=0, description="the span decided on, as the annotator saw it")
+    target: Optional[dict] = Field(None, description="identity fields of that span (label; kind, cue; name, chip)")
     end: Optional[int] = None
     text: Optional[str] = Field(None, description="its text then: re-checked against the document at merge")
     span: Optional[dict] = Field(None, description="the span's content after the decision; null for reject")
@@ -57,17 +61,29 @@ class Decision(BaseModel):
             raise ValueError(f"{self.action} needs start <= end and the span text")
         if self.action != "reject" and not self.span:
             raise ValueError(f"{self.action} needs the span's content after the decision")
+        if self.action != "add" and self.target is None:
+            raise ValueError(f"{self.action} needs the identity of the span decided on (target)")
         if self.action == "edit" and (self.new_text is None or "start" not in self.span or "end" not in self.span):
             raise ValueError("edit needs the new offsets in span and the text there in new_text")
         return self
 
     @property
-    def key(self) -> tuple[str, str, int, int]:
-        return (self.doc_id, self.layer, self.start, self.end)
+    def before(self) -> Optional[tuple]:
+        """Identity of the span the decision was made on; None for an add (there was none)."""
+        if self.action in ("add", "undo"):
+            return None
+        return identity(self.layer, self.start, self.end, self.target)
+
+    @property
+    def after(self) -> Optional[tuple]:
+        """Identity of the span as the decision leaves it; None for a reject."""
+        if self.span is None:
+            return None
+        return span_identity(self.layer, self.span)
 
 
 def check_name(annotator: str) -> str:
-    if not NAME_RE.match(annotator or ""):
+    if not isinstance(annotator, str) or not NAME_RE.fullmatch(annotator):
         raise UserError(f"annotator name {annotator!r} must be letters, digits, '.', '_' or '-' "
                         "(it names the log file)")
     return annotator
@@ -92,17 +108,24 @@ def read_log(path: Path) -> LogContents:
     data = path.read_bytes()
     lines = data.split(b"\n")
     offset = 0
+    seen: dict[int, int] = {}  # seq -> line
     for number, raw in enumerate(lines, 1):
         last = number == len(lines)
         if raw.strip():
             try:
-                out.decisions.append(parse_line(raw))
+                decision = parse_line(raw)
             except (ValidationError, ValueError) as exc:
-                if last:  # no newline after it: the write never finished
+                if last and not data.endswith(b"\n"):  # no newline after it: the write never finished
                     out.torn_tail = raw.decode("utf-8", "replace")
                     break
                 raise UserError(f"{path}:{number} is not a valid decision ({_first_error(exc)}); "
                                 "fix or delete that line") from None
+            if decision.seq in seen:
+                raise UserError(f"{path}:{number} repeats seq {decision.seq} of line {seen[decision.seq]}: two "
+                                "copies of this log were joined (e.g. by a git merge). Keep one copy's lines, or "
+                                "move the other copy's lines to a log of another name") from None
+            seen[decision.seq] = number
+            out.decisions.append(decision)
         offset += len(raw) + (0 if last else 1)
         out.good_bytes = offset
     return out
@@ -143,25 +166,29 @@ def read_all(annotations_dir: Path) -> tuple[list[Decision], list[str]]:
         contents = read_log(path)
         decisions.extend(contents.decisions)
         if contents.torn_tail is not None:
-            warnings.append(f"{path.name}: ignored an unfinished last line (a session was interrupted)")
+            warnings.append(f"{path}: ignored an unfinished last line (a session was interrupted mid-write): "
+                            f"{contents.torn_tail[:80]!r}")
     return decisions, warnings
 
 
 class DecisionLog:
     """The one writer of an annotator's log. Use as a context manager: it holds the annotator's lock."""
 
-    def __init__(self, annotations_dir: Path, annotator: str, role: str = "annotator"):
+    def __init__(self, annotations_dir: Path, annotator: str, role: str = "annotator",
+                 lock_dir: Optional[Path] = None):
         self.annotator = check_name(annotator)
         self.role = role
         self.path = log_path(annotations_dir, annotator)
-        self.lock_path = self.path.with_suffix(".lock")
+        self.lock_path = lock_file(self.path, lock_dir or default_lock_dir(annotations_dir))
         self.decisions: list[Decision] = []
         self.by_doc: dict[str, list[Decision]] = {}  # the same decisions per document, for quick views
         self.repaired: Optional[str] = None
+        self.dry_run = False
         self._lock = self._file = None
 
     def __enter__(self) -> "DecisionLog":
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = open(self.lock_path, "a+")
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -181,10 +208,17 @@ class DecisionLog:
         if contents.torn_tail is not None:  # trim the unconfirmed fragment so the next line starts clean
             self.repaired = contents.torn_tail
             os.truncate(self.path, contents.good_bytes)
-        self._file = open(self.path, "ab")
-        if contents.good_bytes and not self.path.read_bytes().endswith(b"\n"):
-            self._file.write(b"\n")
         return self
+
+    def _open_for_append(self):
+        """The log file, opened (and created) at the first decision: opening a session writes nothing."""
+        if self._file is None:
+            needs_newline = self.path.exists() and self.path.stat().st_size > 0 and \
+                not self.path.read_bytes().endswith(b"\n")
+            self._file = open(self.path, "ab")
+            if needs_newline:
+                self._file.write(b"\n")
+        return self._file
 
     def __exit__(self, *exc) -> None:
         self.close()
@@ -203,12 +237,18 @@ class DecisionLog:
         """Validate, write, flush and fsync one decision; return it once it is on disk."""
         decision = Decision(seq=self.next_seq, annotator=self.annotator, role=self.role,
                             at=fields.pop("at", None) or dt.datetime.now(dt.timezone.utc), **fields)
-        self._file.write(format_line(decision))
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        if not self.dry_run:
+            handle = self._open_for_append()
+            handle.write(format_line(decision))
+            handle.flush()
+            os.fsync(handle.fileno())
         self.decisions.append(decision)
         self.by_doc.setdefault(decision.doc_id, []).append(decision)
         return decision
+
+    def rehearse(self) -> "Rehearsal":
+        """A copy of this log in memory: decisions made on it are checked but never written."""
+        return Rehearsal(self)
 
     def undoable(self) -> Optional[Decision]:
         """The latest decision not yet undone (undo is not itself undoable: redo by deciding again)."""
@@ -217,6 +257,29 @@ class DecisionLog:
             if decision.action != "undo" and decision.seq not in undone:
                 return decision
         return None
+
+
+class Rehearsal(DecisionLog):
+    """What a log would become, in memory only: `review apply` and imports try a whole file on it first, so a
+    file with a bad line writes nothing."""
+
+    def __init__(self, log: DecisionLog):  # not DecisionLog.__init__: a rehearsal takes no lock, opens no file
+        self.annotator, self.role, self.path, self.lock_path = log.annotator, log.role, log.path, log.lock_path
+        self.decisions = list(log.decisions)
+        self.by_doc = {doc_id: list(ds) for doc_id, ds in log.by_doc.items()}
+        self.repaired, self.dry_run = None, True
+        self._lock = self._file = None
+
+
+def default_lock_dir(annotations_dir: Path) -> Path:
+    """The project's work folder (build.work_dir's default), beside the annotations folder."""
+    return Path(annotations_dir).resolve().parent / ".newscorpus" / "review-locks"
+
+
+def lock_file(log: Path, lock_dir: Path) -> Path:
+    """One lock per log file, named so that two projects sharing a work folder never share a lock."""
+    tag = hashlib.blake2b(str(log.resolve()).encode(), digest_size=4).hexdigest()
+    return Path(lock_dir) / f"{log.stem}-{tag}.lock"
 
 
 def effective(decisions: list[Decision]) -> list[Decision]:

@@ -1,14 +1,21 @@
-"""The merged view: machine layers with the human decisions applied over them (the human wins).
+"""The merged view: machine layers with the human decisions applied over them.
 
-Per annotator, the latest effective decision per span (undos removed) is that annotator's verdict. Across
-annotators: an adjudicator's verdict wins; otherwise annotators who agree are applied together, and
-annotators who disagree leave the machine span as it is and raise a `conflict` flag for adjudication.
-A verdict whose span text no longer matches the document (the text changed under it) is never applied:
-it raises a `stale` flag for re-review. Spans are keyed by offsets and text, not by machine ids, so
-re-running the machine annotators keeps every decision.
+Merge is a function of each person's *final state* per span, never of the order of events across logs:
 
-Releases call `merged_layers(doc_row, decisions)` per document: verified spans carry `verified_by`
-(annotator names) and spans a person changed or added carry origin `human:<annotator>`.
+1. Per person, their effective decisions (undos removed) are replayed in their own `seq` order. Each leaves
+   the span it was made on (its identity, see layers.py) absent, unless the span keeps its identity, and the
+   span it produces present with its content. The last word per identity is that person's state.
+2. A state whose text no longer matches the document at its offsets is stale: flagged, never applied.
+3. Per identity: if an adjudicator has a state there, adjudicators decide; otherwise the annotators with a
+   state there do. All present: the span is kept, with each attribute (a claim's speaker and sources, a
+   source's kind) set where they agree; an attribute they disagree on keeps the machine's value and raises
+   a `conflict` flag. All absent: the span is removed. Present for some, absent for others: a `conflict`
+   flag, and the machine span stays as it is (unverified) until an adjudicator decides.
+4. `verified_by` names exactly the people whose state is the outcome; a span a person changed or added
+   carries origin `human:<name>` (the first such name in alphabetical order).
+
+So agreement never removes a span, nobody is credited with a decision they did not make, and reading the
+logs in any order gives the same result. Releases call `merged_layers(doc_row, decisions)` per document.
 """
 
 from __future__ import annotations
@@ -18,49 +25,71 @@ from dataclasses import dataclass
 from typing import Iterable, Optional
 
 from builder.review.decisions import Decision, effective
-from builder.review.layers import LAYERS, content, human_span_id
+from builder.review.layers import (ATTRIBUTE_FIELDS, LAYERS, attributes, content, human_span_id, machine_span,
+                                   span_identity, with_chips)
 
 
 @dataclass(frozen=True)
-class Verdict:
+class State:
+    """One person's final word on one span."""
+
     annotator: str
     role: str
     seq: int
-    text: str                 # span text when decided, checked against the document
-    span: Optional[dict]      # content to keep; None = the span is rejected (or was moved away by an edit)
+    start: int
+    end: int
+    text: str                 # the document text at start:end when decided (checked at merge)
+    span: Optional[dict]      # content when present; None when the person wants no such span
 
-    def same_outcome(self, other: "Verdict") -> bool:
-        return self.span == other.span
+    @property
+    def present(self) -> bool:
+        return self.span is not None
 
 
-def annotator_verdicts(decisions: Iterable[Decision]) -> dict[str, dict[tuple, Verdict]]:
-    """{annotator: {(doc_id, layer, start, end): latest verdict}} from decisions of any annotators."""
-    by_annotator: dict[str, dict[tuple, Verdict]] = defaultdict(dict)
+def replay(states: dict[tuple, State], d: Decision) -> None:
+    """One person's decision (not an undo) onto their states {(doc_id, layer, identity): State}."""
+    before, after = d.before, d.after
+    if before is not None and before != after:
+        states[(d.doc_id, d.layer, before)] = State(d.annotator, d.role, d.seq, d.start, d.end, d.text, None)
+    if after is not None:
+        moved = d.action == "edit"
+        start, end = (d.span["start"], d.span["end"]) if moved else (d.start, d.end)
+        states[(d.doc_id, d.layer, after)] = State(d.annotator, d.role, d.seq, start, end,
+                                                   d.new_text if moved else d.text, dict(d.span))
+
+
+def annotator_states(decisions: Iterable[Decision]) -> dict[str, dict[tuple, State]]:
+    """{annotator: {(doc_id, layer, identity): final state}} from decisions of any annotators."""
+    by_annotator: dict[str, dict[tuple, State]] = defaultdict(dict)
     for d in sorted(effective(list(decisions)), key=lambda d: (d.annotator, d.seq)):
-        verdicts = by_annotator[d.annotator]
-        if d.action == "reject":
-            verdicts[d.key] = Verdict(d.annotator, d.role, d.seq, d.text, None)
-        elif d.action == "edit":
-            verdicts[d.key] = Verdict(d.annotator, d.role, d.seq, d.text, None)
-            new_key = (d.doc_id, d.layer, d.span["start"], d.span["end"])
-            verdicts[new_key] = Verdict(d.annotator, d.role, d.seq, d.new_text, dict(d.span))
-        else:
-            verdicts[d.key] = Verdict(d.annotator, d.role, d.seq, d.text, dict(d.span))
+        replay(by_annotator[d.annotator], d)
     return dict(by_annotator)
 
 
-def merge_document(doc: dict, decisions: Iterable[Decision], layers: Iterable[str] = LAYERS) -> tuple[dict, list[dict]]:
-    """(doc with the decisions applied, flags). Decisions about other documents are ignored."""
-    verdicts = annotator_verdicts(d for d in decisions if d.doc_id == doc["id"])
-    by_key: dict[tuple, list[Verdict]] = defaultdict(list)
-    for per_annotator in verdicts.values():
-        for (_, layer, start, end), verdict in per_annotator.items():
-            by_key[(layer, start, end)].append(verdict)
+def merge_document(doc: dict, decisions: Iterable[Decision], layers: Iterable[str] = LAYERS,
+                   review: bool = False) -> tuple[dict, list[dict]]:
+    """(doc with the decisions applied, flags). Decisions about other documents are ignored.
+
+    `review=True` gives the reviewer's view: every asked layer, citation chips over their sentences. Otherwise
+    the release's: only layers with decisions are rebuilt, chips keep no offsets.
+    """
+    return merge_states(doc, annotator_states(d for d in decisions if d.doc_id == doc["id"]), layers, review)
+
+
+def merge_states(doc: dict, by_annotator: dict[str, dict[tuple, State]], layers: Iterable[str] = LAYERS,
+                 review: bool = False) -> tuple[dict, list[dict]]:
+    """merge_document from the people's final states (of this document) instead of their decisions."""
+    per_identity: dict[tuple, list[State]] = defaultdict(list)
+    for states in by_annotator.values():
+        for (doc_id, layer, ident), state in states.items():
+            if doc_id == doc["id"]:
+                per_identity[(layer, ident)].append(state)
     merged, flags = dict(doc), []
     for layer in layers:
-        keys = sorted(k for k in by_key if k[0] == layer)
-        if keys:
-            merged[layer] = _merge_layer(doc, layer, {k[1:]: by_key[k] for k in keys}, flags)
+        decided = {ident: states for (name, ident), states in per_identity.items() if name == layer}
+        if decided or review:
+            spans = _merge_layer(doc, layer, decided, flags)
+            merged[layer] = spans if review else [machine_span(layer, s) for s in spans]
     return merged, flags
 
 
@@ -69,64 +98,71 @@ def merged_layers(doc: dict, decisions: Iterable[Decision], layers: Iterable[str
     return merge_document(doc, decisions, layers)[0]
 
 
-def _merge_layer(doc: dict, layer: str, verdicts: dict[tuple, list[Verdict]], flags: list[dict]) -> list[dict]:
+def _merge_layer(doc: dict, layer: str, decided: dict[tuple, list[State]], flags: list[dict]) -> list[dict]:
     text = doc["text"]
-    machine: dict[tuple, dict] = {}
-    for span in doc.get(layer) or []:
-        if span.get("start") is not None:
-            machine.setdefault((span["start"], span["end"]), span)
-    decided: dict[tuple, Optional[dict]] = {}
-    for (start, end), candidates in verdicts.items():
+    outcomes: dict[tuple, Optional[dict]] = {}   # identity -> span to keep, or None to remove
+    machine = with_chips(layer, doc)
+    by_identity: dict[tuple, dict] = {}
+    for span in machine:
+        by_identity.setdefault(span_identity(layer, span), span)
+    for ident in sorted(decided, key=repr):
         fresh = []
-        for v in candidates:
-            if text[start:end] == v.text:
-                fresh.append(v)
+        for state in sorted(decided[ident], key=lambda s: s.annotator):
+            if text[state.start:state.end] == state.text:
+                fresh.append(state)
             else:
-                flags.append(_flag(doc, layer, start, end, "stale", [v], f"decided on {v.text!r}, text there is now "
-                                   f"{text[start:end]!r}: review again"))
-        outcome = _outcome(fresh)
-        if outcome is None:
-            if fresh:
-                flags.append(_flag(doc, layer, start, end, "conflict", fresh, "annotators disagree: adjudicate"))
+                flags.append(_flag(doc, layer, ident, "stale", [state], f"decided on {state.text!r}, text there "
+                                   f"is now {text[state.start:state.end]!r}: review again"))
+        deciders = [s for s in fresh if s.role == "adjudicator"] or fresh
+        if not deciders:
             continue
-        winner, verified_by = outcome
-        decided[(start, end)] = _apply(layer, machine.get((start, end)), winner, verified_by)
-    out = []
-    for span in doc.get(layer) or []:
-        key = (span.get("start"), span.get("end"))
-        if key in decided:
-            replacement = decided.pop(key)
-            if replacement is not None:
-                out.append(replacement)
+        if all(s.present for s in deciders):
+            outcomes[ident] = _keep(layer, by_identity.get(ident), deciders, fresh, doc, ident, flags)
+        elif not any(s.present for s in deciders):
+            outcomes[ident] = None
         else:
+            flags.append(_flag(doc, layer, ident, "conflict", deciders, "some keep this span, some do not: "
+                               "adjudicate (the machine's span stays until then)"))
+    out = []
+    for span in machine:
+        ident = span_identity(layer, span)
+        if ident not in outcomes:
             out.append(span)
-    out.extend(s for s in decided.values() if s is not None)  # spans people added
+        elif outcomes[ident] is not None:
+            out.append({**span, **{k: v for k, v in outcomes[ident].items() if k != "id"}}
+                       if span is not by_identity[ident] else outcomes[ident])
+    placed = {span_identity(layer, s) for s in machine}
+    out.extend(s for ident, s in outcomes.items() if s is not None and ident not in placed)  # spans people added
     return sorted(out, key=lambda s: (s.get("start") is None, s.get("start") or 0, s.get("end") or 0))
 
 
-def _outcome(fresh: list[Verdict]) -> Optional[tuple[Verdict, list[str]]]:
-    """(winning verdict, annotators who verified it), or None when there is none or annotators disagree."""
-    adjudicated = [v for v in fresh if v.role == "adjudicator"]
-    if adjudicated:
-        winner = max(adjudicated, key=lambda v: (v.seq, v.annotator))
-    elif fresh and all(v.same_outcome(fresh[0]) for v in fresh):
-        winner = fresh[0]
-    else:
-        return None
-    return winner, sorted({v.annotator for v in fresh if v.same_outcome(winner)})
-
-
-def _apply(layer: str, machine: Optional[dict], winner: Verdict, verified_by: list[str]) -> Optional[dict]:
-    if winner.span is None:
-        return None
-    if machine is not None and content(machine) == winner.span:
-        return {**machine, "verified_by": verified_by}
-    span = {**(machine or {}), **winner.span, "origin": f"human:{winner.annotator}", "confidence": None,
-            "verified_by": verified_by}
+def _keep(layer: str, machine: Optional[dict], deciders: list[State], fresh: list[State], doc: dict,
+          ident: tuple, flags: list[dict]) -> dict:
+    """The span every decider keeps: attributes where they agree, the machine's (or none) where they do not."""
+    base = machine if machine is not None else deciders[0].span
+    agreed = dict(attributes(layer, base))
+    disputed = []
+    for name in ATTRIBUTE_FIELDS[layer]:
+        values = [attributes(layer, s.span)[name] for s in deciders]
+        if all(v == values[0] for v in values):
+            agreed[name] = values[0]
+        else:
+            disputed.append(name)
+            if machine is None:
+                agreed[name] = [] if isinstance(values[0], list) else None
+    if disputed:
+        flags.append(_flag(doc, layer, ident, "conflict", deciders, f"disagree on {', '.join(disputed)}: adjudicate"))
+    verified_by = sorted({s.annotator for s in fresh if s.present and attributes(layer, s.span) == agreed})
+    if machine is not None and attributes(layer, machine) == agreed:
+        return {**machine, "verified_by": verified_by or machine.get("verified_by")}
+    makers = [s.annotator for s in deciders if attributes(layer, s.span) == agreed] or [deciders[0].annotator]
+    span = {**content(base), **agreed, "origin": f"human:{makers[0]}", "confidence": None,
+            "verified_by": verified_by or None}
     span["id"] = machine["id"] if machine is not None else human_span_id(layer, span)
     return span
 
 
-def _flag(doc, layer, start, end, reason, verdicts, detail) -> dict:
-    return {"doc_id": doc["id"], "layer": layer, "start": start, "end": end, "reason": reason,
-            "annotators": sorted({v.annotator for v in verdicts}), "detail": detail}
+def _flag(doc, layer, ident, reason, states, detail) -> dict:
+    first = states[0]
+    return {"doc_id": doc["id"], "layer": layer, "start": first.start, "end": first.end, "identity": list(ident),
+            "reason": reason, "annotators": sorted({s.annotator for s in states}), "detail": detail}

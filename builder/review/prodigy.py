@@ -10,8 +10,11 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional, Union
 
-from builder.review.interchange import Imported, ImportReport, annotator_name, export_spans
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
+
+from builder.review.interchange import ImportReport, Returned, annotator_name, describe, export_spans, span_id
 
 
 @lru_cache(maxsize=1)
@@ -26,13 +29,14 @@ def tokens(text: str) -> list[dict]:
             for t in _tokenizer()(text)]
 
 
-def task(view: dict, layer: str, problems: list[str]) -> dict:
+def task(view: dict, layer: str, problems: list[str], export_id: str) -> dict:
     toks = tokens(view["text"])
     starts = {t["start"]: t["id"] for t in toks}
     ends = {t["end"]: t["id"] for t in toks}
     spans = []
-    for span in export_spans(view, layer):
-        item = {"start": span["start"], "end": span["end"], "label": span["label"], "text": span["text"]}
+    for n, span in enumerate(export_spans(view, layer)):
+        item = {"id": span_id(layer, span, n), "start": span["start"], "end": span["end"], "label": span["label"],
+                "text": span["text"]}
         if span["start"] in starts and span["end"] in ends:
             item["token_start"], item["token_end"] = starts[span["start"]], ends[span["end"]]
         else:
@@ -41,45 +45,106 @@ def task(view: dict, layer: str, problems: list[str]) -> dict:
         if span.get("speaker"):
             item["speaker"] = span["speaker"]
         spans.append(item)
-    return {"text": view["text"], "meta": {"doc_id": view["id"], "layer": layer}, "tokens": toks, "spans": spans}
+    return {"text": view["text"], "meta": {"doc_id": view["id"], "layer": layer, "export_id": export_id},
+            "tokens": toks, "spans": spans}
 
 
-def write(views: list[dict], layer: str, out: Path) -> list[str]:
+def shown(view: dict, layer: str) -> list[dict]:
+    """Each exported span as the tasks show it."""
+    return [{k: s[k] for k in ("start", "end", "label", "speaker") if k in s} for s in export_spans(view, layer)]
+
+
+def write(views: list[dict], layer: str, out: Path, export_id: str) -> list[str]:
     """Write the tasks; return the spans that are off token boundaries."""
     problems: list[str] = []
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as handle:
         for view in views:
-            handle.write(json.dumps(task(view, layer, problems), ensure_ascii=False) + "\n")
+            handle.write(json.dumps(task(view, layer, problems, export_id), ensure_ascii=False) + "\n")
     return problems
 
 
-def _span(item: dict, toks: list[dict]) -> dict:
-    if "start" not in item:  # a span given by tokens only
-        item = {**item, "start": toks[item["token_start"]]["start"], "end": toks[item["token_end"]]["end"]}
-    extra = {"speaker": item["speaker"]} if "speaker" in item else {}
-    return {"start": item["start"], "end": item["end"], "label": item["label"], "extra": extra}
+# -- reading: the shapes of a Prodigy task we rely on, checked before anything is imported --------------------
+class _Token(BaseModel):
+    start: StrictInt = Field(ge=0)
+    end: StrictInt = Field(ge=0)
+
+
+class _Span(BaseModel):
+    id: Optional[str] = None
+    start: Optional[StrictInt] = Field(None, ge=0)
+    end: Optional[StrictInt] = Field(None, ge=0)
+    token_start: Optional[StrictInt] = Field(None, ge=0)
+    token_end: Optional[StrictInt] = Field(None, ge=0)
+    label: str
+    speaker: Optional[str] = None
+
+    @model_validator(mode="after")
+    def _where(self):
+        if (self.start is None or self.end is None) and (self.token_start is None or self.token_end is None):
+            raise ValueError("a span needs start and end, or token_start and token_end")
+        return self
+
+
+class _Meta(BaseModel):
+    doc_id: str
+    export_id: Optional[str] = None
+
+
+class _Task(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    text: str
+    meta: _Meta
+    tokens: list[_Token] = []
+    spans: list[_Span] = []
+    answer: str = "accept"
+    annotator_id: Optional[Union[str, StrictInt]] = Field(None, alias="_annotator_id")
+    session_id: Optional[Union[str, StrictInt]] = Field(None, alias="_session_id")
+
+
+def _span(item: _Span, toks: list[_Token], text: str) -> dict:
+    start, end = item.start, item.end
+    by_tokens = start is None or end is None
+    if item.token_start is not None and item.token_end is not None and (toks or by_tokens):
+        if item.token_end >= len(toks) or item.token_start > item.token_end:
+            raise ValueError(f"tokens {item.token_start}-{item.token_end} are not tokens of this task "
+                             f"(it has {len(toks)})")
+        if by_tokens:  # a span given by tokens only
+            start, end = toks[item.token_start].start, toks[item.token_end].end
+    if not start < end <= len(text):
+        raise ValueError(f"span {start}-{end} is not inside the text (0-{len(text)})")
+    return {"id": item.id, "start": start, "end": end, "label": item.label, "text": text[start:end],
+            "speaker": item.speaker}
 
 
 def read(path: Path) -> ImportReport:
     report = ImportReport()
-    with open(path, encoding="utf-8") as handle:
-        for number, raw in enumerate(handle, 1):
-            if not raw.strip():
-                continue
-            try:
-                eg = json.loads(raw)
-            except json.JSONDecodeError:
-                report.problems.append(f"{path}:{number}: not JSON")
-                continue
-            doc_id = (eg.get("meta") or {}).get("doc_id")
-            if not doc_id:
-                report.problems.append(f"{path}:{number}: no meta.doc_id; it was not exported by newscorpus")
-                continue
-            if eg.get("answer", "accept") != "accept":
-                report.problems.append(f"{path}:{number}: skipped ({doc_id}, answer {eg['answer']!r})")
-                continue
-            annotator = annotator_name(eg.get("_annotator_id") or eg.get("_session_id"))
-            spans = [_span(s, eg.get("tokens") or []) for s in eg.get("spans") or []]
-            report.imported.append(Imported(doc_id, annotator, spans, eg.get("text")))
+    try:
+        lines = path.read_bytes().decode("utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        report.failed.append(f"{path}: not UTF-8 ({exc})")
+        return report
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            eg = _Task.model_validate(json.loads(raw))
+            spans = [_span(s, eg.tokens, eg.text) for s in eg.spans]
+        except (json.JSONDecodeError, RecursionError) as exc:
+            report.failed.append(f"{where}: not JSON ({str(exc)[:120]})")
+            continue
+        except ValidationError as exc:
+            report.failed.append(f"{where}: {describe(exc)}")
+            continue
+        except ValueError as exc:
+            report.failed.append(f"{where}: {exc}")
+            continue
+        report.export_id = report.export_id or eg.meta.export_id
+        if eg.answer != "accept":
+            report.problems.append(f"{where}: skipped ({eg.meta.doc_id}, answer {eg.answer!r})")
+            continue
+        annotator = annotator_name(eg.annotator_id if eg.annotator_id is not None else eg.session_id)
+        report.returned.append(Returned(eg.meta.doc_id, annotator, spans, eg.text, where))
     return report

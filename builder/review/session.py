@@ -14,8 +14,9 @@ import pyarrow.dataset as pads
 
 from builder.errors import UserError
 from builder.review.decisions import Decision, DecisionLog
-from builder.review.layers import LABEL_FIELD, LAYERS, content, layer_labels, new_span, reviewable
-from builder.review.merge import annotator_verdicts, merge_document
+from builder.review.layers import (CHIP, LABEL_FIELD, LAYERS, content, layer_labels, new_span, reviewable,
+                                   span_identity, target, with_chips)
+from builder.review.merge import State, annotator_states, merge_states, replay
 
 
 def load_documents(build_dir: Path, canonical_only: bool = True) -> list[dict]:
@@ -36,6 +37,7 @@ class ReviewSession:
         self.log = log
         self.layer = layer
         self.labels = layer_labels(layer, annotations_dir)
+        self._states: dict[str, tuple[int, dict]] = {}  # doc_id -> (decisions replayed, own final states)
 
     # -- what the annotator sees -----------------------------------------------------------------
     def document(self, doc_id: str) -> dict:
@@ -44,27 +46,52 @@ class ReviewSession:
         except KeyError:
             raise UserError(f"no document {doc_id!r} in this build") from None
 
+    def own_states(self, doc_id: str) -> dict[tuple, State]:
+        """This annotator's final states in a document, kept up to date decision by decision (a long
+        `review apply` of one document stays linear; an undo makes them be worked out again)."""
+        decisions = self.log.by_doc.get(doc_id, [])
+        done, states = self._states.get(doc_id, (0, None))
+        new = decisions[done:]
+        if states is None or any(d.action == "undo" for d in new):
+            states = annotator_states(decisions).get(self.log.annotator, {})
+        else:
+            for d in new:
+                replay(states, d)
+        self._states[doc_id] = (len(decisions), states)
+        return states
+
     def view(self, doc_id: str) -> dict:
-        return merge_document(self.document(doc_id), self.log.by_doc.get(doc_id, []), (self.layer,))[0]
+        """The document as this annotator sees it: the machine's layer with their own decisions over it."""
+        states = {self.log.annotator: self.own_states(doc_id)}
+        return merge_states(self.document(doc_id), states, (self.layer,), review=True)[0]
 
     def spans(self, doc_id: str) -> list[dict]:
         return reviewable(self.layer, self.view(doc_id)[self.layer] or [])
 
-    def span_at(self, doc_id: str, start: int, end: int) -> dict:
-        for span in self.spans(doc_id):
-            if (span["start"], span["end"]) == (start, end):
-                return span
-        raise UserError(f"{doc_id}: no {self.layer} span at {start}-{end}")
+    def span_at(self, doc_id: str, start: int, end: int, **fields) -> dict:
+        """The span at these offsets; identity fields (label, kind, cue, name) pick one when several are there."""
+        here = [s for s in self.spans(doc_id) if (s["start"], s["end"]) == (start, end)
+                and all(s.get(k) == v for k, v in fields.items() if v is not None)]
+        if len(here) == 1:
+            return here[0]
+        if not here:
+            raise UserError(f"{doc_id}: no {self.layer} span at {start}-{end}"
+                            + (f" with {fields}" if any(v is not None for v in fields.values()) else ""))
+        raise UserError(f"{doc_id}: {len(here)} {self.layer} spans at {start}-{end} "
+                        f"({'; '.join(str(target(self.layer, s)) for s in here)}): say which with its fields")
+
+    def find(self, doc_id: str, ident: tuple) -> Optional[dict]:
+        return next((s for s in self.spans(doc_id) if span_identity(self.layer, s) == ident), None)
 
     def reviewed(self) -> set[tuple]:
-        """(doc_id, start, end) of every span this annotator has a verdict on in this layer."""
-        verdicts = annotator_verdicts(self.log.decisions).get(self.log.annotator, {})
-        return {(k[0], k[2], k[3]) for k in verdicts if k[1] == self.layer}
+        """(doc_id, identity) of every span this annotator has a final state on in this layer."""
+        states = annotator_states(self.log.decisions).get(self.log.annotator, {})
+        return {(k[0], k[2]) for k in states if k[1] == self.layer}
 
     def least_confident_order(self) -> list[dict]:
         """Documents by their least confident span (known low confidence first, then spans with none)."""
         def weakest(doc):
-            scores = [s.get("confidence") for s in reviewable(self.layer, doc.get(self.layer) or [])]
+            scores = [s.get("confidence") for s in reviewable(self.layer, with_chips(self.layer, doc))]
             known = [c for c in scores if c is not None]
             return (0, min(known), doc["id"]) if known else (1 if scores else 2, 0.0, doc["id"])
         return sorted(self.documents, key=weakest)
@@ -73,7 +100,8 @@ class ReviewSession:
     def _decide(self, doc_id: str, action: str, span: dict, after: Optional[dict], via: str, **extra) -> Decision:
         text = self.document(doc_id)["text"]
         return self.log.append(action=action, doc_id=doc_id, layer=self.layer, start=span["start"],
-                               end=span["end"], text=text[span["start"]:span["end"]], span=after, via=via, **extra)
+                               end=span["end"], text=text[span["start"]:span["end"]], span=after, via=via,
+                               target=None if action == "add" else target(self.layer, span), **extra)
 
     def accept(self, doc_id: str, span: dict, via: str = "tui") -> Decision:
         return self._decide(doc_id, "accept", span, content(span), via)
@@ -86,18 +114,25 @@ class ReviewSession:
         action = "set_kind" if self.layer == "claims" else "relabel"
         return self._decide(doc_id, action, span, {**content(span), LABEL_FIELD[self.layer]: label}, via)
 
-    def add(self, doc_id: str, start: int, end: int, label: str, via: str = "tui") -> Decision:
+    def new(self, doc_id: str, start: int, end: int, label: str) -> dict:
+        """The content of a span a person adds here."""
         text = self.document(doc_id)["text"]
         if not 0 <= start < end <= len(text):
             raise UserError(f"{doc_id}: span {start}-{end} is outside the text (0-{len(text)})")
         self._check_label(label)
-        after = new_span(self.layer, text, start, end, label)
+        return new_span(self.layer, text, start, end, label)
+
+    def add(self, doc_id: str, start: int, end: int, label: str, via: str = "tui") -> Decision:
+        after = self.new(doc_id, start, end, label)
         return self._decide(doc_id, "add", after, after, via)
 
     def edit(self, doc_id: str, span: dict, start: int, end: int, via: str = "tui") -> Decision:
         text = self.document(doc_id)["text"]
         if not 0 <= start < end <= len(text):
             raise UserError(f"{doc_id}: span {start}-{end} is outside the text (0-{len(text)})")
+        if span.get(CHIP) is not None:
+            raise UserError("a citation chip has no offsets of its own (it is shown over the sentence it backs); "
+                            "reject it and add a source where it belongs instead")
         after = {**content(span), "start": start, "end": end}
         if "text" in after:
             after["text"] = text[start:end]

@@ -1,0 +1,163 @@
+"""Turn what came back from another tool into decisions: only what each person changed.
+
+Returned spans are matched to the exported ones (export record, see interchange.py) by span id first, then by
+what the file shows (offsets, label). A matched span shown as exported gives no decision; one with other
+offsets an `edit`, another label a `relabel`/`set_kind`, another speaker a `set_speaker`; an exported span
+with no match a `reject`; a returned span with no match an `add`. Each decision is made on the span as the
+exported (merged) view had it, so it is about the same span whoever made that span.
+
+A document is skipped, with a message, when its text differs from the build's or a region's text differs
+from the document at its offsets (its offsets would point at other words). Everything is tried on in-memory
+copies of the logs first: if any decision cannot be made, nothing is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional
+
+from builder.errors import UserError
+from builder.review.decisions import DecisionLog
+from builder.review.interchange import ExportRecord, ExportedSpan, Returned, text_hash
+from builder.review.layers import LABEL_FIELD, attributes, span_identity
+from builder.review.merge import annotator_states
+from builder.review.session import ReviewSession
+
+
+def _match(exported: list[ExportedSpan], returned: list[dict]) -> tuple[list[tuple], list[ExportedSpan], list[dict]]:
+    """(pairs, exported spans not returned, returned spans not exported): by id, then by what the file showed."""
+    by_id = {e.shown.get("id", e.id): e for e in exported}  # the id the file shows (brat: T<n>)
+    pairs, left = [], []
+    for r in returned:
+        e = by_id.pop(r["id"], None) if r.get("id") else None
+        if e is not None:
+            pairs.append((e, r))
+        else:
+            left.append(r)
+    added = []
+    for r in left:
+        e = next((e for e in by_id.values() if (e.shown["start"], e.shown["end"], e.shown["label"])
+                  == (r["start"], r["end"], r["label"])), None)
+        if e is not None:
+            del by_id[e.shown.get("id", e.id)]
+            pairs.append((e, r))
+        else:
+            added.append(r)
+    return pairs, list(by_id.values()), added
+
+
+def _mismatch(doc: dict, returned: Returned) -> Optional[str]:
+    text = doc["text"]
+    if returned.text is not None and returned.text != text:
+        return f"{returned.where}: {returned.doc_id}: the text differs from the build's (export again); skipped"
+    for r in returned.spans:
+        if r["end"] > len(text) or (r.get("text") is not None and r["text"] != text[r["start"]:r["end"]]):
+            return (f"{returned.where}: {returned.doc_id}: region {r['start']}-{r['end']} {r.get('text')!r} does not "
+                    f"match the document there ({text[r['start']:r['end']]!r}); document skipped")
+    return None
+
+
+class _Importer:
+    """Decisions of one person over one layer, made on the exported spans."""
+
+    def __init__(self, session: ReviewSession):
+        self.session, self.layer = session, session.layer
+        self.own = annotator_states(session.log.decisions).get(session.log.annotator, {})
+        self.made = 0
+
+    def _already(self, doc_id: str, span: Optional[dict], ident: tuple) -> bool:
+        """Whether this person's state on the span is already what the decision would make it (a re-import)."""
+        state = self.own.get((doc_id, self.layer, ident))
+        if state is None:
+            return False
+        if span is None:
+            return not state.present
+        return state.present and attributes(self.layer, state.span) == attributes(self.layer, span)
+
+    def _decide(self, operation, *args) -> dict:
+        decision = operation(*args, via="import")
+        self.made += 1
+        return decision.span
+
+    def document(self, doc_id: str, exported: list[ExportedSpan], returned: list[dict]) -> None:
+        label_field = LABEL_FIELD[self.layer]
+        pairs, removed, added = _match(exported, returned)
+        s = self.session
+        for e in removed:
+            if not self._already(doc_id, None, span_identity(self.layer, e.content)):
+                self._decide(s.reject, doc_id, e.content)
+        for e, r in pairs:
+            span = e.content
+            if (r["start"], r["end"]) != (e.shown["start"], e.shown["end"]):
+                moved = {**span, "start": r["start"], "end": r["end"]}
+                if not self._already(doc_id, moved, span_identity(self.layer, moved)):
+                    span = self._decide(s.edit, doc_id, span, r["start"], r["end"])
+                else:
+                    span = moved
+            if r["label"] != e.shown["label"]:
+                relabelled = {**span, label_field: r["label"]}
+                if not self._already(doc_id, relabelled, span_identity(self.layer, relabelled)):
+                    span = self._decide(s.relabel, doc_id, span, r["label"])
+                else:
+                    span = relabelled
+            if self.layer == "claims" and (r.get("speaker") or None) != (e.shown.get("speaker") or None):
+                spoken = {**span, "speaker": r.get("speaker") or None}
+                if not self._already(doc_id, spoken, span_identity(self.layer, spoken)):
+                    self._decide(s.set_speaker, doc_id, span, r.get("speaker"))
+        for r in sorted(added, key=lambda r: (r["start"], r["end"], r["label"])):
+            fresh = s.new(doc_id, r["start"], r["end"], r["label"])
+            if not self._already(doc_id, fresh, span_identity(self.layer, fresh)):
+                span = self._decide(s.add, doc_id, r["start"], r["end"], r["label"])
+            else:
+                span = fresh
+            if r.get("speaker"):
+                spoken = {**span, "speaker": r["speaker"]}
+                if not self._already(doc_id, spoken, span_identity(self.layer, spoken)):
+                    self._decide(s.set_speaker, doc_id, span, r["speaker"])
+
+
+def import_returned(returned: list[Returned], record: ExportRecord, documents: list[dict], annotations_dir: Path,
+                    annotator: Optional[str], role: str, lock_dir: Path,
+                    on_log: Callable[[DecisionLog], None] = lambda log: None) -> tuple[dict[str, int], list[str], list[str]]:
+    """({annotator: decisions written}, skipped-document messages, failures). Failures write nothing.
+    `on_log` sees each log opened for writing (to report a repaired unfinished line)."""
+    layer = record.layer
+    by_id = {d["id"]: d for d in documents}
+    groups: dict[str, list[Returned]] = {}
+    skipped, failures = [], []
+    for item in returned:
+        name = annotator or item.annotator
+        doc = by_id.get(item.doc_id)
+        if name is None:
+            failures.append(f"{item.where}: no annotator recorded; pass --annotator NAME")
+        elif doc is None:
+            skipped.append(f"{item.where}: {item.doc_id} is not in this build; skipped")
+        elif item.doc_id not in record.documents:
+            skipped.append(f"{item.where}: {item.doc_id} was not in the export; skipped")
+        elif record.documents[item.doc_id]["text_hash"] != text_hash(doc["text"]):
+            skipped.append(f"{item.where}: {item.doc_id} changed since the export (new build); export again; skipped")
+        elif (problem := _mismatch(doc, item)) is not None:
+            skipped.append(problem)
+        else:
+            groups.setdefault(name, []).append(item)
+    if failures:
+        return {}, skipped, failures
+    counts: dict[str, int] = {}
+    for rehearsal in (True, False):
+        for name, items in sorted(groups.items()):
+            if not rehearsal and not counts[name]:
+                continue  # nothing changed: leave the log (or its absence) as it is
+            with DecisionLog(annotations_dir, name, role, lock_dir=lock_dir) as log:
+                if not rehearsal:
+                    on_log(log)
+                target = log.rehearse() if rehearsal else log
+                importer = _Importer(ReviewSession(documents, target, layer, annotations_dir))
+                for item in items:
+                    try:
+                        importer.document(item.doc_id, record.spans(item.doc_id), item.spans)
+                    except UserError as exc:
+                        failures.append(f"{item.where} ({name}): {exc}")
+                counts[name] = importer.made
+        if failures:
+            return {}, skipped, failures
+    return counts, skipped, failures
