@@ -375,3 +375,59 @@ def test_an_outlet_is_never_the_antecedent_of_he(nlp):
                  "text": "Reuters", "entity": "Reuters"}]  # the NER's mistake the resolver must not follow
     (claim,) = annotate_claims(doc, entities, sources)
     assert claim["speaker"] is None
+
+
+# -- who can be a speaker (issue 19) -----------------------------------------------------------------------
+
+def _mention(text, name, label):
+    start = text.index(name)
+    return {"start": start, "end": start + len(name), "label": label, "text": name, "entity": name}
+
+
+def test_a_name_modifying_the_subject_is_not_the_speaker(nlp):
+    text = "Border agents say the crossings are busier than last year."
+    (claim,) = annotate_claims(nlp(text), [_mention(text, "Border", "PERSON")], [])  # the NER's mistake
+    assert claim["speaker"] is None
+    text = "Ann Lee was charged on Monday.\n\nLee's lawyer said the charges were false."
+    assert _said(claims_of(nlp, text), "charges were false")["speaker"] is None
+
+
+def test_a_building_is_not_a_speaker(nlp):
+    text = "The Riverside Arena said the concert was cancelled."
+    (claim,) = annotate_claims(nlp(text), [_mention(text, "Riverside Arena", "FAC")], [])
+    assert claim["speaker"] is None
+
+
+def test_an_outlet_known_by_its_shape_is_not_a_speaker(nlp):
+    (claim,) = claims_of(nlp, "The Northport Gazette reported that the mayor would resign in May.")
+    assert claim["kind"] == "attributed" and claim["speaker"] is None
+
+
+def test_a_weak_entity_on_a_heading_is_not_a_speaker(nlp):
+    text = ("Hosting Carter\n\nThe show drew its biggest audience on Saturday.\n\n"
+            "\"We will be back next year with a longer season,\" he said.")
+    entities = [_mention(text, "Hosting Carter", "PERSON")]  # a heading the NER read as a name
+    (claim,) = only(annotate_claims(nlp(text), entities, []), "direct_quote")
+    assert claim["speaker"] is None
+
+
+def test_a_name_written_once_in_running_text_is_a_speaker(nlp):
+    text = "The show drew its biggest audience on Saturday.\n\nHost Nadia Carter said the season would run longer."
+    assert _said(claims_of(nlp, text), "season")["speaker"] == "Nadia Carter"
+
+
+def test_a_description_is_the_person_most_often_written_with_it(nlp):
+    text = ("President Ann Lee flew to Geneva on Monday.\n\nPresident Ann Lee has led the talks since March.\n\n"
+            "On Tuesday she met President Ivan Petrov.\n\n"
+            "The president has staked her reputation on the talks, stating she will not sign until the border is "
+            "agreed.")
+    assert _said(claims_of(nlp, text), "will not sign")["speaker"] == "Ann Lee"
+
+
+def test_the_speaker_is_not_someone_named_in_the_reported_clause(nlp):
+    text = ("Peter Grant signed the contract on Monday, with Tom Baker watching.\n\n"
+            "He said that Grant would lead the new team.")
+    assert _said(claims_of(nlp, text), "lead the new team")["speaker"] == "Tom Baker"
+    text = ("President Ann Lee met President Ivan Petrov on Monday.\n\n"
+            "The president said that she would not meet Ivan Petrov again.")
+    assert _said(claims_of(nlp, text), "meet Ivan Petrov")["speaker"] == "Ann Lee"

@@ -268,7 +268,7 @@ class ClaimFinder:
                 continue  # '"...," Trump said': the quote itself is the claim (rule_direct_quote takes the cue)
             speaker, kind = None, "indirect_quote"
             if subject is not None:
-                resolved = self.speakers.resolve(subject)
+                resolved = self.speakers.resolve(subject, content)
                 documentary = subject.lemma_.lower() in self.lex.source_nouns
                 if resolved.is_outlet or documentary:
                     kind = "attributed"
@@ -525,7 +525,7 @@ class ClaimsAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["claims"]; runs after entities and sources."""
 
     name = "claims"
-    version = "2"
+    version = "3"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):
