@@ -431,3 +431,38 @@ def test_the_speaker_is_not_someone_named_in_the_reported_clause(nlp):
     text = ("President Ann Lee met President Ivan Petrov on Monday.\n\n"
             "The president said that she would not meet Ivan Petrov again.")
     assert _said(claims_of(nlp, text), "meet Ivan Petrov")["speaker"] == "Ann Lee"
+
+
+# -- unquoted attributed content (issue 19) ------------------------------------------------------------------
+
+def test_mixed_quotation_is_reported_speech_with_a_quote_inside(nlp):
+    text = "Ann Lee said the budget was \"a disaster for every family in the city\"."
+    claims = claims_of(nlp, text)
+    (indirect,) = only(claims, "indirect_quote")
+    assert indirect["text"].startswith("the budget was") and indirect["speaker"] == "Ann Lee"
+    assert [c["text"] for c in only(claims, "direct_quote")] == ["a disaster for every family in the city"]
+    assert only(claims_of(nlp, "\"The budget is a disaster,\" Ann Lee said."), "indirect_quote") == []
+
+
+def test_that_clause_hung_on_the_wrong_noun_is_still_what_was_said(nlp):
+    text = "Tom Baker, the club's lawyer, told the Courier in a statement that his client had done nothing wrong."
+    (claim,) = claims_of(nlp, text)
+    assert claim["text"] == "his client had done nothing wrong" and claim["speaker"] == "Tom Baker"
+    assert claims_of(nlp, "Ann Lee read the report that was published on Monday.") == []
+
+
+def test_made_it_clear_reports_its_clause(nlp):
+    (claim,) = claims_of(nlp, "Mayor Ann Lee has made it clear that she will not raise taxes this year.")
+    assert claim["text"] == "she will not raise taxes this year" and claim["cue"] == "has made it clear"
+    assert claim["speaker"] == "Ann Lee"
+
+
+def test_a_document_or_recording_shows_an_attributed_claim(nlp):
+    (claim,) = claims_of(nlp, "Security video shows the driver leaving the depot at noon.")
+    assert claim["kind"] == "attributed" and claim["text"] == "the driver leaving the depot at noon"
+
+
+def test_according_to_keeps_the_main_clause(nlp):
+    text = "The council is reviewing the plan, according to two officials, adding to the pressure on its leader."
+    (claim,) = claims_of(nlp, text)
+    assert claim["text"] == "The council is reviewing the plan"

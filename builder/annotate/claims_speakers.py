@@ -102,6 +102,8 @@ class SpeakerResolver:
         self.doc = doc
         self.text = doc.text  # spaCy rebuilds doc.text from the tokens on every access: read it once
         self.sentences = sentences
+        # Without any entity model run (a pipeline with no NER, no entity layer) a proper noun is all there is.
+        self._names_known = bool(entities) or doc.has_annotation("ENT_IOB")
         weak = weak_mentions(doc, entities)
         entities = [e for e in entities if (e["start"], e["end"]) not in weak]
         self.entities = StartIndex(entities)
@@ -184,11 +186,11 @@ class SpeakerResolver:
     def _short_form(self, subject) -> str | None:
         """A proper noun the NER missed in this place but found elsewhere as a longer name: "Lopez said" after
         "Maria Lopez runs the plant" is Maria Lopez. Missed words that are no name found anywhere ("Border
-        agents say") are no speaker."""
+        agents say") are no speaker, unless no entity model ran at all."""
         words = [t.text for t in self.doc[subject.left_edge.i:subject.i + 1] if t.pos_ == "PROPN"]
         text = " ".join(words) or subject.text
         full = self.full_name({"text": text, "label": "PERSON", "start": subject.idx, "entity": text})
-        return full if full != text or text in self._entity_by_text else None
+        return full if full != text or text in self._entity_by_text or not self._names_known else None
 
     def _exemplified(self, mention: dict, phrase_start: int) -> bool:
         """'aides like Ann Lee', 'critics such as Acme', 'groups including Acme': a name given as an example."""
