@@ -375,3 +375,94 @@ def test_an_outlet_is_never_the_antecedent_of_he(nlp):
                  "text": "Reuters", "entity": "Reuters"}]  # the NER's mistake the resolver must not follow
     (claim,) = annotate_claims(doc, entities, sources)
     assert claim["speaker"] is None
+
+
+# -- who can be a speaker (issue 19) -----------------------------------------------------------------------
+
+def _mention(text, name, label):
+    start = text.index(name)
+    return {"start": start, "end": start + len(name), "label": label, "text": name, "entity": name}
+
+
+def test_a_name_modifying_the_subject_is_not_the_speaker(nlp):
+    text = "Border agents say the crossings are busier than last year."
+    (claim,) = annotate_claims(nlp(text), [_mention(text, "Border", "PERSON")], [])  # the NER's mistake
+    assert claim["speaker"] is None
+    text = "Ann Lee was charged on Monday.\n\nLee's lawyer said the charges were false."
+    assert _said(claims_of(nlp, text), "charges were false")["speaker"] is None
+
+
+def test_a_building_is_not_a_speaker(nlp):
+    text = "The Riverside Arena said the concert was cancelled."
+    (claim,) = annotate_claims(nlp(text), [_mention(text, "Riverside Arena", "FAC")], [])
+    assert claim["speaker"] is None
+
+
+def test_an_outlet_known_by_its_shape_is_not_a_speaker(nlp):
+    (claim,) = claims_of(nlp, "The Northport Gazette reported that the mayor would resign in May.")
+    assert claim["kind"] == "attributed" and claim["speaker"] is None
+
+
+def test_a_weak_entity_on_a_heading_is_not_a_speaker(nlp):
+    text = ("Hosting Carter\n\nThe show drew its biggest audience on Saturday.\n\n"
+            "\"We will be back next year with a longer season,\" he said.")
+    entities = [_mention(text, "Hosting Carter", "PERSON")]  # a heading the NER read as a name
+    (claim,) = only(annotate_claims(nlp(text), entities, []), "direct_quote")
+    assert claim["speaker"] is None
+
+
+def test_a_name_written_once_in_running_text_is_a_speaker(nlp):
+    text = "The show drew its biggest audience on Saturday.\n\nHost Nadia Carter said the season would run longer."
+    assert _said(claims_of(nlp, text), "season")["speaker"] == "Nadia Carter"
+
+
+def test_a_description_is_the_person_most_often_written_with_it(nlp):
+    text = ("President Ann Lee flew to Geneva on Monday.\n\nPresident Ann Lee has led the talks since March.\n\n"
+            "On Tuesday she met President Ivan Petrov.\n\n"
+            "The president has staked her reputation on the talks, stating she will not sign until the border is "
+            "agreed.")
+    assert _said(claims_of(nlp, text), "will not sign")["speaker"] == "Ann Lee"
+
+
+def test_the_speaker_is_not_someone_named_in_the_reported_clause(nlp):
+    text = ("Peter Grant signed the contract on Monday, with Tom Baker watching.\n\n"
+            "He said that Grant would lead the new team.")
+    assert _said(claims_of(nlp, text), "lead the new team")["speaker"] == "Tom Baker"
+    text = ("President Ann Lee met President Ivan Petrov on Monday.\n\n"
+            "The president said that she would not meet Ivan Petrov again.")
+    assert _said(claims_of(nlp, text), "meet Ivan Petrov")["speaker"] == "Ann Lee"
+
+
+# -- unquoted attributed content (issue 19) ------------------------------------------------------------------
+
+def test_mixed_quotation_is_reported_speech_with_a_quote_inside(nlp):
+    text = "Ann Lee said the budget was \"a disaster for every family in the city\"."
+    claims = claims_of(nlp, text)
+    (indirect,) = only(claims, "indirect_quote")
+    assert indirect["text"].startswith("the budget was") and indirect["speaker"] == "Ann Lee"
+    assert [c["text"] for c in only(claims, "direct_quote")] == ["a disaster for every family in the city"]
+    assert only(claims_of(nlp, "\"The budget is a disaster,\" Ann Lee said."), "indirect_quote") == []
+
+
+def test_that_clause_hung_on_the_wrong_noun_is_still_what_was_said(nlp):
+    text = "Tom Baker, the club's lawyer, told the Courier in a statement that his client had done nothing wrong."
+    (claim,) = claims_of(nlp, text)
+    assert claim["text"] == "his client had done nothing wrong" and claim["speaker"] == "Tom Baker"
+    assert claims_of(nlp, "Ann Lee read the report that was published on Monday.") == []
+
+
+def test_made_it_clear_reports_its_clause(nlp):
+    (claim,) = claims_of(nlp, "Mayor Ann Lee has made it clear that she will not raise taxes this year.")
+    assert claim["text"] == "she will not raise taxes this year" and claim["cue"] == "has made it clear"
+    assert claim["speaker"] == "Ann Lee"
+
+
+def test_a_document_or_recording_shows_an_attributed_claim(nlp):
+    (claim,) = claims_of(nlp, "Security video shows the driver leaving the depot at noon.")
+    assert claim["kind"] == "attributed" and claim["text"] == "the driver leaving the depot at noon"
+
+
+def test_according_to_keeps_the_main_clause(nlp):
+    text = "The council is reviewing the plan, according to two officials, adding to the pressure on its leader."
+    (claim,) = claims_of(nlp, text)
+    assert claim["text"] == "The council is reviewing the plan"

@@ -2,9 +2,9 @@
 
 Named rule families (each tested in tests/test_claims.py):
 - rule_reported_speech: a reporting verb with a content clause or object ("X said (that) ...", "..., X said.",
-  "X told Y that ...", "X accused Y of ..."). Speaker = the verb's subject -> `indirect_quote`; a subject that is
-  a document, unnamed source or outlet ("reports indicate", "transcripts show", "Bloomberg reported") ->
-  `attributed`.
+  "X told Y that ...", "X accused Y of ...", "X has made it clear that ..."; mixed quotation 'X said the plan was
+  "a disaster"' too). Speaker = the verb's subject -> `indirect_quote`; a subject that is a document, recording,
+  unnamed source or outlet ("reports indicate", "video shows", "Bloomberg reported") -> `attributed`.
 - rule_attribution_phrase: "according to ...", "as reported by ..." -> `attributed`, span = the rest of the clause.
 - rule_hedge: "reportedly", "allegedly" -> `attributed`, span = the clause they modify, cue included.
 - rule_passive_report: "it is believed to ...", "has been seen as ..." -> `attributed`.
@@ -218,6 +218,34 @@ class ClaimFinder:
         if objects and self._predicate(lemma, objects):
             spans = [_subtree_span(c) for c in objects]
             return min(s for s, _ in spans), max(e for _, e in spans)
+        return self._that_clause_of_object(objects)
+
+    @staticmethod
+    def _made_clear(verb) -> tuple[int, int, int] | None:
+        """'has made (it) clear that the plant will close': the content clause and the index of 'clear'."""
+        clear = next((c for c in verb.children if c.lower_ == "clear" and c.i - verb.i <= 2), None)
+        if clear is None:
+            return None
+        for clause in (*clear.children, *verb.children):
+            if clause.i > clear.i and clause.dep_ in ("ccomp", "advcl") and \
+                    any(c.dep_ in _SUBJECT_DEPS for c in clause.children):
+                first = clause.left_edge
+                first = first.doc[first.i + 1] if first.lower_ == "that" and first.dep_ == "mark" else first
+                return first.idx, _subtree_span(clause)[1], clear.i
+        return None
+
+    @staticmethod
+    def _that_clause_of_object(objects) -> tuple[int, int] | None:
+        """'told the Courier in a statement that his client had done nothing wrong': the parser hangs the
+        that-clause on the nearest noun; a that-clause with a subject of its own is still what was said (a
+        relative clause's 'that' is its subject or object, not a marker)."""
+        for child in objects:
+            for noun in (child, *(c for c in child.children if c.dep_ == "pobj")):
+                for clause in noun.children:
+                    if clause.dep_ in ("acl", "ccomp") and any(c.dep_ in _SUBJECT_DEPS for c in clause.children):
+                        mark = clause.left_edge
+                        if mark.lower_ == "that" and mark.dep_ == "mark" and mark.head.i == clause.i:
+                            return mark.doc[mark.i + 1].idx, _subtree_span(clause)[1]
         return None
 
     @staticmethod
@@ -242,6 +270,17 @@ class ClaimFinder:
         return any(t.pos_ in ("VERB", "AUX") and t.dep_ in ("pcomp", "dobj", "pobj", "xcomp", "ccomp")
                    for c in objects for t in doc[c.left_edge.i:min(c.right_edge.i, c.left_edge.i + 40) + 1])
 
+    def _quote_itself(self, start: int, end: int) -> bool:
+        """Content that is a quotation ('"...," Lee said', 'Lee said: "..."'): mostly quoted and opening inside the
+        marks. Content opening with words of the writer's own is mixed quotation ('Lee said the plan was "a
+        disaster for every family"'): reported speech, with the quoted fragment a direct quote inside it."""
+        if self._in_quote(start, end) < _QUOTED_CONTENT:
+            return False
+        at = start
+        while at < end and (self.text[at] in _PUNCT or self.text[at].isspace()):
+            at += 1
+        return self.quoted.holds(at) or at >= end
+
     def _in_quote(self, start: int, end: int) -> float:
         """Share of [start, end) inside quotation segments."""
         return self.quoted.share(start, end)
@@ -249,13 +288,16 @@ class ClaimFinder:
     def rule_reported_speech(self, sent):
         for verb in sent:
             lemma = verb.lemma_.lower()
-            if verb.pos_ not in ("VERB", "AUX") or lemma not in self.reporting:
+            made_clear = lemma == "make" and self._made_clear(verb)
+            if verb.pos_ not in ("VERB", "AUX") or (lemma not in self.reporting and not made_clear):
                 continue
             if any(c.dep_ == "auxpass" for c in verb.children):
                 continue  # "is said to" belongs to rule_passive_report
             if self._in_quote(verb.idx, verb.idx + 1):
                 continue  # a verb inside quoted words belongs to the quote, not to the article
-            content = self._content(verb)
+            if made_clear:
+                lemma = "say"  # 'has made it clear that ...' says what follows
+            content = made_clear[:2] if made_clear else self._content(verb)
             inside = content is None and self._parenthetical(verb)
             content = content or inside
             if not content or self._too_deep(verb):
@@ -264,11 +306,11 @@ class ClaimFinder:
             start, end = content
             if start <= verb.idx < end and not inside:
                 continue
-            if self._in_quote(start, end) >= _QUOTED_CONTENT:
+            if self._quote_itself(start, end):
                 continue  # '"...," Trump said': the quote itself is the claim (rule_direct_quote takes the cue)
             speaker, kind = None, "indirect_quote"
             if subject is not None:
-                resolved = self.speakers.resolve(subject)
+                resolved = self.speakers.resolve(subject, content)
                 documentary = subject.lemma_.lower() in self.lex.source_nouns
                 if resolved.is_outlet or documentary:
                     kind = "attributed"
@@ -279,7 +321,8 @@ class ClaimFinder:
                     speaker = self._previous_speaker(subject.idx)
             elif lemma not in self.lex.speech or verb.dep_ == "amod":
                 continue
-            cue = _cue_text(verb)
+            cue = _cue_text(verb) if not made_clear else self.doc[verb.i - len(_cue_text(verb).split()) + 1:
+                                                                   made_clear[2] + 1].text
             if kind == "attributed" and subject is not None and subject.i < verb.i:
                 cue = self.doc[subject.i:verb.i + 1].text if verb.i - subject.i <= 2 else cue
             self._add(kind, start, end, cue, speaker, sent)
@@ -307,7 +350,8 @@ class ClaimFinder:
             rest = [t for t in sent if t.i not in removed]
             if not rest:
                 continue
-            # Keep the side of the sentence that holds the statement: the longer contiguous run.
+            # Keep the side of the sentence that holds the statement: the run holding the main verb, else the
+            # longer ("X is investigating Y, according to Z, adding to ..." is about the investigation).
             runs, run = [], []
             for t in rest:
                 if run and t.i != run[-1].i + 1:
@@ -315,7 +359,7 @@ class ClaimFinder:
                     run = []
                 run.append(t)
             runs.append(run)
-            best = max(runs, key=len)
+            best = max(runs, key=lambda r: (any(t.i == sent.root.i for t in r), len(r)))
             cut = sorted(removed)
             speaker = self.speakers.named_in(self.doc[cut[0]].idx, self.doc[cut[-1]].idx + len(self.doc[cut[-1]]))
             self._add("attributed", *_span_of(best), phrase, speaker, sent)
@@ -525,7 +569,7 @@ class ClaimsAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["claims"]; runs after entities and sources."""
 
     name = "claims"
-    version = "2"
+    version = "3"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):

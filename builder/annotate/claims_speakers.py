@@ -1,12 +1,19 @@
 """Who said it: resolve the subject of a reporting verb to a document entity's canonical name.
 
-- a name (PERSON, ORG, GPE, NORP, FAC mention inside the subject phrase) -> that entity's canonical name;
+- a name (a PERSON, ORG, GPE or NORP mention covering the head of the subject phrase, or its apposition) -> that
+  entity's canonical name; a word the NER did not call a name is no speaker ("Border agents say" is not
+  "Border"), nor a building or place of the FAC kind, nor a weak entity: one mention only, on a heading line or
+  with words the tagger does not read as a name ("Hosting Cook"), which is a misread heading far more often
+  than a person;
 - an outlet -> no speaker (outlets are sources, and the claim becomes `attributed`);
 - a pronoun (he, she) or a definite description ("the president", "the spokeswoman") -> the nearest fitting
   named PERSON before it, preferring people who are subjects (the ones the text is talking about); a pronoun
   whose previous sentence opens with the same pronoun as subject ("He said ... / He also said") continues
-  that chain; a description written earlier right next to a name ("President Ann Lee", "Ann Lee, the
-  mayor") is that name, however far back;
+  that chain; a description is the person the article writes it next to ("President Ann Lee", "Ann Lee, the
+  mayor") most often, however far back;
+- never someone named in the very clause the subject reports: "She said Ann Lee would resign" is not Ann Lee's
+  claim, nor is "The president said he would not meet Ann Lee" (a pronoun or description is not bound by a name
+  it c-commands);
 - "they"/"it" -> the nearest organisation that was the subject of an earlier sentence ("Acme have denied it.
   ... they said");
 - anything else ("police", "a spokesperson", "officials") -> null: unnamed.
@@ -15,22 +22,26 @@
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
 from builder.annotate.labels import ANNOTATIONS_DIR
+from builder.annotate.lines import heading_ranges
 
 FIRST_NAMES_FILE = ANNOTATIONS_DIR / "first_names.tsv"
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 
-SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP", "FAC"}
+# Who can speak: people, organisations, places as governments ("Moscow said"), groups ("Republicans say").
+SPEAKER_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 _ORGANISATION_LABELS = {"ORG"}
 PERSON_PRONOUNS = {"he", "she", "him", "her"}
 GROUP_PRONOUNS = {"it", "they", "we"}
 _SUBJECT_DEPS = {"nsubj", "nsubjpass"}
 _LOOKBACK_CHARS = 1500  # a pronoun refers back a few sentences, not a whole article
 _CHAIN_SENTENCES = 40  # "He said ... / He also said ...": how many sentences one pronoun chain may run back
+_NOT_NAME_WORDS = {"VERB", "AUX"}  # "Hosting Cook", "Leaked Transcripts": a verb inside is a misread heading
 
 
 @dataclass
@@ -66,6 +77,24 @@ def canonical_entities(doc, entities: list[dict] | None) -> list[dict]:
     return mentions
 
 
+def weak_mentions(doc, entities: list[dict]) -> set[tuple[int, int]]:
+    """(start, end) of the mentions of weak entities: named once in the whole text, and that once on a heading
+    line or with a word the tagger reads as a verb. A misread heading ("Hosting Cook") would otherwise be the
+    nearest "person" of every "he said" below it."""
+    counts = Counter(e["entity"] for e in entities)
+    headings = StartIndex([{"start": start, "end": end} for start, end in heading_ranges(doc.text)])
+    weak = set()
+    for e in entities:
+        if counts[e["entity"]] > 1:
+            continue
+        at = headings.last_before(e["start"] + 1)
+        on_heading = at >= 0 and e["end"] <= headings.items[at]["end"]
+        span = doc.char_span(e["start"], e["end"], alignment_mode="expand")
+        if on_heading or (span is not None and any(t.pos_ in _NOT_NAME_WORDS for t in span)):
+            weak.add((e["start"], e["end"]))
+    return weak
+
+
 class SpeakerResolver:
     def __init__(self, doc, entities: list[dict], outlet_spans: list[tuple[int, int]], descriptions: set[str],
                  quotes: QuoteIndex, sentences: Sentences, organisations: set[str] = frozenset()):
@@ -73,6 +102,10 @@ class SpeakerResolver:
         self.doc = doc
         self.text = doc.text  # spaCy rebuilds doc.text from the tokens on every access: read it once
         self.sentences = sentences
+        # Without any entity model run (a pipeline with no NER, no entity layer) a proper noun is all there is.
+        self._names_known = bool(entities) or doc.has_annotation("ENT_IOB")
+        weak = weak_mentions(doc, entities)
+        entities = [e for e in entities if (e["start"], e["end"]) not in weak]
         self.entities = StartIndex(entities)
         self.names = _LongerNames(self.entities.items)
         self._entity_by_text: dict[str, str] = {}
@@ -89,43 +122,55 @@ class SpeakerResolver:
         # An outlet is never a person, whatever the NER called its name ("Bloomberg").
         self.unquoted_people = StartIndex([
             e for e in entities if (e["label"] == "PERSON" or e["entity"] in person_entities or e["text"] in surnames)
-            and (e["start"], e["end"]) not in self._quoted and not self._is_outlet(e["start"], e["end"])])
+            and (e["start"], e["end"]) not in self._quoted and not self._is_outlet(e["start"], e["end"])
+            and not self._modifier(e)])
         self.descriptions = descriptions
         self._described: dict[str, list[dict]] = {}  # description -> people written next to it, by position
+        self._mentions = Counter(self.full_name(e) for e in self.unquoted_people.items)
         self._chains: dict[int, str | None] = {}  # pronoun token -> the speaker its chain resolved to
 
     def _is_outlet(self, start: int, end: int) -> bool:
         # Outlet names are short: one starting up to 200 characters before `start` is the only kind to reach in.
         return any(o["end"] > start for o in self.outlets.between(start - 200, end))
 
+    def _modifier(self, mention: dict) -> bool:
+        """A name modifying a common noun ("Border agents", "the Lee campaign") names no one who could be "he"."""
+        span = self.doc.char_span(mention["start"], mention["end"], alignment_mode="expand")
+        return span is not None and span.root.dep_ == "compound" and span.root.head.pos_ == "NOUN"
+
     def entity_of(self, name: str | None) -> str | None:
         """Canonical name of the document entity a speaker string was written as (None when no mention is)."""
         return self._entity_by_text.get(name) if name else None
 
-    def resolve(self, subject) -> Speaker:
-        """Speaker of a subject token (the head of the subject phrase)."""
+    def resolve(self, subject, content: tuple[int, int] | None = None) -> Speaker:
+        """Speaker of a subject token (the head of the subject phrase); `content` is the clause it reports, whose
+        named people a pronoun or description does not refer to."""
         phrase_start = subject.left_edge.idx
         phrase_end = subject.right_edge.idx + len(subject.right_edge)
         if self._is_outlet(phrase_start, phrase_end):
             return Speaker(None, is_outlet=True)
         inside = [e for e in self.entities.between(phrase_start, phrase_end) if e["end"] <= phrase_end]
+        # The name covering the head noun; else a name in apposition, wherever the parser hung it: set off by a
+        # comma ("The company that runs the show, Acme Media, says") or a person closing the phrase ("the
+        # city's mayor Ann Lee said"); else a name given as an example ("aides like Ann Lee", "groups including
+        # Acme"). A name merely modifying a description is not the speaker ("Lee's lawyer said", "Border
+        # agents say").
         head = next((e for e in inside if e["start"] <= subject.idx < e["end"]), None)
-        for appos in (c for c in subject.children if c.dep_ == "appos"):  # "The group ..., Big Machine, says"
-            head = head or next((e for e in inside if e["start"] <= appos.idx < e["end"]), None)
-        people = [e for e in inside if e["label"] == "PERSON"]
-        # The name covering the head noun; else the person named in the phrase ("China's ambassador to the UK,
-        # Liu Xiaming,"); a place or group merely modifying a description is not the speaker.
-        if head is not None or people:
-            return Speaker(self.full_name(head or people[-1]))
+        closing = phrase_end
+        while closing > phrase_start and self.text[closing - 1] in " ,":
+            closing -= 1
+        named = [e for e in inside if self.text[max(phrase_start, e["start"] - 3):e["start"]].rstrip().endswith(",")
+                 or (e["label"] == "PERSON" and e["end"] == closing) or self._exemplified(e, phrase_start)]
+        if head is not None or named:
+            return Speaker(self.full_name(head or named[-1]))
         if subject.pos_ == "PROPN" and subject.lower_ not in self.descriptions:
-            # A name the NER missed: take it as written, with its longer form.
-            name = self.doc[subject.left_edge.i:subject.i + 1]
-            name = [t for t in name if t.pos_ == "PROPN"]
-            text = " ".join(t.text for t in name) or subject.text
-            return Speaker(self.full_name({"text": text, "label": "PERSON", "start": subject.idx, "entity": text}))
+            known = self._short_form(subject)
+            if known:
+                return Speaker(known)
+        excluded = self._named_between(*content) if content else set()
         word = subject.lower_
         if word in PERSON_PRONOUNS:
-            return Speaker(self._pronoun_chain(subject))
+            return Speaker(self._pronoun_chain(subject, excluded))
         if word in GROUP_PRONOUNS - {"we"}:
             return Speaker(self._organisation_subject(subject.idx))
         if word in self.organisations and subject.tag_ == "NN" and self._definite(subject):
@@ -133,9 +178,28 @@ class SpeakerResolver:
         aged = word == "old" and any(t.lower_ in ("year", "years") for t in subject.lefts)  # "the 56-year-old"
         described = word in self.descriptions or aged
         if described and (subject.tag_ in ("NN", "NNP") or aged) and (self._definite(subject) or subject.pos_ == "PROPN"):
-            return Speaker(self._named_with(subject) or self._nearest_person(subject.idx)
-                           or self._next_person(subject.idx))
+            excluded |= self._named_between(phrase_start, phrase_end)  # "Lee's lawyer" is not Lee
+            return Speaker(self._named_with(subject, excluded) or self._nearest_person(subject.idx, None, excluded)
+                           or self._next_person(subject.idx, excluded))
         return Speaker(None)
+
+    def _short_form(self, subject) -> str | None:
+        """A proper noun the NER missed in this place but found elsewhere as a longer name: "Lopez said" after
+        "Maria Lopez runs the plant" is Maria Lopez. Missed words that are no name found anywhere ("Border
+        agents say") are no speaker, unless no entity model ran at all."""
+        words = [t.text for t in self.doc[subject.left_edge.i:subject.i + 1] if t.pos_ == "PROPN"]
+        text = " ".join(words) or subject.text
+        full = self.full_name({"text": text, "label": "PERSON", "start": subject.idx, "entity": text})
+        return full if full != text or text in self._entity_by_text or not self._names_known else None
+
+    def _exemplified(self, mention: dict, phrase_start: int) -> bool:
+        """'aides like Ann Lee', 'critics such as Acme', 'groups including Acme': a name given as an example."""
+        before = self.text[max(phrase_start, mention["start"] - 12):mention["start"]].lower().split()
+        return bool(before) and (before[-1] in ("like", "including") or before[-2:] == ["such", "as"])
+
+    def _named_between(self, start: int, end: int) -> set[str]:
+        """Full names of the people mentioned in [start, end)."""
+        return {self.full_name(e) for e in self.unquoted_people.between(start, end)}
 
     def named_in(self, start: int, end: int) -> str | None:
         """The first non-outlet name inside an attribution phrase ("according to the United Nations")."""
@@ -164,34 +228,46 @@ class SpeakerResolver:
 
     def _nearest(self, before: int, labels: set[str]) -> str | None:
         """Nearest unquoted mention with one of `labels` before `before`, within a few sentences."""
-        found = next((e for e in self._backwards(self.entities, before)
-                      if e["label"] in labels and (e["start"], e["end"]) not in self._quoted), None)
+        found = next((e for e in self._backwards(self.entities, before) if e["label"] in labels
+                      and (e["start"], e["end"]) not in self._quoted and not self._is_outlet(e["start"], e["end"])), None)
         return self.full_name(found) if found else None
 
-    def _next_person(self, after: int) -> str | None:
+    def _next_person(self, after: int, excluded: set[str]) -> str | None:
         """A description named only afterwards ("China's ambassador ... Liu Xiaming said"), same paragraph."""
         paragraph_end = self.text.find("\n", after, after + _LOOKBACK_CHARS)
         paragraph_end = after + _LOOKBACK_CHARS if paragraph_end < 0 else paragraph_end
-        at = self.unquoted_people.first_after(after)
-        later = self.unquoted_people.items[at] if at < len(self.unquoted_people.items) else None
-        return self.full_name(later) if later and later["start"] < paragraph_end else None
+        for later in self.unquoted_people.items[self.unquoted_people.first_after(after):]:
+            if later["start"] >= paragraph_end:
+                return None
+            if self.full_name(later) not in excluded:
+                return self.full_name(later)
+        return None
 
-    def _named_with(self, subject) -> str | None:
+    def _named_with(self, subject, excluded: set[str]) -> str | None:
         """The person the article writes this description next to: "President Ann Lee", "Ann Lee, the mayor",
-        "the city's mayor Ann Lee" -> "the mayor" or "the city's mayor" is Ann Lee. The last such person before
-        the description, else the first after it (a lead that names the speaker only further down)."""
+        "the city's mayor Ann Lee" -> "the mayor" or "the city's mayor" is Ann Lee. Of the people written so
+        before the description (else after it: a lead that names the speaker only further down), the one
+        written so most often, then the most mentioned, then the latest: "the president" of an article about
+        President Lee's talks is Lee, however often another president was named last."""
         owner = next((c for c in subject.children if c.dep_ == "poss"), subject)  # "the city's mayor of Leeds"
         words = [t for t in subject.subtree if t.dep_ != "det" and t.i >= owner.left_edge.i]
         description = self.doc[words[0].i:words[-1].i + 1].text.lower()
         if description not in self._described:
             self._described[description] = [p for p in self.unquoted_people.items if self._written_next_to(p, description)]
-        found = None
-        for person in self._described[description]:
-            if found and person["start"] >= subject.idx:
-                break
-            if person["start"] != subject.idx:
-                found = person
-        return self.full_name(found) if found else None
+        people = [p for p in self._described[description] if p["start"] != subject.idx]
+        earlier = [p for p in people if p["start"] < subject.idx]
+        tally, nearest = Counter(), {}  # name -> times written so; name -> its position nearest the description
+        for person in earlier or people:
+            name = self.full_name(person)
+            if name in excluded:
+                continue
+            tally[name] += 1
+            if earlier or name not in nearest:
+                nearest[name] = person["start"]
+        if not tally:
+            return None
+        distance = {name: abs(subject.idx - start) for name, start in nearest.items()}
+        return max(tally, key=lambda name: (tally[name], self._mentions[name], -distance[name]))
 
     def _written_next_to(self, person: dict, description: str) -> bool:
         """'<description> <person>' or '<person>, (the) <description>' in the text."""
@@ -213,7 +289,7 @@ class SpeakerResolver:
         first = self.full_name(person).split()[0].lower()
         return first_name_genders().get(first, gender) == gender
 
-    def _pronoun_chain(self, pronoun) -> str | None:
+    def _pronoun_chain(self, pronoun, excluded: set[str]) -> str | None:
         """'He said ... / He also said ...': when the main subject of the previous sentence is the same pronoun,
         this one refers to whoever that one does (news paragraphs keep one speaker going); else the nearest
         person. Results are remembered per pronoun, so a long chain is walked once."""
@@ -228,7 +304,9 @@ class SpeakerResolver:
         found = self._chains[pronoun.i] if pronoun.i in self._chains else self._nearest_person(pronoun.idx, gender)
         for link in chain:
             self._chains[link.i] = found
-        return found or self._nearest_person(chain[0].idx, gender)
+        if found in excluded:  # "He said he would not meet Lee": not Lee, whoever the chain began with
+            found = None
+        return found or self._nearest_person(chain[0].idx, gender, excluded)
 
     def _chain_link(self, pronoun):
         """The same pronoun as main subject of the previous sentence, when no person is named in between."""
@@ -254,10 +332,11 @@ class SpeakerResolver:
                 return self.full_name(e)
         return None
 
-    def _nearest_person(self, before: int, gender: str | None = None) -> str | None:
+    def _nearest_person(self, before: int, gender: str | None = None, excluded: set[str] = frozenset()) -> str | None:
         """Nearest PERSON mention before `before`: in the same sentence, else subjects first, a few sentences back;
-        for a pronoun only people of its gender."""
-        candidates = [e for e in self._backwards(self.unquoted_people, before) if self._agrees(e, gender)]
+        for a pronoun only people of its gender; never one of `excluded`."""
+        candidates = [e for e in self._backwards(self.unquoted_people, before)
+                      if self._agrees(e, gender) and self.full_name(e) not in excluded]
         if not candidates:
             return None
         sentence_start = self.sentences.of_char(before).start_char
