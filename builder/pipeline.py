@@ -107,7 +107,7 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: ShardE
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
     summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name,
                                  spill_dir=engine.work_dir / "merge")
-    return BuildResult(output, summary, scan.pages, engine.reused, rejects)
+    return BuildResult(output, summary, scan.pages, engine.reused, rejects=rejects)
 
 
 # Dedup alone on an engine, outside a build (tests and benches).
