@@ -107,6 +107,11 @@ def test_rebuild_is_byte_identical_and_reuses_the_cache(examples_config, example
     first = build(config, output=tmp_path / "a")
     second = build(config, output=tmp_path / "b")
     assert second.shards_reused > 0 and first.shards_reused == 0
+    # the library API returns the same rejects the table holds (cached or not)
+    table = pq.read_table(examples_build / REJECTS).to_pylist()
+    for result in (first, second):
+        assert sorted((r["origin"], r["reason"]) for r in result.rejects) == sorted((r["origin"], r["reason"]) for r in table)
+        assert result.rejects
     for table in (DOCS, REJECTS):
         assert sha256(tmp_path / "a" / table) == sha256(tmp_path / "b" / table) == sha256(examples_build / table)
 
