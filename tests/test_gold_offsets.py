@@ -85,3 +85,20 @@ def test_eval_scores_an_offsets_gold_file_and_fails_cleanly_without_its_corpus(t
     assert main(["eval", str(path), "--corpus-root", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err.strip()
     assert "is not at" in err and "--corpus-root" in err and len(err.splitlines()) == 1
+
+
+def test_a_top_level_text_field_is_read_like_a_dotted_one(tmp_path):
+    # A corpus whose pages keep the text at the top level ({"id", "url", "articleBody"}), not under ground_truth.
+    page = tmp_path / "corpora" / "tinycorpus" / "gold" / "p1.json"
+    page.parent.mkdir(parents=True)
+    page.write_text(json.dumps({"id": "p1", "url": None, "articleBody": TEXT}))
+    header, doc = gold_lines()
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join([header, json.dumps({**json.loads(doc), "field": "articleBody"})]) + "\n")
+    [gold] = read_gold(path)
+    assert gold["text"] == TEXT and gold["claims"][0]["speaker"] == "Mara Olsen"
+
+    # The same page read at the other corpus's field has no text there: a one-line error, not a crash.
+    path.write_text("\n".join(gold_lines()) + "\n")
+    with pytest.raises(UserError, match="sha256 differs"):
+        read_gold(path)

@@ -13,6 +13,8 @@ Working file lines (a line starting with `#` is a comment; `@1,3` picks the 1st 
                            that start to that end), either with [@k] for the k-th place its start occurs;
                            `speaker` is the name as written at its nearest full mention (`-` when unnamed),
                            stored as the offsets of its occurrence nearest the claim; sources are S names
+A working file is named after its page: `<id>.ann` for a wcxb_dev_articles page, `<first 12 hex of the id>.ann`
+for a scrapinghub_aeb page (doc_id `aeb-<12 hex>`, as in the dev set).
 Usage: python annotations/gold/spans_to_offsets.py WORKDIR CORPUS_ROOT OUT.jsonl [--show]
 (--show prints each document's spans in context, for checking them by eye.)
 """
@@ -27,15 +29,38 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from builder.annotate.gold_offsets import FORMAT, span_hash, text_sha256  # noqa: E402
+from builder.annotate.gold_offsets import FORMAT, field_value, span_hash, text_sha256  # noqa: E402
 
-CORPUS, FIELD = "wcxb_dev_articles", "ground_truth.main_content"
+# corpus folder -> (dotted text field of its gold JSON, doc_id prefix, how many id characters the doc_id keeps,
+# description for the header)
+CORPORA = {
+    "wcxb_dev_articles": ("ground_truth.main_content", "wcxb", None,
+                          "wcxb_dev_articles (Web Content eXtraction Benchmark, dev split; CC-BY-4.0, Murrough Foley)"),
+    "scrapinghub_aeb": ("articleBody", "aeb", 12,
+                        "scrapinghub_aeb (ScrapingHub article-extraction-benchmark, 2019; MIT)"),
+}
 HEADER = {
-    "gold_format": FORMAT, "version": 1, "corpus_root": "../../../shared/corpora",
-    "corpus": "wcxb_dev_articles (Web Content eXtraction Benchmark, dev split; CC-BY-4.0, Murrough Foley)",
+    "gold_format": FORMAT, "version": 1, "corpus_root": "../../../shared/corpora", "corpus": None,
     "spec": "gold annotation spec of the dev set (SPEC.md), with the calls in annotations/gold/README.md",
     "annotations": "our own work; offsets and hashes only, no article text",
 }
+
+
+def find_page(corpus_root: Path, stem: str) -> tuple[str, str]:
+    """(corpus, page id) of a working file's stem: an exact page id, or the unique page whose id starts with it."""
+    for corpus in CORPORA:
+        if (corpus_root / corpus / "gold" / f"{stem}.json").exists():
+            return corpus, stem
+    found = [(corpus, page.stem) for corpus, (_, _, keep, _) in CORPORA.items() if keep and len(stem) >= keep
+             for page in (corpus_root / corpus / "gold").glob(f"{stem}*.json")]
+    if len(found) != 1:
+        raise SystemExit(f"{stem}.ann: {len(found)} corpus pages match {stem!r}; name the file after one page id")
+    return found[0]
+
+
+def page_text(corpus_root: Path, corpus: str, page_id: str) -> str:
+    page = json.loads((corpus_root / corpus / "gold" / f"{page_id}.json").read_text(encoding="utf-8"))
+    return field_value(page, CORPORA[corpus][0])
 
 
 def occurrences(text: str, needle: str) -> list[int]:
@@ -78,9 +103,8 @@ def nearest(starts: list[int], length: int, span: tuple[int, int]) -> list[int]:
 
 
 def document(ann: Path, corpus_root: Path) -> dict:
-    doc_id = ann.stem
-    page = json.loads((corpus_root / CORPUS / "gold" / f"{doc_id}.json").read_text(encoding="utf-8"))
-    text = page["ground_truth"]["main_content"]
+    corpus, page_id = find_page(corpus_root, ann.stem)
+    text = page_text(corpus_root, corpus, page_id)
     names, claims, outlets = [], [], []
     for number, line in enumerate(ann.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -122,7 +146,9 @@ def document(ann: Path, corpus_root: Path) -> dict:
             backed.append(nearest(starts, len(name), (start, end)))
         stored_claims.append({"start": start, "end": end, "kind": kind, "hash": span_hash(text[start:end]),
                               "cue": None if cue == "-" else cue, "speaker": who, "sources": backed})
-    return {"doc_id": f"wcxb-{doc_id}", "corpus": CORPUS, "id": doc_id, "file": f"gold/{doc_id}.json", "field": FIELD,
+    field, prefix, keep, _ = CORPORA[corpus]
+    return {"doc_id": f"{prefix}-{page_id[:keep]}", "corpus": corpus, "id": page_id, "file": f"gold/{page_id}.json",
+            "field": field,
             "sha256": text_sha256(text),
             "entities": sorted(entities, key=lambda e: e["start"]),
             "claims": sorted(stored_claims, key=lambda c: (c["start"], c["end"])),
@@ -150,9 +176,10 @@ def main(argv: list[str]) -> int:
     docs = [document(ann, corpus_root) for ann in sorted(workdir.glob("*.ann"))]
     if "--show" in argv:
         for doc in docs:
-            text = json.loads((corpus_root / CORPUS / doc["file"]).read_text(encoding="utf-8"))["ground_truth"]["main_content"]
-            show(doc, text)
-    lines = [json.dumps(HEADER, ensure_ascii=False)] + [json.dumps(d, ensure_ascii=False) for d in docs]
+            show(doc, page_text(corpus_root, doc["corpus"], doc["id"]))
+    corpora = "; ".join(CORPORA[name][3] for name in CORPORA if any(d["corpus"] == name for d in docs))
+    header = {**HEADER, "corpus": corpora}
+    lines = [json.dumps(header, ensure_ascii=False)] + [json.dumps(d, ensure_ascii=False) for d in docs]
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(docs)} documents -> {out}", file=sys.stderr)
     return 0

@@ -46,14 +46,19 @@ def offsets_header(first_line: str) -> dict | None:
     return header if isinstance(header, dict) and header.get("gold_format") == FORMAT else None
 
 
+def field_value(page: dict, field: str):
+    """The value at a dotted field ("ground_truth.main_content", "articleBody") of a page's JSON, None when absent."""
+    for key in field.split("."):
+        page = page.get(key) if isinstance(page, dict) else None
+    return page
+
+
 def _corpus_text(doc: dict, root: Path, where: str) -> str:
     page = root / doc["corpus"] / doc["file"]
     if not page.exists():
         raise UserError(f"{where}: the text of {doc['doc_id']} is not at {page}: this gold file stores offsets only; "
                         f"pass --corpus-root DIR, the folder that holds {doc['corpus']}/")
-    value = json.loads(page.read_text(encoding="utf-8"))
-    for key in doc["field"].split("."):
-        value = value.get(key) if isinstance(value, dict) else None
+    value = field_value(json.loads(page.read_text(encoding="utf-8")), doc["field"])
     if not isinstance(value, str) or text_sha256(value) != doc["sha256"]:
         raise UserError(f"{where}: the text of {doc['doc_id']} ({page}, {doc['field']}) is not the text that was "
                         "annotated (sha256 differs): use the corpus version named in the gold file's header")
