@@ -28,6 +28,17 @@ def test_annotate_writes_records_and_reports_bad_lines(tmp_path, capsys):
     assert c["entities"] == [] and "'de'" in c["entities_note"]
 
 
+def test_annotate_reports_a_record_over_its_time_budget(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "slow", "text": TEXT}) + "\n")
+    config = tmp_path / "newscorpus.toml"
+    config.write_text("[annotate]\ntime_limit = 0.000001\nsources = false\nclaims = false\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["annotate", str(source), "-o", str(out), "-c", str(config)]) == 0
+    assert "skipped record slow: annotation-timeout" in capsys.readouterr().err
+    assert out.read_text() == ""
+
+
 def test_annotate_missing_input_is_a_user_error(tmp_path, capsys):
     assert main(["annotate", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o.jsonl")]) == 2
     assert "input not found" in capsys.readouterr().err

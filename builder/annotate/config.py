@@ -15,7 +15,13 @@ class AnnotateConfig(Section):
                        description="spaCy pipeline for English (e.g. en_core_web_md, en_core_web_lg once installed)")
     models: dict[str, str] = Field(default_factory=dict,
                                    description="spaCy pipelines for other languages, by ISO code: {de = \"de_core_news_sm\"}")
-    batch_size: int = Field(64, ge=1, description="texts per nlp.pipe batch")
+    batch_size: int = Field(64, ge=1, description="at most this many texts (or pieces of long texts) per spaCy batch")
+    batch_chars: int = Field(200_000, ge=1, description="at most this many characters per spaCy batch (unless one "
+                             "text is longer): the model's memory grows with the characters of a batch")
+    chunk_chars: int = Field(100_000, ge=1_000, le=1_000_000, description="a text longer than this is parsed in "
+                             "pieces cut at line ends (offsets are the whole text's); spaCy takes at most 1,000,000")
+    time_limit: float = Field(300.0, gt=0, description="seconds a document's annotation (parse and annotators) may "
+                              "take; a document over it is rejected ('annotation-timeout')")
     numeric: bool = Field(False, description="also keep the numeric entity types (DATE, MONEY, ...)")
     lexicons: Optional[str] = Field(None, description="folder with outlets.jsonl and gazetteer.jsonl (relative to the working "
                                                       "directory); default: the lexicons bundled with newscorpus")

@@ -19,8 +19,11 @@ needs run in one job that parses each document once, with the components of thos
 from __future__ import annotations
 
 import json
+from itertools import groupby
 from typing import Iterable, Iterator
 
+from builder.annotate.budget import AnnotationTimeout, Deadline, timeout_reject
+from builder.annotate.chunks import char_batches, split_text
 from builder.annotate.config import AnnotateConfig
 from builder.annotate.claims import ClaimsAnnotator
 from builder.annotate.entities import EntityAnnotator
@@ -29,6 +32,7 @@ from builder.annotate.sources import SourcesAnnotator
 from builder.clean.config import LanguageConfig
 from builder.clean.language import detect_language
 from builder.errors import UserError
+from builder.hashing import value_hash
 from builder.stage import MapStage
 
 # Components that other components may listen to: kept whenever a needed component listens to them.
@@ -93,17 +97,26 @@ class Annotation:
             _PIPELINES[self._key] = loaded
         return _PIPELINES[self._key]
 
-    def run(self, rows: list[dict], annotators: list) -> list[list[dict]]:
-        """The rows after each of `annotators` (in order): copies, so a later layer leaves them as they were.
-        Each document is parsed once, with the components these annotators need."""
+    def run(self, rows: list[dict], annotators: list, dropped: set | None = None) -> tuple[list[list[dict]], list[dict]]:
+        """The rows after each of `annotators` (in order): copies, so a later layer leaves them as they were;
+        and the rejects of documents over their time budget, which are in no output (their id() goes in
+        `dropped` when given). Each document is parsed once, with the components these annotators need."""
         outputs: list[list[dict]] = [[] for _ in annotators]
+        rejects: list[dict] = []
         if not annotators:
-            return outputs
+            return outputs, rejects
         pipelines = self.pipelines()
         needed = {c for a in annotators for c in a.components}
         by_language: dict[str, list[dict]] = {}
         for row in rows:
             by_language.setdefault(row.get("language") or "unknown", []).append(row)
+        limit = self.config.time_limit
+
+        def reject(row: dict, step: str) -> None:
+            rejects.append(timeout_reject(row, limit, step))
+            if dropped is not None:
+                dropped.add(id(row))
+
         for language, group in by_language.items():
             nlp = pipelines.get(language)
             if nlp is None:
@@ -116,11 +129,56 @@ class Annotation:
                 continue
             model = self.config.pipelines()[language]
             with nlp.select_pipes(enable=components_to_run(nlp, needed)):
-                for row, doc in zip(group, nlp.pipe((r["text"] for r in group), batch_size=self.config.batch_size)):
-                    for annotator, out in zip(annotators, outputs):
-                        annotator.annotate(doc, row, model)
-                        out.append(dict(row))
-        return outputs
+                for row, doc, deadline in self._parsed(nlp, group):
+                    if doc is None:
+                        reject(row, "parse")
+                        continue
+                    copies, step = [], "annotators"
+                    try:
+                        with deadline.enforced():
+                            for annotator in annotators:
+                                step = annotator.name
+                                annotator.annotate(doc, row, model)
+                                copies.append(dict(row))
+                    except AnnotationTimeout:
+                        reject(row, step)
+                        continue
+                    for out, copy in zip(outputs, copies):
+                        out.append(copy)
+        return outputs, rejects
+
+    def _parsed(self, nlp, rows: list[dict]) -> Iterator[tuple[dict, object, Deadline]]:
+        """(row, its Doc, its deadline) for each row in order; the Doc is None when parsing a long text
+        overran the budget. Texts up to chunk_chars go through batches bounded by characters; a longer
+        one is parsed in pieces (chunks.py), its deadline checked between batches of them."""
+        config = self.config
+        for long, run in groupby(rows, key=lambda r: len(r["text"]) > config.chunk_chars):
+            if not long:
+                for batch in char_batches(run, lambda r: len(r["text"]), config.batch_size, config.batch_chars):
+                    for row, doc in zip(batch, nlp.pipe([r["text"] for r in batch], batch_size=len(batch))):
+                        yield row, doc, Deadline(config.time_limit)
+                continue
+            for row in run:
+                deadline = Deadline(config.time_limit)
+                try:
+                    doc = self._parse_long(nlp, row["text"], deadline)
+                except AnnotationTimeout:
+                    doc = None
+                yield row, doc, deadline
+
+    def _parse_long(self, nlp, text: str, deadline: Deadline):
+        """One Doc over `text`, parsed piece by piece and joined: offsets are the whole text's."""
+        import numpy
+        from spacy.tokens import Doc
+
+        config, docs = self.config, []
+        for batch in char_batches(split_text(text, config.chunk_chars), len, config.batch_size, config.batch_chars):
+            deadline.check()
+            for doc in nlp.pipe(batch, batch_size=len(batch)):
+                doc.tensor = numpy.zeros((0,), dtype="float32")  # the layers never read it: free it now
+                docs.append(doc)
+        deadline.check()
+        return Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])
 
 
 class LayerStage(MapStage):
@@ -134,20 +192,30 @@ class LayerStage(MapStage):
         self.name = annotator.name
 
     def settings(self):
-        return [self.annotator.version, self.annotator.settings, self.config.pipelines(), self.annotation.model_versions()]
+        # The budget decides which documents are rejected, the piece size how a long text is parsed.
+        limits = [self.config.time_limit, self.config.chunk_chars]
+        return [self.annotator.version, self.annotator.settings, self.config.pipelines(),
+                self.annotation.model_versions(), limits]
+
+    def worker_key(self) -> str:
+        """The whole annotate config: its batch sizes are not in the outputs' names, but a worker must not
+        run a build with the stage set up for another build's."""
+        return value_hash([self.fingerprint(), self.config.model_dump(mode="json")])
 
     def setup(self) -> None:
         self.annotation.pipelines()
 
     def process(self, rows):
-        return self.annotation.run(rows, [self.annotator])[0], []
+        outputs, rejects = self.annotation.run(rows, [self.annotator])
+        return outputs[0], rejects
 
     def process_steps(self, stages, rows):
-        """The leading layers of `stages` in one parse, then the stages after them."""
+        """The leading layers of `stages` in one parse, then the stages after them. A document over its
+        time budget is the first layer's reject and in no layer's output."""
         count = next((i for i, stage in enumerate(stages) if not isinstance(stage, LayerStage)), len(stages))
-        outputs = self.annotation.run(rows, [stage.annotator for stage in stages[:count]])
-        for out in outputs:
-            yield out, []
+        outputs, rejects = self.annotation.run(rows, [stage.annotator for stage in stages[:count]])
+        for i, out in enumerate(outputs):
+            yield out, rejects if i == 0 else []
         if count < len(stages):
             yield from stages[count].process_steps(stages[count:], outputs[-1])
 
@@ -176,26 +244,38 @@ class AnnotateStage(MapStage):
             self.annotation.pipelines()
 
     def process(self, rows):
-        return AnnotationLimit(self.config).process(self.annotate_rows(rows))
+        rows, rejects = self.annotate_rows(rows)
+        kept, over_limit = AnnotationLimit(self.config).process(rows)
+        return kept, rejects + over_limit
 
-    def annotate_rows(self, rows: list[dict]) -> list[dict]:
-        """The rows, annotated in place and in their order."""
-        self.annotation.run(rows, self.annotation.annotators)
-        return rows
+    def annotate_rows(self, rows: list[dict]) -> tuple[list[dict], list[dict]]:
+        """The rows, annotated in place and in their order, but for those over their time budget; and
+        their rejects."""
+        dropped: set[int] = set()
+        _, rejects = self.annotation.run(rows, self.annotation.annotators, dropped)
+        return [r for r in rows if id(r) not in dropped], rejects
 
 
 def annotate_records(records: Iterable[dict], config: AnnotateConfig, language_config: LanguageConfig,
-                     language: str | None = None, batch: int = 256) -> Iterator[dict]:
+                     language: str | None = None, batch: int = 256, rejects: list | None = None) -> Iterator[dict]:
     """Annotate records outside a build ({"id", "text"}, optional "language"), in input order.
 
-    The language is the record's own, else `language`, else detected as the build would."""
+    The language is the record's own, else `language`, else detected as the build would. Records over
+    their time budget are left out, their rejects appended to `rejects` when given."""
     stage = AnnotateStage(config)
     pending: list[dict] = []
     for record in records:
         lang = record.get("language") or language or detect_language(record["text"], language_config)[0]
         pending.append({**record, "language": lang})
         if len(pending) == batch:
-            yield from stage.annotate_rows(pending)
+            yield from _annotated(stage, pending, rejects)
             pending = []
     if pending:
-        yield from stage.annotate_rows(pending)
+        yield from _annotated(stage, pending, rejects)
+
+
+def _annotated(stage: AnnotateStage, rows: list[dict], rejects: list | None) -> list[dict]:
+    kept, dropped = stage.annotate_rows(rows)
+    if rejects is not None:
+        rejects.extend(dropped)
+    return kept

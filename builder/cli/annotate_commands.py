@@ -61,14 +61,19 @@ def annotate(input_path: Path, output: Path, language: str | None, config_path: 
         raise UserError(f"input not found: {input_path}")
     config = _config(config_path)
     bad: list[str] = []
+    rejects: list[dict] = []
     written = 0
     output.parent.mkdir(parents=True, exist_ok=True)
     with console.status("annotating"), output.open("w", encoding="utf-8") as out:
-        for row in annotate_records(_read_records(input_path, bad), config.annotate, config.language, language):
+        records = annotate_records(_read_records(input_path, bad), config.annotate, config.language, language,
+                                   rejects=rejects)
+        for row in records:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
             written += 1
     for problem in bad:
         console.print(f"skipped {input_path}: {problem}")
+    for reject in rejects:
+        console.print(f"skipped record {reject['origin']}: {reject['reason']}: {reject['detail']}")
     console.print(f"annotated {written} records -> {output}" + (f"; {len(bad)} bad lines skipped" if bad else ""))
 
 
