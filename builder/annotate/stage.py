@@ -18,6 +18,7 @@ needs run in one job that parses each document once, with the components of thos
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from itertools import groupby
 from typing import Iterable, Iterator
@@ -71,6 +72,13 @@ def load_pipeline(model: str, needed: set[str]):
     return nlp
 
 
+def _package_version(name: str) -> str | None:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 class Annotation:
     """The annotators of one config and their spaCy pipelines, loaded once per process for all layers."""
 
@@ -80,9 +88,10 @@ class Annotation:
         self._key = json.dumps(config.model_dump(mode="json"), sort_keys=True)
 
     def model_versions(self) -> list[str]:
-        import spacy.util
-
-        return [f"{m}=={spacy.util.get_package_version(m)}" for m in self.config.pipelines().values()]
+        """"name==version" of each pipeline package ("None" when it is not installed), read from its metadata
+        as spacy.util.get_package_version does, without importing spaCy: a build whose annotation shards are
+        all cached never needs it in the main process."""
+        return [f"{m}=={_package_version(m)}" for m in self.config.pipelines().values()]
 
     def pipelines(self) -> dict:
         """Language -> pipeline with the components of every configured layer (a run enables fewer)."""

@@ -13,7 +13,6 @@ from rich.table import Table
 from builder.cli.progress import BuildProgress
 from builder.cli.writable import check_writable
 from builder.config import CONFIG_NAME, ProjectConfig, load_config, parse_config
-from builder.pipeline import build as run_build
 from builder.remote import is_url
 from builder.errors import UserError
 
@@ -77,6 +76,8 @@ def build(paths, output, config_path, workers, keep_boilerplate, engine):
         ("output folder", output if output is not None else config.path(config.build.output), "Choose another with --output"),
         ("work folder", config.path(config.build.work_dir), "Set build.work_dir in newscorpus.toml to another folder"),
     ])
+    from builder.pipeline import build as run_build  # seconds of imports: only once the config is sound
+
     with BuildProgress(console) as progress:
         result = run_build(config, list(paths) or None, output, workers, on_progress=progress)
     console.print(summary_table(result))
