@@ -1,8 +1,9 @@
 """A document's annotation time budget (`annotate.time_limit`): an overrun is a reject, not a hung build.
 
 Our rules can be slow on hostile text ("X said that Y said that ..." at 80 KB ran for minutes), and a very
-long text takes the model long. Each document gets a deadline when its parse starts. The parse of a long
-text is checked between its batches of pieces; the annotators run under a timer (SIGALRM) that raises
+long text takes the model long. A text parsed in pieces gets its deadline when its parse starts, checked
+between its batches of pieces; a shorter text is parsed in a shared batch (bounded by annotate.batch_chars)
+and gets its deadline when that batch is done. The annotators run under a timer (SIGALRM) that raises
 `AnnotationTimeout` at the deadline wherever the Python code is. Signals reach the main thread only: in
 another thread (some engines run tasks there) the deadline is checked after each annotator instead, so a
 stuck rule there is found late, but still becomes a reject.
