@@ -86,6 +86,7 @@ class Annotation:
         self.config = config
         self.annotators = build_annotators(config)
         self._key = json.dumps(config.model_dump(mode="json"), sort_keys=True)
+        self._prepared = False
 
     def model_versions(self) -> list[str]:
         """"name==version" of each pipeline package ("None" when it is not installed), read from its metadata
@@ -97,14 +98,22 @@ class Annotation:
         """Language -> pipeline with the components of every configured layer (a run enables fewer)."""
         if self._key not in _PIPELINES:
             needed = {c for a in self.annotators for c in a.components}
-            loaded = {}
-            for language, model in self.config.pipelines().items():
-                nlp = load_pipeline(model, needed)
+            _PIPELINES[self._key] = {language: load_pipeline(model, needed)
+                                     for language, model in self.config.pipelines().items()}
+        loaded = _PIPELINES[self._key]
+        if not self._prepared:
+            # Also when another Annotation of the same config loaded them (a second build in one process):
+            # prepare() fills these annotators' own state (the entity annotator's name index), not only the
+            # pipeline's (it adds the ruler once).
+            for nlp in loaded.values():
                 for annotator in self.annotators:
                     annotator.prepare(nlp)
-                loaded[language] = nlp
-            _PIPELINES[self._key] = loaded
-        return _PIPELINES[self._key]
+            self._prepared = True
+        return loaded
+
+    def __getstate__(self) -> dict:
+        # In another process the pipelines are loaded and these annotators prepared afresh.
+        return {**self.__dict__, "_prepared": False}
 
     def run(self, rows: list[dict], annotators: list, dropped: set | None = None) -> tuple[list[list[dict]], list[dict]]:
         """The rows after each of `annotators` (in order): copies, so a later layer leaves them as they were;
