@@ -80,9 +80,11 @@ def _chain(n: int) -> str:
 
 
 def test_a_document_over_its_time_budget_is_a_reject_and_the_others_go_on():
-    config = AnnotateConfig(time_limit=1.0)
+    # Half a second: plenty for the short article, far too little for 70 KB of chained clauses (its parse
+    # does not count: a text under chunk_chars gets its budget once its batch is parsed).
+    config = AnnotateConfig(time_limit=0.5)
     stages = annotation_stages(config)
-    rows = [{"id": "slow", "origin": "slow.txt", "url": None, "text": _chain(1_000), "language": "en"},
+    rows = [{"id": "slow", "origin": "slow.txt", "url": None, "text": _chain(4_000), "language": "en"},
             {"id": "fine", "origin": "fine.txt", "url": None, "text": NEWS, "language": "en"}]
     started = time.monotonic()
     outputs = list(stages[0].process_steps(stages, rows))
@@ -90,11 +92,11 @@ def test_a_document_over_its_time_budget_is_a_reject_and_the_others_go_on():
 
     (documents, rejects), *later = outputs
     assert [r["reason"] for r in rejects] == ["annotation-timeout"]
-    assert rejects[0]["origin"] == "slow.txt" and "annotate.time_limit=1 s" in rejects[0]["detail"]
+    assert rejects[0]["origin"] == "slow.txt" and "annotate.time_limit=0.5 s" in rejects[0]["detail"]
     for out, more_rejects in outputs:  # in no layer's output, rejected once
         assert [r["id"] for r in out] == ["fine"]
     assert all(more == [] for _, more in later)
-    assert elapsed < 120  # generous for a busy machine; unbounded, the chain runs for minutes
+    assert elapsed < 180  # generous for a busy machine
 
 
 def test_a_long_text_over_its_budget_stops_between_pieces():
