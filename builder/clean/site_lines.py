@@ -31,6 +31,7 @@ from builder.clean.edits import remove_spans
 from builder.clean.rules import is_paragraph, split_lines
 from builder.hashing import stable_hash
 from builder.ingest.extract import text_hash
+from builder.records import reject_row
 from builder.stage import MapStage
 
 KEY_COLUMNS = ["site", "text", "text_hash", "removals"]
@@ -177,8 +178,8 @@ class CleanStage(MapStage):
             if not self.config.keep_boilerplate and removals:
                 text, links = remove_spans(row["text"], [(r["start"], r["end"]) for r in removals], row.get("links") or [])
                 if not text.strip():
-                    rejects.append({"origin": row["origin"], "url": row.get("url"), "stage": "clean", "reason": "all-boilerplate",
-                                    "detail": f"every line was boilerplate ({len(removals)} removals); see clean.* in the config"})
+                    rejects.append(reject_row("clean", row["origin"], "all-boilerplate", f"every line was boilerplate "
+                                              f"({len(removals)} removals); see clean.* in the config", row.get("url")))
                     continue
                 row["text"], row["links"], row["text_hash"] = text, links, text_hash(text)
             documents.append(row)
