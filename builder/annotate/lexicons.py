@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from builder.annotate.labels import LEXICONS_DIR
+from builder.bundled import LEXICONS
 from builder.annotate.lines import occurs_in
 from builder.errors import UserError
 
@@ -41,7 +41,7 @@ class GazetteerEntry(BaseModel):
 
 
 def lexicon_dir(folder: str | Path | None) -> Path:
-    return Path(folder) if folder else LEXICONS_DIR
+    return Path(folder) if folder else LEXICONS
 
 
 def _read(path: Path, model):

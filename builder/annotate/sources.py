@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from builder.annotate import lexicons
-from builder.annotate.labels import LEXICONS_DIR
+from builder.bundled import LEXICONS
 
 # Lemmas that make an outlet the origin of information when the outlet hangs under them in the parse:
 # "reported by X", "X reported", "told X", "according to X", "a X report", "in an interview with X".
@@ -110,7 +110,7 @@ class Outlets:
 
 def load_outlets(folder: str | Path | None = None) -> Outlets:
     """Read outlets.jsonl (one {name, aliases, domain} per line) from `folder` or the bundled lexicons."""
-    path = Path(folder or LEXICONS_DIR) / "outlets.jsonl"
+    path = Path(folder or LEXICONS) / "outlets.jsonl"
     if not path.exists():
         return Outlets.from_records([])
     lines = path.read_text(encoding="utf-8").splitlines()

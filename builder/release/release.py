@@ -28,7 +28,7 @@ from builder.errors import UserError
 from builder.release import card, croissant
 from builder.release.build_output import readme_header, table_path
 from builder.release.diff import diff_releases, format_diff
-from builder.release.labels import entity_labels
+from builder.labels import class_label_names
 from builder.release.manifest import ContentDigest, schema_signature, sha256_file, write_manifest
 from builder.release.tools import tool_versions
 from builder.review.decisions import read_all
@@ -182,7 +182,7 @@ def make_release(config, version: str, build_dir: Path | None = None, releases_d
     files = _build_documents(build_dir)
     smaller = [v for v in released_versions(releases_dir) if parse_version(v) < parse_version(version)]
     parent = smaller[-1] if smaller else None
-    labels = entity_labels(config.path("annotations"))
+    labels = class_label_names(config.path("annotations"))
     label_ids = {name: i for i, name in enumerate(labels)}
     features = release_features(labels)
     plan = _Plan(files, config, label_ids)
