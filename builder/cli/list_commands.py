@@ -12,7 +12,7 @@ import click
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from builder.config import CONFIG_NAME, load_config, parse_config
+from builder.config import config_here
 from builder.errors import UserError
 
 COLUMNS = ["id", "site", "published", "title", "language"]
@@ -20,8 +20,7 @@ COLUMNS = ["id", "site", "published", "title", "language"]
 
 def _folder(path: Path | None) -> Path:
     if path is None:
-        here = Path.cwd()
-        config = load_config(here) if (here / CONFIG_NAME).exists() else parse_config({}, root=str(here))
+        config = config_here()
         path = config.path(config.build.output)
     if not (path / "data" / "documents").is_dir():
         raise UserError(f"no documents at {path}: give a build or release folder (run `newscorpus build` first).")
