@@ -16,6 +16,7 @@ from builder.config import CONFIG_NAME, config_here, load_config, parse_config
 from builder.pipeline import build as run_build
 from builder.remote import is_url
 from builder.errors import UserError
+from builder.layout import build_documents
 
 console = Console(stderr=True, highlight=False)
 
@@ -97,10 +98,7 @@ def _find_document(build_dir: Path, doc_id: str) -> dict:
     import pyarrow.dataset as ds
     import pyarrow.compute as pc
 
-    folder = build_dir / "data" / "documents"
-    if not folder.exists():
-        raise UserError(f"no build at {build_dir}: run `newscorpus build` first, or pass --build DIR.")
-    table = ds.dataset(folder, format="parquet").to_table(filter=pc.starts_with(pc.field("id"), doc_id))
+    table = ds.dataset(build_documents(build_dir), format="parquet").to_table(filter=pc.starts_with(pc.field("id"), doc_id))
     if table.num_rows == 0:
         raise UserError(f"no document with an id starting with '{doc_id}' in {build_dir}.")
     if table.num_rows > 1:
