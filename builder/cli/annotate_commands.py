@@ -14,6 +14,7 @@ from builder.annotate.sources_clean import chips_and_references
 from builder.annotate.stage import annotate_records
 from builder.config import CONFIG_NAME, config_here
 from builder.errors import UserError
+from builder.jsonl import numbered_lines
 
 console = Console(stderr=True, highlight=False)
 
@@ -21,9 +22,7 @@ console = Console(stderr=True, highlight=False)
 def _read_records(path: Path, bad: list[str]):
     """Valid {"id", "text"} records of a JSONL file; each bad line is noted in `bad` and skipped."""
     with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+        for number, line in numbered_lines(lines):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
