@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from builder.clean.boilerplate import BoilerplateStage  # noqa: E402
 from builder.clean.config import CleanConfig  # noqa: E402
-from builder.clean.site_lines import CleanStage, build_index, document_keys  # noqa: E402
+from builder.clean.site_lines import CleanStage, build_index, index_keys, keys_table  # noqa: E402
 from builder.ingest.config import IngestConfig  # noqa: E402
 from builder.ingest.extract import extract_page, normalize_text, text_hash  # noqa: E402
 
@@ -38,7 +38,7 @@ CLEAN = CleanConfig()
 def clean_rows(rows: list[dict], cfg: CleanConfig = CLEAN) -> list[dict]:
     """The build's clean steps on extracted documents: page rules, site index, apply."""
     rows, _ = BoilerplateStage(cfg).process(rows)
-    index = build_index([document_keys(r) for r in rows], cfg)
+    index = build_index(index_keys(keys_table(rows)), cfg)
     docs, _ = CleanStage(cfg, index).process([dict(r) for r in rows])
     return docs
 

@@ -5,3 +5,4 @@ installed wheel it is a copy (package data), so a plain `pip install` has them t
 from pathlib import Path
 
 ANNOTATIONS = Path(__file__).resolve().parent / "annotations"
+LEXICONS = ANNOTATIONS / "lexicons"

@@ -95,3 +95,12 @@ def load_config(path: str | Path) -> ProjectConfig:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not valid TOML ({exc}). Fix the syntax and run again.") from None
     return parse_config(data, source=str(path), root=str(path.parent.resolve()))
+
+
+def config_here(config_path: str | Path | None = None) -> ProjectConfig:
+    """The given config file, else ./newscorpus.toml when there is one, else the defaults rooted here
+    (the commands that work on a build folder need no project)."""
+    if config_path:
+        return load_config(config_path)
+    here = Path.cwd()
+    return load_config(here) if (here / CONFIG_NAME).exists() else parse_config({}, root=str(here))

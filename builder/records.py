@@ -131,6 +131,11 @@ class Reject(_Record):
     detail: str = Field(description="one line for a person: what happened and what to do")
 
 
+def reject_row(stage: str, origin: str, reason: str, detail: str, url: Optional[str] = None) -> dict:
+    """A `Reject` as the plain dict stages return (every stage builds its rejects here, so none lacks a field)."""
+    return {"origin": origin, "url": url, "stage": stage, "reason": reason, "detail": detail}
+
+
 # ---------------------------------------------------------------------------------------------
 # Arrow schemas derived from the models: one source of truth for every Parquet file we write.
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from builder.atomic import atomic_path, write_text
 from builder.errors import UserError
+from builder.layout import README
 
 _VERSION_KEYS = {"etag", "mtime", "lastmodified", "last_modified", "md5hash", "crc32c", "created", "version_id", "generation"}
 
@@ -75,7 +76,7 @@ def upload_output(local: Path, url: str) -> None:
     that finds the new README finds the data files it names)."""
     fs, root = _filesystem(url)
     root = root.rstrip("/")
-    files = sorted((p for p in Path(local).rglob("*") if p.is_file()), key=lambda p: (p.name == "README.md", str(p)))
+    files = sorted((p for p in Path(local).rglob("*") if p.is_file()), key=lambda p: (p.name == README, str(p)))
     wanted = set()
     for path in files:
         rel = path.relative_to(local).as_posix()

@@ -4,7 +4,7 @@ import pyarrow.parquet as pq
 
 from builder.clean.config import CleanConfig
 from builder.clean import site_lines
-from builder.clean.site_lines import CleanStage, build_index, document_keys, keys_name
+from builder.clean.site_lines import CleanStage, build_index, index_keys, keys_table, keys_name
 from builder.ingest.extract import text_hash
 
 CHROME_A = ["Harbour Press: news from the quay", "Sign in to comment on this story", "Harbour Press Ltd, 1 Quay Street, Port Carrow"]
@@ -24,7 +24,7 @@ def doc(site, lines, n):
 
 def run(rows, **cfg):
     config = CleanConfig(**cfg)
-    index = build_index([document_keys(r) for r in rows], config)
+    index = build_index(index_keys(keys_table(rows)), config)
     return CleanStage(config, index).process([dict(r) for r in rows])
 
 

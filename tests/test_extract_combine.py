@@ -6,7 +6,7 @@ from __future__ import annotations
 from builder.clean.config import CleanConfig
 from builder.clean.phrases import load_phrases
 from builder.clean.rules import find_boilerplate
-from builder.clean.site_lines import CleanStage, build_index, document_keys
+from builder.clean.site_lines import CleanStage, build_index, index_keys, keys_table
 from builder.ingest.combine import agrees, choose, stopped_short
 from builder.ingest.config import IngestConfig
 from builder.ingest.extract import extract_page, normalize_text, text_hash
@@ -81,7 +81,7 @@ def test_url_less_pages_of_three_hosts_in_one_folder_get_three_sites(tmp_path):
 
 def _clean(rows):
     cfg = CleanConfig()
-    index = build_index([document_keys(r) for r in rows], cfg)
+    index = build_index(index_keys(keys_table(rows)), cfg)
     return CleanStage(cfg, index).process([dict(r) for r in rows])[0]
 
 

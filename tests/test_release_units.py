@@ -9,7 +9,7 @@ import pytest
 
 from builder.config import parse_config
 from builder.errors import UserError
-from builder.release.labels import ONTONOTES_LABELS, entity_labels
+from builder.labels import class_label_names, entity_labels
 from builder.release.splits import split_of
 
 RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
@@ -32,11 +32,13 @@ def test_split_ratios_must_add_up(tmp_path):
 
 
 def test_label_sets(tmp_path):
-    assert entity_labels(tmp_path) == list(ONTONOTES_LABELS)
+    ontonotes = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+                 "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"]
+    assert class_label_names(tmp_path) == list(entity_labels(numeric=True)) == ontonotes
     (tmp_path / "labels.json").write_text(json.dumps(
         {"entities": {"names": [{"label": "PERSON"}, {"label": "ORG"}], "numeric": [{"label": "DATE"}]},
          "claims": ["direct_quote"]}))
-    assert entity_labels(tmp_path) == ["PERSON", "ORG", "DATE"]
+    assert class_label_names(tmp_path) == ["PERSON", "ORG", "DATE"]
     (tmp_path / "labels.json").write_text(json.dumps(["ORG", "ORG"]))
     with pytest.raises(UserError, match="distinct"):
-        entity_labels(tmp_path)
+        class_label_names(tmp_path)

@@ -26,11 +26,11 @@ from pathlib import Path
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
 from builder.annotate.claims_quotes import quote_segments
 from builder.annotate.claims_speakers import FIRST_NAMES_FILE, GROUP_PRONOUNS, SpeakerResolver, canonical_entities
-from builder.annotate.labels import ANNOTATIONS_DIR
+from builder.bundled import ANNOTATIONS
 from builder.errors import UserError
 
 ORIGIN = "claims-rules:1"
-LEXICON_FILE = ANNOTATIONS_DIR / "reporting_verbs.json"
+LEXICON_FILE = ANNOTATIONS / "reporting_verbs.json"
 _CONTENT_DEPS = ("ccomp", "xcomp")
 _OBJECT_DEPS = ("dobj", "prep", "dative", "attr", "oprd")
 # Links from a participle or conjunct up to the clause whose subject it shares ("posted on X accusing Y").

@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
-from builder.annotate.labels import ANNOTATIONS_DIR
 from builder.annotate.lines import heading_ranges
+from builder.bundled import ANNOTATIONS
 
-FIRST_NAMES_FILE = ANNOTATIONS_DIR / "first_names.tsv"
+FIRST_NAMES_FILE = ANNOTATIONS / "first_names.tsv"
 PRONOUN_GENDER = {"he": "m", "him": "m", "she": "f", "her": "f"}
 
 # Who can speak: people, organisations, places as governments ("Moscow said"), groups ("Republicans say").

@@ -15,7 +15,7 @@ import re
 
 from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
-from builder.annotate.labels import LABELS_FILE, entity_labels
+from builder.labels import LABELS_FILE, entity_labels
 from builder.annotate.lines import heading_ranges, occurs_in, running_text
 from builder.annotate.linking import link
 

@@ -7,7 +7,6 @@ Only canonical documents count, so a story syndicated ten times does not count i
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,10 +42,3 @@ class EntityCounter:
         return [{"entity": name, "label": label, "mentions": self.mentions[(name, label)],
                  "documents": self.documents[(name, label)]}
                 for name, label in sorted(self.mentions, key=lambda key: (key[1], key[0]))]
-
-
-def entity_table(docs: Iterable[dict]) -> list[dict]:
-    counter = EntityCounter()
-    for doc in docs:
-        counter.add(doc)
-    return counter.rows()

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from builder.annotate.gold_offsets import offsets_header, rehydrate
 from builder.errors import UserError
+from builder.jsonl import numbered_lines
 
 MICRO = "micro"
 
@@ -45,9 +46,7 @@ def read_gold(path: Path, corpus_root: Path | None = None) -> list[dict]:
     if header is not None:
         return rehydrate(path, lines[1:], header, corpus_root)
     docs = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    for number, line in numbered_lines(lines):
         try:
             docs.append(GoldDocument.model_validate_json(line).model_dump())
         except ValidationError as exc:

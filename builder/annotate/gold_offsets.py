@@ -24,6 +24,7 @@ import json
 from pathlib import Path
 
 from builder.errors import UserError
+from builder.jsonl import numbered_lines
 
 FORMAT = "offsets"
 HASH_CHARS = 8
@@ -94,9 +95,7 @@ def rehydrate(path: Path, lines: list[str], header: dict, corpus_root: Path | No
         raise UserError(f"{path}: offsets gold version {header.get('version')!r} is not known (this build reads 1)")
     root = corpus_root if corpus_root is not None else path.parent / header.get("corpus_root", ".")
     docs = []
-    for number, line in enumerate(lines, 2):
-        if not line.strip():
-            continue
+    for number, line in numbered_lines(lines, first=2):
         where = f"{path}:{number}"
         try:
             docs.append(_rehydrate(json.loads(line), root, where))

@@ -17,9 +17,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from builder.annotate.labels import LEXICONS_DIR
+from builder.bundled import LEXICONS
 from builder.annotate.lines import occurs_in
 from builder.errors import UserError
+from builder.jsonl import numbered_lines
 
 OUTLETS_FILE = "outlets.jsonl"
 GAZETTEER_FILE = "gazetteer.jsonl"
@@ -41,16 +42,14 @@ class GazetteerEntry(BaseModel):
 
 
 def lexicon_dir(folder: str | Path | None) -> Path:
-    return Path(folder) if folder else LEXICONS_DIR
+    return Path(folder) if folder else LEXICONS
 
 
 def _read(path: Path, model):
     if not path.exists():
         return []
     items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
+    for number, line in numbered_lines(path.read_text(encoding="utf-8").splitlines()):
         try:
             items.append(model.model_validate_json(line))
         except ValidationError as exc:

@@ -6,6 +6,7 @@ workers should not import spaCy for it.
 
 from __future__ import annotations
 
+from builder.records import reject_row
 from builder.stage import MapStage
 
 
@@ -21,6 +22,7 @@ class AnnotationLimit(MapStage):
     def process(self, rows):
         limit = self.config.max_annotations
         spans = {id(r): len(r.get("entities") or []) + len(r.get("claims") or []) + len(r.get("sources") or []) for r in rows}
-        rejects = [{"origin": r["origin"], "url": r.get("url"), "stage": "annotate", "reason": "too-many-annotations",
-                    "detail": f"{spans[id(r)]:,} spans, over annotate.max_annotations={limit}"} for r in rows if spans[id(r)] > limit]
+        rejects = [reject_row("annotate", r["origin"], "too-many-annotations",
+                              f"{spans[id(r)]:,} spans, over annotate.max_annotations={limit}", r.get("url"))
+                   for r in rows if spans[id(r)] > limit]
         return [r for r in rows if spans[id(r)] <= limit], rejects

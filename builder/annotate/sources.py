@@ -26,7 +26,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from builder.annotate import lexicons
-from builder.annotate.labels import LEXICONS_DIR
+from builder.bundled import LEXICONS
+from builder.jsonl import numbered_lines
 
 # Lemmas that make an outlet the origin of information when the outlet hangs under them in the parse:
 # "reported by X", "X reported", "told X", "according to X", "a X report", "in an interview with X".
@@ -110,11 +111,11 @@ class Outlets:
 
 def load_outlets(folder: str | Path | None = None) -> Outlets:
     """Read outlets.jsonl (one {name, aliases, domain} per line) from `folder` or the bundled lexicons."""
-    path = Path(folder or LEXICONS_DIR) / "outlets.jsonl"
+    path = Path(folder or LEXICONS) / "outlets.jsonl"
     if not path.exists():
         return Outlets.from_records([])
     lines = path.read_text(encoding="utf-8").splitlines()
-    return Outlets.from_records([json.loads(line) for line in lines if line.strip()])
+    return Outlets.from_records([json.loads(line) for _, line in numbered_lines(lines)])
 
 
 def source_id(kind: str, start, end, name: str, url: str | None = None) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from builder.atomic import write_text
 from builder.clean.config import CleanConfig
-from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, keys_name, keys_table
+from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, index_keys, keys_name, keys_table
 from builder.shards import atomic_write_table, read_table
 from builder.stage import Call, KeyedStep, Shard
 from builder.hashing import stable_hash
@@ -27,8 +27,7 @@ KEYS_FOLDER = "site-keys"  # in the work folder: holds the memo of the clean tas
 def _index(paths: list[Path], cfg: CleanConfig) -> dict[str, list[str]]:
     def keys():
         for path in paths:  # a shard at a time: memory holds the counts, not every key
-            columns = read_table(path, ["site", "text_hash", "lines", "story"]).to_pydict()
-            yield from zip(columns["site"], columns["text_hash"], columns["lines"], columns["story"])
+            yield from index_keys(read_table(path, ["site", "text_hash", "lines", "story"]))
 
     return build_index(keys(), cfg)
 

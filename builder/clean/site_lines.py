@@ -31,6 +31,7 @@ from builder.clean.edits import remove_spans
 from builder.clean.rules import is_paragraph, split_lines
 from builder.hashing import stable_hash
 from builder.ingest.extract import text_hash
+from builder.records import reject_row
 from builder.stage import MapStage
 
 KEY_COLUMNS = ["site", "text", "text_hash", "removals"]
@@ -79,17 +80,6 @@ def story_keys(text: str) -> list[str]:
     return sorted({line_key(joined) for _, joined in _blocks(text) if is_paragraph(joined)})
 
 
-def document_keys(doc: dict) -> tuple[str, str, set[str], list[str]] | None:
-    """map: (site, text hash, line hashes, story keys) of one document; None when it has no site.
-
-    Lines repeated inside the page itself ('Pros' / 'Cons' per reviewed product) are the article's own
-    template, not site chrome (which shows once per page), so they are not counted.
-    """
-    if not doc.get("site"):
-        return None
-    return doc["site"], doc["text_hash"], {key for key, n in line_counts(doc).items() if n == 1}, story_keys(doc["text"])
-
-
 def keys_name() -> str:
     """The name of the keys files (Shard.keys). The keys and the clean stage's lookups share
     line_key: the name carries the clean stage's version, so a new version makes the keys again."""
@@ -97,9 +87,11 @@ def keys_name() -> str:
 
 
 def keys_table(docs) -> pa.Table:
-    """map, for a shard: per document with a site, the keys of document_keys for the index, with the keys of
-    its lines that recur inside the page beside them (not counted by the index, but cut when the site
-    repeats them). The page-rules stage gives these as its shard's reduce keys (BoilerplateStage.keys)."""
+    """map, for a shard: per document with a site, its site, text hash, line keys and story keys for the index,
+    with the keys of its lines that recur inside the page beside them. Lines repeated inside the page itself
+    ('Pros' / 'Cons' per reviewed product) are the article's own template, not site chrome (which shows once
+    per page), so the index does not count them; they are cut when the site repeats them. The page-rules
+    stage gives these as its shard's reduce keys (BoilerplateStage.keys)."""
     rows = []
     for doc in docs:
         if doc.get("site"):
@@ -107,6 +99,12 @@ def keys_table(docs) -> pa.Table:
             rows.append({"site": doc["site"], "text_hash": doc["text_hash"], "lines": sorted(k for k, n in counts.items() if n == 1),
                          "repeated": sorted(k for k, n in counts.items() if n > 1), "story": story_keys(doc["text"])})
     return pa.Table.from_pylist(rows, schema=KEYS_SCHEMA)
+
+
+def index_keys(table: pa.Table):
+    """The (site, text hash, line keys, story keys) of each document of a keys table: what build_index counts."""
+    columns = table.select(["site", "text_hash", "lines", "story"]).to_pydict()
+    return zip(columns["site"], columns["text_hash"], columns["lines"], columns["story"])
 
 
 def line_counts(doc: dict) -> Counter:
@@ -177,8 +175,8 @@ class CleanStage(MapStage):
             if not self.config.keep_boilerplate and removals:
                 text, links = remove_spans(row["text"], [(r["start"], r["end"]) for r in removals], row.get("links") or [])
                 if not text.strip():
-                    rejects.append({"origin": row["origin"], "url": row.get("url"), "stage": "clean", "reason": "all-boilerplate",
-                                    "detail": f"every line was boilerplate ({len(removals)} removals); see clean.* in the config"})
+                    rejects.append(reject_row("clean", row["origin"], "all-boilerplate", f"every line was boilerplate "
+                                              f"({len(removals)} removals); see clean.* in the config", row.get("url")))
                     continue
                 row["text"], row["links"], row["text_hash"] = text, links, text_hash(text)
             documents.append(row)

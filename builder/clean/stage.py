@@ -1,6 +1,7 @@
 """Clean-side map stages: language identification and the language filter."""
 
 from builder.clean.language import detect_language
+from builder.records import reject_row
 from builder.stage import MapStage
 
 
@@ -13,10 +14,8 @@ class LanguageStage(MapStage):
         for row in rows:
             row["language"], row["language_score"] = detect_language(row["text"], self.config)
             if self.config.keep and row["language"] not in self.config.keep:
-                rejects.append({
-                    "origin": row["origin"], "url": row["url"], "stage": "language", "reason": "language-filtered",
-                    "detail": f"language '{row['language']}' is not in language.keep {self.config.keep}",
-                })
+                rejects.append(reject_row("language", row["origin"], "language-filtered",
+                                          f"language '{row['language']}' is not in language.keep {self.config.keep}", row["url"]))
             else:
                 kept.append(row)
         return kept, rejects

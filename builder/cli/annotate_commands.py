@@ -12,27 +12,17 @@ from rich.table import Table
 from builder.annotate.evaluate import LAYERS, MICRO, evaluate, read_gold, to_json
 from builder.annotate.sources_clean import chips_and_references
 from builder.annotate.stage import annotate_records
-from builder.config import CONFIG_NAME, ProjectConfig, load_config, parse_config
+from builder.config import CONFIG_NAME, config_here
 from builder.errors import UserError
+from builder.jsonl import numbered_lines
 
 console = Console(stderr=True, highlight=False)
-
-
-def _config(config_path: str | None) -> ProjectConfig:
-    """The given config, else ./newscorpus.toml when there is one, else the defaults."""
-    if config_path:
-        return load_config(Path(config_path))
-    if (Path.cwd() / CONFIG_NAME).exists():
-        return load_config(Path.cwd())
-    return parse_config({}, root=str(Path.cwd()))
 
 
 def _read_records(path: Path, bad: list[str]):
     """Valid {"id", "text"} records of a JSONL file; each bad line is noted in `bad` and skipped."""
     with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
+        for number, line in numbered_lines(lines):
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -59,7 +49,7 @@ def annotate(input_path: Path, output: Path, language: str | None, config_path: 
     """Annotate texts: {"id", "text"} lines in, the same records with their annotations out."""
     if not input_path.exists():
         raise UserError(f"input not found: {input_path}")
-    config = _config(config_path)
+    config = config_here(config_path)
     bad: list[str] = []
     rejects: list[dict] = []
     written = 0
@@ -114,7 +104,7 @@ def _table(layer: str, report: dict) -> Table:
 def eval_command(gold_path: Path, as_json: bool, layers: tuple[str, ...], language: str, corpus_root: Path | None,
                  config_path: str | None):
     """Score the annotators against a gold file: P/R/F1 per label, exact and overlap match."""
-    config = _config(config_path)
+    config = config_here(config_path)
     gold = read_gold(gold_path, corpus_root)
     # Seeds carry their raw page: its citation chips and references come from the clean stage's rules.
     records = ({"id": d["doc_id"], "text": d["text"], "language": language,

@@ -12,15 +12,12 @@ from rich.table import Table
 
 from builder.cli.progress import BuildProgress
 from builder.cli.writable import check_writable
-from builder.config import CONFIG_NAME, ProjectConfig, load_config, parse_config
+from builder.config import CONFIG_NAME, config_here, load_config, parse_config
 from builder.remote import is_url
 from builder.errors import UserError
+from builder.layout import build_documents
 
 console = Console(stderr=True, highlight=False)
-
-
-def _project_config(config_path: str | None) -> ProjectConfig:
-    return load_config(Path(config_path) if config_path else Path.cwd())
 
 
 def summary_table(result) -> Table:
@@ -67,7 +64,7 @@ def build(paths, output, config_path, workers, keep_boilerplate, engine):
     if paths:
         config = parse_config({}, root=str(Path.cwd()))
     else:
-        config = _project_config(config_path)
+        config = load_config(Path(config_path) if config_path else Path.cwd())
     if keep_boilerplate:
         config = config.model_copy(update={"clean": config.clean.model_copy(update={"keep_boilerplate": True})})
     if engine:
@@ -102,10 +99,7 @@ def _find_document(build_dir: Path, doc_id: str) -> dict:
     import pyarrow.dataset as ds
     import pyarrow.compute as pc
 
-    folder = build_dir / "data" / "documents"
-    if not folder.exists():
-        raise UserError(f"no build at {build_dir}: run `newscorpus build` first, or pass --build DIR.")
-    table = ds.dataset(folder, format="parquet").to_table(filter=pc.starts_with(pc.field("id"), doc_id))
+    table = ds.dataset(build_documents(build_dir), format="parquet").to_table(filter=pc.starts_with(pc.field("id"), doc_id))
     if table.num_rows == 0:
         raise UserError(f"no document with an id starting with '{doc_id}' in {build_dir}.")
     if table.num_rows > 1:
@@ -120,7 +114,7 @@ def _find_document(build_dir: Path, doc_id: str) -> dict:
 def show(doc_id: str, build_dir: Path | None):
     """Print one document: metadata, clean text, links, removals and annotations."""
     if build_dir is None:
-        config = _project_config(None) if (Path.cwd() / CONFIG_NAME).exists() else parse_config({}, root=str(Path.cwd()))
+        config = config_here()
         build_dir = config.path(config.build.output)
     doc = _find_document(build_dir, doc_id)
     out = Console(highlight=False)

@@ -12,18 +12,18 @@ import click
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from builder.config import CONFIG_NAME, load_config, parse_config
+from builder.config import config_here
 from builder.errors import UserError
+from builder.layout import table_files, table_folder
 
 COLUMNS = ["id", "site", "published", "title", "language"]
 
 
 def _folder(path: Path | None) -> Path:
     if path is None:
-        here = Path.cwd()
-        config = load_config(here) if (here / CONFIG_NAME).exists() else parse_config({}, root=str(here))
+        config = config_here()
         path = config.path(config.build.output)
-    if not (path / "data" / "documents").is_dir():
+    if not table_folder(path, "documents").is_dir():
         raise UserError(f"no documents at {path}: give a build or release folder (run `newscorpus build` first).")
     return path
 
@@ -39,7 +39,7 @@ def list_documents(folder: Path, site: str | None = None, language: str | None =
                    until: str | None = None, title: str | None = None, split: str | None = None,
                    canonical: bool = False) -> list[dict]:
     """Rows of COLUMNS (and split, for a release) matching every filter given, sorted by id."""
-    files = sorted((folder / "data" / "documents").glob("*.parquet"))
+    files = table_files(folder, "documents")
     rows = []
     for path in files:
         file_split = path.name.split("-")[0]

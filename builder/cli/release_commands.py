@@ -8,18 +8,12 @@ from pathlib import Path
 import click
 
 from builder.cli.writable import check_writable
-from builder.config import CONFIG_NAME, load_config, parse_config
+from builder.config import CONFIG_NAME, config_here
 from builder.release.card import LICENSE_NOTE
 from builder.release.diff import diff_releases, format_diff
 from builder.release.manifest import manifest_sha256
 from builder.release.release import make_release
 from builder.release.verify import verify_release
-
-
-def _config_here(config_path: str | None):
-    if config_path or (Path.cwd() / CONFIG_NAME).exists():
-        return load_config(Path(config_path) if config_path else Path.cwd())
-    return parse_config({}, root=str(Path.cwd()))
 
 
 @click.command()
@@ -31,7 +25,7 @@ def _config_here(config_path: str | None):
 @click.option("-c", "--config", "config_path", type=click.Path(), help=f"Project config (default: ./{CONFIG_NAME}).")
 def release(version: str, build_dir: Path | None, releases_dir: Path | None, config_path: str | None):
     """Cut release VERSION (MAJOR.MINOR.PATCH) from the build output into releases/VERSION/."""
-    config = _config_here(config_path)
+    config = config_here(config_path)
     check_writable([
         ("releases folder", releases_dir or config.path(config.release.output), "Choose another with --releases"),
         ("work folder", config.path(config.build.work_dir), "Set build.work_dir in newscorpus.toml to another folder"),

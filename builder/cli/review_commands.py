@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from builder.config import CONFIG_NAME, load_config, parse_config
+from builder.config import CONFIG_NAME, config_here
 from builder.errors import UserError
 from builder.review.layers import LAYERS
 
@@ -18,7 +18,7 @@ EXPORT_FORMATS = (*FORMATS, "spacy")  # spaCy: training data (DocBin), not a rou
 def _paths(build_dir: Path | None, annotations_dir: Path | None) -> tuple[Path, Path, Path]:
     """(build output, annotations folder, work folder): from the options, else from the project here."""
     here = Path.cwd()
-    config = load_config(here) if (here / CONFIG_NAME).exists() else parse_config({}, root=str(here))
+    config = config_here()
     annotations_dir = annotations_dir or config.path("annotations")
     if (here / CONFIG_NAME).exists() or annotations_dir.resolve().parent == here.resolve():
         work_dir = config.path(config.build.work_dir)
@@ -190,8 +190,7 @@ def _export_spacy(out: Path, layer: str, build_dir: Path | None) -> None:
 
     if layer != "entities":
         raise UserError(f"--format spacy exports the entities layer (spaCy NER training data), not {layer}.")
-    here = Path.cwd()
-    config = load_config(here) if (here / CONFIG_NAME).exists() else parse_config({}, root=str(here))
+    config = config_here()
     result = export_spacy(config, out, build_dir)
     counts = ", ".join(f"{split} {n}" for split, n in sorted(result.documents.items()))
     click.echo(f"{sum(result.documents.values())} documents ({counts}), {result.entities} entities: "

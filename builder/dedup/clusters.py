@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from builder.atomic import atomic_path, write_text
 from builder.dedup import lsh
 from builder.dedup.config import DedupConfig
+from builder.dedup.minhash import estimated_jaccard
 from builder.errors import UserError
 from builder.hashing import stable_hash
 from builder.records import DOCUMENT_SCHEMA
@@ -118,7 +119,7 @@ def _near(sigs: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: floa
     near = np.empty(len(left), bool)
     for start in range(0, len(left), chunk):
         a, b = left[start:start + chunk], right[start:start + chunk]
-        near[start:start + chunk] = (sigs[a] == sigs[b]).mean(axis=1) >= threshold
+        near[start:start + chunk] = estimated_jaccard(sigs[a], sigs[b]) >= threshold
     return near
 
 
@@ -151,7 +152,7 @@ def assign(table: pa.Table, pairs: tuple[np.ndarray, np.ndarray], cfg: DedupConf
     same_url = (url == url[canonical]) & pc.is_valid(table.column("canonical_url")).to_numpy(zero_copy_only=False)
     kind = np.where(is_canonical, None, np.where(exact, "exact", np.where(same_url, "url", "near")))
     both = has_sig & has_sig[canonical]
-    estimate = (sigs == sigs[canonical]).mean(axis=1)
+    estimate = estimated_jaccard(sigs, sigs[canonical])
     similarity = np.where(is_canonical | exact, 1.0, np.where(both, estimate, np.nan))
 
     ids = table.column("id").to_numpy(zero_copy_only=False)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from builder.records import reject_row
+
 
 def reject(origin: str, reason: str, detail: str, url: str | None = None, stage: str = "ingest") -> dict:
-    return {"origin": origin, "url": url, "stage": stage, "reason": reason, "detail": detail}
+    return reject_row(stage, origin, reason, detail, url)
 
 
 def page(origin: str, data: bytes, kind: str, url=None, content_type=None, fetched_at=None, site=None) -> dict:

@@ -1,13 +1,12 @@
-"""The output folder of `newscorpus build`: Parquet tables plus a README that `load_dataset` reads.
+"""The output folder of `newscorpus build` (layout: builder/layout.py): Parquet tables plus a README
+that `load_dataset` reads.
 
-Layout:
-  README.md                                   YAML header: configs `documents` (default), `rejects`
-  data/documents/train-00000-of-00001.parquet all documents, sorted by id, dedup flags included
-  data/rejects/train-00000-of-00001.parquet   every input that did not become a document, and why
-  data/corpus_entities/train-...parquet       canonical name, label, mention and document counts (when any;
-                                              removed when the entity layer is off)
+  documents        all documents, sorted by id, dedup flags included (the default config)
+  rejects          every input that did not become a document, and why
+  corpus_entities  canonical name, label, mention and document counts (when any; removed when the
+                   entity layer is off)
+
 A table with no rows (no rejects, a build of 0 documents) is a file with its schema and no row group.
-  build.json                                  counts of the build (no timestamps: rebuilds are identical)
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ import yaml
 
 from builder.annotate.entity_table import CORPUS_ENTITY_SCHEMA, EntityCounter
 from builder.release.merge import merged_groups
+from builder.layout import BUILD_SUMMARY, README, table_folder, table_path
 from builder.records import DOCUMENT_SCHEMA, REJECT_SCHEMA
 from builder.release.build_features import build_features
 from builder.release.parquet import ROW_GROUP_SIZE, ParquetSink, write_parquet, yaml_features
@@ -37,10 +37,6 @@ EMPTY_TABLES_NOTE = (
 def _stage_order(stage: str) -> tuple:
     order = ["ingest", "extract", "clean", "language", "dedup", "annotate"]
     return (order.index(stage) if stage in order else len(order), stage)
-
-
-def table_path(name: str, split: str = "train", index: int = 0, total: int = 1) -> str:
-    return f"data/{name}/{split}-{index:05d}-of-{total:05d}.parquet"
 
 
 def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: str, extra: dict | None = None,
@@ -103,7 +99,7 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
         counts["corpus_entities"] = {"train": write_parquet(entity_rows, CORPUS_ENTITY_SCHEMA, out / table_path("corpus_entities"),
                                                             build_features("corpus_entities")["embedded"])}
     else:  # the entity layer is off (or found nothing): a table of an earlier build must not linger undeclared
-        shutil.rmtree(out / "data" / "corpus_entities", ignore_errors=True)
+        shutil.rmtree(table_folder(out, "corpus_entities"), ignore_errors=True)
     summary["corpus_entities"] = len(entity_rows)
     header = readme_header(counts, pretty_name)
     body = (
@@ -115,6 +111,6 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
     empty = [name for name, splits in counts.items() if splits["train"][0] == 0]
     if empty:
         body += "\n" + EMPTY_TABLES_NOTE.format(configs=", ".join(f"`{c}`" for c in empty), where="build") + "\n"
-    (out / "README.md").write_text(header + body, encoding="utf-8")
-    (out / "build.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    (out / README).write_text(header + body, encoding="utf-8")
+    (out / BUILD_SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return summary

@@ -26,9 +26,10 @@ from builder.atomic import make_staging_folder
 from builder.lock import work_lock
 from builder.errors import UserError
 from builder.release import card, croissant
-from builder.release.build_output import readme_header, table_path
+from builder.layout import README, build_documents, table_files, table_path
+from builder.release.build_output import readme_header
 from builder.release.diff import diff_releases, format_diff
-from builder.release.labels import entity_labels
+from builder.labels import class_label_names
 from builder.release.manifest import ContentDigest, schema_signature, sha256_file, write_manifest
 from builder.release.tools import tool_versions
 from builder.review.decisions import read_all
@@ -68,13 +69,6 @@ def config_fingerprint(config) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _build_documents(build_dir: Path) -> list[Path]:
-    files = sorted((build_dir / "data" / "documents").glob("*.parquet"))
-    if not files:
-        raise UserError(f"no build at {build_dir}: run `newscorpus build` first, or pass --build DIR.")
-    return files
-
-
 def _iter_documents(files: list[Path], decisions: dict[str, list] | None = None) -> Iterator[dict]:
     """Build documents, with the annotators' decisions merged over the machine layers (the human wins)."""
     decisions = decisions or {}
@@ -94,7 +88,7 @@ def human_decisions(config) -> tuple[dict[str, list], list[str]]:
 
 
 def _rejects(build_dir: Path) -> Counter:
-    files = sorted((build_dir / "data" / "rejects").glob("*.parquet"))
+    files = table_files(build_dir, "rejects")
     return Counter(r for f in files for r in pq.read_table(f, columns=["reason"]).column("reason").to_pylist())
 
 
@@ -179,10 +173,10 @@ def make_release(config, version: str, build_dir: Path | None = None, releases_d
     releases_dir = releases_dir or config.path(config.release.output)
     if (releases_dir / version).exists():
         raise UserError(f"release {version} already exists in {releases_dir}; choose a new version number.")
-    files = _build_documents(build_dir)
+    files = build_documents(build_dir)
     smaller = [v for v in released_versions(releases_dir) if parse_version(v) < parse_version(version)]
     parent = smaller[-1] if smaller else None
-    labels = entity_labels(config.path("annotations"))
+    labels = class_label_names(config.path("annotations"))
     label_ids = {name: i for i, name in enumerate(labels)}
     features = release_features(labels)
     plan = _Plan(files, config, label_ids)
@@ -224,7 +218,7 @@ def _release(config, version, build_dir, releases_dir, files, parent, labels, la
             manifest, features, card.column_descriptions(features), description=config.release.description,
             license=config.release.license, citation=config.release.citation))
         manifest["files"] = sorted(entries + [_text_entry(staging, "CHANGELOG.md", changelog),
-                                              _text_entry(staging, "README.md", readme),
+                                              _text_entry(staging, README, readme),
                                               _text_entry(staging, croissant.FILE, metadata)], key=lambda e: e["path"])
         write_manifest(staging, manifest)
         os.rename(staging, releases_dir / version)

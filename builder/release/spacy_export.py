@@ -44,10 +44,11 @@ def export_spacy(config, out: Path, build_dir: Path | None = None) -> SpacyExpor
     from spacy.tokens import DocBin
     from spacy.util import filter_spans
 
-    from builder.release.release import _build_documents, _iter_documents, human_decisions
+    from builder.layout import build_documents
+    from builder.release.release import _iter_documents, human_decisions
     from builder.release.splits import document_split
 
-    files = _build_documents(build_dir or config.path(config.build.output))
+    files = build_documents(build_dir or config.path(config.build.output))
     decisions, _ = human_decisions(config)
     ratios = config.release.splits.model_dump()
     bins = {split: DocBin(store_user_data=False) for split in SPLIT_FILES}

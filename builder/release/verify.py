@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import yaml
 
+from builder.layout import README
 from builder.release.manifest import (MANIFEST, ContentDigest, manifest_sha256, read_manifest, schema_signature,
                                       sha256_file)
 from builder.release.splits import document_split
@@ -135,7 +136,7 @@ def _check_tables(folder: Path, manifest: dict, readable: list[dict]) -> list[st
 
 def _check_readme(folder: Path, manifest: dict) -> list[str]:
     """The README header is what `datasets` reads: its files and row counts must be the manifest's."""
-    path = folder / "README.md"
+    path = folder / README
     try:
         header = yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
         declared = {(f["split"], f["path"]) for c in header["configs"] for f in c["data_files"]}

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from builder.errors import UserError
+from builder.layout import table_files
 
 MANIFEST = "MANIFEST.json"
 LAYERS = ("entities", "claims", "sources")
@@ -34,10 +35,6 @@ class Corpus:
     rejects: pa.Table | None  # None: the folder holds no rejects table (releases)
     manifest: dict = field(default_factory=dict)
     agreement: dict | None = None
-
-
-def _parquet_files(folder: Path, table: str) -> list[Path]:
-    return sorted((folder / "data" / table).glob("*.parquet"))
 
 
 def _read(files: list[Path], wanted: tuple[str, ...] | None = None) -> pa.Table | None:
@@ -95,23 +92,23 @@ def open_corpus(folder: Path) -> Corpus:
             manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise UserError(f"{folder / MANIFEST}: not valid JSON ({exc}).") from None
-        files = _parquet_files(folder, "documents")
+        files = table_files(folder, "documents")
         if not files:
             raise UserError(f"{folder} has a {MANIFEST} but no data/documents/*.parquet: is the release complete?")
         documents = _documents(files, nested_layers=False)
         labels = manifest.get("entity_labels", [])
         layers = {}
         for layer in LAYERS:
-            table = _read(_parquet_files(folder, layer))
+            table = _read(table_files(folder, layer))
             layers[layer] = _label_names(table, labels) if table is not None else flatten(documents, layer)
         return Corpus(folder, "release", str(manifest.get("version", folder.name)), documents, layers,
-                      _read(_parquet_files(folder, "rejects")), manifest, _agreement(folder, manifest))
-    files = _parquet_files(folder, "documents")
+                      _read(table_files(folder, "rejects")), manifest, _agreement(folder, manifest))
+    files = table_files(folder, "documents")
     if not files:
         raise UserError(f"{folder} is neither a release (no {MANIFEST}) nor a build (no data/documents/*.parquet): "
                         "give a folder made by `newscorpus build` or `newscorpus release`.")
     documents = _documents(files, nested_layers=True)
     layers = {layer: flatten(documents, layer) for layer in LAYERS}
     documents = documents.drop_columns([c for c in LAYERS if c in documents.column_names])
-    rejects = _read(_parquet_files(folder, "rejects"), ("reason", "stage"))
+    rejects = _read(table_files(folder, "rejects"), ("reason", "stage"))
     return Corpus(folder, "build", folder.name, documents, layers, rejects, {}, _agreement(folder, {}))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from builder.layout import table_files
 from builder.report.corpus import Corpus, flatten, open_corpus
 from builder.report.figures import TOP, Chart, Empty, Section, Table
 from builder.report.html import render_page
@@ -20,7 +21,7 @@ LISTED = 50  # document ids listed per kind of change
 
 def _text_hashes(corpus: Corpus) -> dict[str, str]:
     """id -> text_hash; read here because the report's documents table leaves hashes out."""
-    files = sorted((corpus.folder / "data" / "documents").glob("*.parquet"))
+    files = table_files(corpus.folder, "documents")
     rows = {}
     for path in files:
         table = pq.read_table(path, columns=["id", "text_hash"])

@@ -25,9 +25,9 @@ PICK_KEYS = "1234567890abcdefghijklmnopqrstuvwxyz"
 
 
 def _bundled() -> Path:
-    from builder.annotate.labels import ANNOTATIONS_DIR
+    from builder.bundled import ANNOTATIONS
 
-    return ANNOTATIONS_DIR / "keys.json"
+    return ANNOTATIONS / "keys.json"
 
 
 def load_keys(annotations_dir: Path | None = None) -> dict[str, str]:

@@ -39,16 +39,16 @@ def layer_labels(layer: str, annotations_dir: Path | None = None) -> list[str]:
         if groups:
             return [item["label"] for group in groups.values() for item in group]
     if layer == "entities":  # a project without its own labels.json uses the bundled one
-        from builder.annotate.labels import label_set
+        from builder.labels import entity_labels
 
-        return [item["label"] for group in label_set()["entities"].values() for item in group]
+        return list(entity_labels(numeric=True))
     return list(DEFAULT_KINDS[layer])
 
 
 def _repo_annotations() -> Path:
-    from builder.annotate.labels import ANNOTATIONS_DIR
+    from builder.bundled import ANNOTATIONS
 
-    return ANNOTATIONS_DIR
+    return ANNOTATIONS
 
 
 def content(span: dict) -> dict:

@@ -13,6 +13,7 @@ from typing import Optional
 import pyarrow.dataset as pads
 
 from builder.errors import UserError
+from builder.layout import build_documents
 from builder.review.decisions import Decision, DecisionLog
 from builder.review.layers import (CHIP, LABEL_FIELD, LAYERS, content, layer_labels, new_span, reviewable,
                                    span_identity, target, with_chips)
@@ -21,10 +22,7 @@ from builder.review.merge import State, annotator_states, merge_states, replay
 
 def load_documents(build_dir: Path, canonical_only: bool = True) -> list[dict]:
     """Documents of a build output folder, in id order (duplicates left out: reviewing them twice is waste)."""
-    folder = Path(build_dir) / "data" / "documents"
-    if not folder.exists():
-        raise UserError(f"no build at {build_dir}: run `newscorpus build` first, or pass --build DIR.")
-    rows = pads.dataset(folder, format="parquet").to_table().to_pylist()
+    rows = pads.dataset(build_documents(build_dir), format="parquet").to_table().to_pylist()
     return [r for r in rows if r.get("is_canonical", True) or not canonical_only]
 
 
