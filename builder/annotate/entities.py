@@ -15,8 +15,8 @@ import re
 
 from builder.annotate import lexicons
 from builder.annotate.config import AnnotateConfig
-from builder.annotate.labels import LABELS_FILE, entity_labels
-from builder.annotate.lines import heading_ranges, occurs_in, running_text
+from builder.annotate.labels import ANNOTATIONS_DIR, LABELS_FILE, entity_labels
+from builder.annotate.lines import caps_stretches, heading_ranges, occurs_in, recased, running_text
 from builder.annotate.linking import link
 
 # Other languages' pipelines use CoNLL-style labels; map the ones that have an OntoNotes twin.
@@ -38,6 +38,16 @@ _INSTRUMENT_CODE = re.compile(r"^[A-Z]{2,}[a-z]?\d+[a-z]?\d*$")
 # doc.spans key of the lexicon ruler's matches (a span ruler: it leaves doc.ents to the model).
 LEXICON_SPANS = "lexicon"
 NAME_TYPES = frozenset(entity_labels(numeric=False))
+# Capitalised words that are never names (AI, PhD, COVID-19, Pilates): the rule is in the file's header.
+NOT_NAMES_FILE = ANNOTATIONS_DIR / "not_names.txt"
+# A credential's shape: letters and dots, capitals ("MD", "R.D.N.", "PhD"); one after a person's name and a
+# comma ("Ann Lee, MD, MPH") is a credential even when it is also a postal code (MD, MS, PA).
+_CREDENTIAL = re.compile(r"^(?:[A-Z][a-zA-Z]?\.?){1,5}$")
+
+
+def load_not_names(path=NOT_NAMES_FILE) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _outside_name(tokens: list) -> bool:
@@ -96,11 +106,52 @@ def _line_pieces(tokens: list) -> list:
     return max(reversed(pieces), key=len)
 
 
-def _span(tokens: list, label: str, linked: str | None) -> dict | None:
+def _span(tokens: list, label: str, linked: str | None, shift: int = 0) -> dict | None:
+    """A trimmed span as a dict; `shift` places tokens of a Doc of one line (see `_recased_spans`) in the text."""
     tokens = _trim(_line_pieces(tokens), label, model=linked is None)
     if not tokens:
         return None
-    return {"start": tokens[0].idx, "end": tokens[-1].idx + len(tokens[-1].text), "label": label, "linked": linked}
+    return {"start": shift + tokens[0].idx, "end": shift + tokens[-1].idx + len(tokens[-1].text), "label": label,
+            "linked": linked}
+
+
+def _overlaps(span: dict, ranges: list[tuple[int, int]]) -> bool:
+    return any(start < span["end"] and span["start"] < end for start, end in ranges)
+
+
+def _recased_spans(text: str, stretches: list[tuple[int, int]], read) -> list[dict]:
+    """The model's spans over all-caps stretches, read from their lines in title case (`read`: text -> Doc
+    with the model's entities). The line around a stretch gives the NER its context ("SERGIO MARTINEZ-BELTRAN,
+    BYLINE:" reads as "Sergio Martinez-Beltran, BYLINE:"); offsets are kept, the text is not changed."""
+    spans, line_start = [], 0
+    for line in text.split("\n"):
+        line_end = line_start + len(line)
+        local = [(start - line_start, end - line_start) for start, end in stretches
+                 if line_start <= start and end <= line_end]
+        if local:
+            for ent in read(recased(line, local)).ents:
+                span = _span(list(ent), LABEL_MAP.get(ent.label_, ent.label_), None, shift=line_start)
+                if span and _overlaps(span, stretches):
+                    spans.append(span)
+        line_start = line_end + 1
+    return spans
+
+
+def _model_spans(doc, read=None) -> list[dict]:
+    """The model's spans of the Doc; over all-caps stretches, those of a title-case reading (when `read`)."""
+    model = [_span(list(ent), LABEL_MAP.get(ent.label_, ent.label_), None) for ent in doc.ents]
+    model = [m for m in model if m]
+    stretches = caps_stretches(doc.text) if read else []
+    if not stretches:
+        return model
+    return sorted([m for m in model if not _overlaps(m, stretches)] + _recased_spans(doc.text, stretches, read),
+                  key=lambda s: (s["start"], s["end"]))
+
+
+def _credential(text: str, span: dict, previous: dict | None) -> bool:
+    """A credential after a person's name or after another credential: "Ann Lee, MD, MPH"."""
+    return (previous is not None and (previous["label"] == "PERSON" or previous.get("credential"))
+            and text[previous["end"]:span["start"]] == ", " and _CREDENTIAL.match(text[span["start"]:span["end"]]) is not None)
 
 
 def _inside(inner: dict, outer: dict) -> bool:
@@ -130,25 +181,28 @@ def _merge(text: str, model: list[dict], lexicon: list[dict]) -> list[dict]:
     return sorted(kept + chosen, key=lambda s: (s["start"], s["end"]))
 
 
-def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = None) -> list[dict]:
+def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = None,
+             not_names: frozenset[str] = frozenset(), read=None, dropped: list | None = None) -> list[dict]:
     """Entity spans of a spaCy Doc as plain dicts, trimmed; `linked` is the lexicon's canonical name.
 
-    The model's spans (doc.ents) merged with the lexicon ruler's (doc.spans["lexicon"]); names on heading
-    lines count only when they also occur in running text."""
+    The model's spans (doc.ents; over all-caps stretches those of `read`, the NER on a title-case copy)
+    merged with the lexicon ruler's (doc.spans["lexicon"]); names on heading lines count only when they
+    also occur in running text; `not_names` and credentials after a person's name are dropped (their
+    (start, end) appended to `dropped` when given)."""
     from spacy.util import filter_spans  # here, not at the top: a build without annotation never imports spaCy
 
     text = doc.text  # built from the tokens on every access: read it once
     headings = heading_ranges(text)
     running = running_text(text, headings)
-    model = [_span(list(ent), LABEL_MAP.get(ent.label_, ent.label_), None) for ent in doc.ents]
+    model = _model_spans(doc, read)
     matches = filter_spans(doc.spans.get(LEXICON_SPANS, []))  # "Dmitry Peskov", not also "Peskov" inside it
     lexicon = [_span(list(match), match.label_, match.id_ or None) for match in matches]
     lexicon = [x for x in lexicon if x]
     for x in lexicon:
         if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
             x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
-    found = []
-    for span in _merge(text, [m for m in model if m], lexicon):
+    found, previous = [], None
+    for span in _merge(text, model, lexicon):
         start, end, label = span["start"], span["end"], span["label"]
         if label not in labels:
             continue
@@ -157,7 +211,13 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
             continue  # "marijuana", "potential exchange": a name has a capital letter
         if any(h_start <= start and end <= h_end for h_start, h_end in headings) and not occurs_in(name, running):
             continue  # "Background", "Leaked Transcripts": a heading, not a name
-        found.append({**span, "text": name})
+        if name in not_names or _credential(text, span, previous):
+            previous = {**span, "credential": True}
+            if dropped is not None:
+                dropped.append((start, end))
+            continue  # "AI", "PhD", "COVID-19": a kind of thing, not a name
+        previous = {**span, "text": name}
+        found.append(previous)
     return found
 
 
@@ -182,35 +242,56 @@ def common_words(nlp, parts: tuple[str, ...] = ("verb", "adj")) -> frozenset[str
     return frozenset(words)
 
 
+def _ner_reader(nlp):
+    """text -> Doc with the model's entities, running only the NER (and an encoder it listens to): the
+    all-caps re-read costs a few lines of NER, not a second parse."""
+    if "ner" not in nlp.component_names:
+        return None
+    steps = [nlp.get_pipe(name) for name in nlp.component_names
+             if name == "ner" or "ner" in getattr(nlp.get_pipe(name), "listener_map", {})]
+
+    def read(text: str):
+        doc = nlp.make_doc(text)
+        for step in steps:
+            doc = step(doc)
+        return doc
+    return read
+
+
 class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
     name = "entities"
-    version = "2"
+    version = "3"
     components = ("ner", "lexicon_ruler")  # the ruler (added in prepare when config.ruler) writes doc.spans only
 
     def __init__(self, config: AnnotateConfig):
         self.config = config
         self.labels = frozenset(entity_labels(config.numeric))
         self.names = lexicons.NameIndex.build(config.lexicons)
+        self.not_names = load_not_names()
+        self._readers: dict[int, object] = {}  # id(vocab) -> the NER alone, for title-case re-reads
         # What the output depends on besides the text and the model: the stage caches the layer by it.
         self.settings = {"numeric": config.numeric, "ruler": config.ruler, "link": config.link,
                          "lexicons": lexicons.fingerprint(config.lexicons),
-                         "labels": hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest()}
+                         "labels": hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest(),
+                         "not_names": hashlib.blake2b(NOT_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
         self.config_hash = hashlib.blake2b(json.dumps(self.settings, sort_keys=True).encode(), digest_size=4).hexdigest()
 
     def prepare(self, nlp) -> None:
         """Add the lexicon ruler to this pipeline; learn the model's common words for the name index."""
         self.names = lexicons.NameIndex.build(self.config.lexicons, common_words(nlp))
+        self._readers[id(nlp.vocab)] = _ner_reader(nlp)
         if self.config.ruler and "ner" in nlp.pipe_names and "lexicon_ruler" not in nlp.pipe_names:
             ruler = nlp.add_pipe("span_ruler", name="lexicon_ruler", after="ner",
                                  config={"spans_key": LEXICON_SPANS, "phrase_matcher_attr": "ORTH"})
             ruler.add_patterns(lexicons.ruler_patterns(self.config.lexicons))
 
     def annotate(self, doc, row: dict, model: str) -> None:
-        spans = mentions(doc, self.labels, self.names)
+        dropped: list[tuple[int, int]] = []
+        spans = mentions(doc, self.labels, self.names, self.not_names, self._readers.get(id(doc.vocab)), dropped)
         if self.config.link:
-            spans = link(row["text"], spans, self.names)
+            spans = link(row["text"], spans, self.names, self.not_names, dropped)
         origin = f"{self.name}@{self.version}:{model}:{self.config_hash}"
         row["entities"] = [
             {"id": entity_id(s["start"], s["end"], s["label"]), "start": s["start"], "end": s["end"],

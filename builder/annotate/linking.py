@@ -5,7 +5,8 @@
      that also writes the full name (lexicons.NameIndex).
   2. name forms: a one-word mention equal to the surname of a full PERSON name in the document is that
      person ("Witkoff" -> "Steve Witkoff"), whatever label the model gave it (surnames tagged GPE/ORG);
-     a generational suffix is not the surname ("Kennedy" -> "Robert Kennedy Jr.").
+     a generational suffix is not the surname ("Kennedy" -> "Robert Kennedy Jr."), nor a word that is never
+     a name (annotations/not_names.txt).
   3. consistency: a surface form the model labelled differently in one document takes its majority label.
   4. propagation: later occurrences of a document's names that the model missed become mentions too
      (the gold annotates every repeat).
@@ -32,12 +33,13 @@ def _canonical_names(text: str, spans: list[dict], names: NameIndex) -> None:
                           or names.name_for(span["label"], " ".join(name_words(written)), running) or written)
 
 
-def _surnames(spans: list[dict]) -> dict[str, str]:
-    """Last word of each multi-word PERSON -> its entity, when only one person in the document has it."""
+def _surnames(spans: list[dict], not_names: frozenset[str]) -> dict[str, str]:
+    """Last word of each multi-word PERSON -> its entity, when only one person in the document has it
+    (never a word that is not a name: "AI" of a company the model took for a person, "Securiti AI")."""
     owners: dict[str, set[str]] = defaultdict(set)
     for span in spans:
         words = name_words(span["text"])
-        if span["label"] == "PERSON" and len(words) > 1:
+        if span["label"] == "PERSON" and len(words) > 1 and words[-1] not in not_names:
             owners[words[-1]].add(span["entity"])
     return {word: next(iter(names)) for word, names in owners.items() if len(names) == 1}
 
@@ -61,15 +63,15 @@ def _majority_labels(spans: list[dict]) -> None:
             span["label"] = label
 
 
-def _propagate(text: str, spans: list[dict], surnames: dict[str, str]) -> list[dict]:
+def _propagate(text: str, spans: list[dict], surnames: dict[str, str], blocked: list[tuple[int, int]]) -> list[dict]:
     forms: dict[str, tuple[str, str]] = {s["text"]: (s["label"], s["entity"]) for s in spans}
     forms.update((word, ("PERSON", owner)) for word, owner in surnames.items())
     forms = {f: v for f, v in forms.items() if len(f) > 1 and any(c.isupper() for c in f) and v[0] in NAME_LABELS}
     if not forms:
         return spans
     taken = bytearray(len(text))
-    for span in spans:
-        taken[span["start"]:span["end"]] = b"\1" * (span["end"] - span["start"])
+    for start, end in [(span["start"], span["end"]) for span in spans] + list(blocked):
+        taken[start:end] = b"\1" * (end - start)
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")(?!\w)")
     added = []
     for match in pattern.finditer(text):
@@ -82,10 +84,13 @@ def _propagate(text: str, spans: list[dict], surnames: dict[str, str]) -> list[d
     return spans + added
 
 
-def link(text: str, spans: list[dict], names: NameIndex) -> list[dict]:
+def link(text: str, spans: list[dict], names: NameIndex, not_names: frozenset[str] = frozenset(),
+         blocked: list[tuple[int, int]] = ()) -> list[dict]:
+    """The mentions with their entities; `blocked` are places the annotator judged not names (a credential
+    "MD" after a person's name), where propagation adds no mention."""
     _canonical_names(text, spans, names)
-    surnames = _surnames(spans)
+    surnames = _surnames(spans, not_names)
     _link_name_forms(spans, surnames)
     _majority_labels(spans)
-    spans = _propagate(text, spans, surnames)
+    spans = _propagate(text, spans, surnames, blocked)
     return sorted(spans, key=lambda s: (s["start"], s["end"]))
