@@ -257,3 +257,13 @@ def test_all_caps_speaker_labels_are_read_in_title_case(stage):
     persons = [e["text"] for e in row["entities"] if e["label"] == "PERSON"]
     assert persons == ["MARGOT ELLISON", "DESMOND OKAFOR-REYES", "OKAFOR-REYES"]
     assert ("Leeds", "GPE") in [(e["text"], e["label"]) for e in row["entities"]]
+
+
+def test_a_lone_word_never_introduced_as_a_person_is_an_organisation():
+    """News introduces a person by full name or title; a lone unknown word tagged PERSON is a company."""
+    text = "Kelvora launched a tracker. President Ostrander praised Kelvora. Maria said so. Ostrander agreed."
+    spans = [{"start": m, "end": m + len(w), "label": "PERSON", "text": w, "linked": None}
+             for w, m in (("Kelvora", 0), ("Ostrander", 38), ("Kelvora", 56), ("Maria", 65), ("Ostrander", 80))]
+    labels = [(s["text"], s["label"]) for s in link(text, spans, NameIndex())]
+    assert labels == [("Kelvora", "ORG"), ("Ostrander", "PERSON"), ("Kelvora", "ORG"), ("Maria", "PERSON"),
+                      ("Ostrander", "PERSON")]

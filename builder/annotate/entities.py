@@ -14,6 +14,7 @@ import json
 import re
 
 from builder.annotate import lexicons
+from builder.annotate.lexicons import TITLES
 from builder.annotate.config import AnnotateConfig
 from builder.annotate.labels import ANNOTATIONS_DIR, LABELS_FILE, entity_labels
 from builder.annotate.lines import caps_stretches, heading_ranges, occurs_in, recased, running_text
@@ -22,14 +23,6 @@ from builder.annotate.linking import link
 # Other languages' pipelines use CoNLL-style labels; map the ones that have an OntoNotes twin.
 LABEL_MAP = {"PER": "PERSON"}
 
-# Words that precede a name without being part of it ("President Donald Trump" -> "Donald Trump").
-TITLES = frozenset("""
-president vice prime minister chancellor premier secretary senator sen. rep. representative congressman
-congresswoman gov. governor mayor mr mr. mrs mrs. ms ms. dr dr. prof. professor sir dame lord lady king
-queen prince princess pope general gen. lt. col. colonel adm. admiral sgt. judge justice ambassador envoy
-special chairman chairwoman chair ceo leader speaker spokesman spokeswoman spokesperson former late
-foreign defense defence state of the u.s. us white house attorney
-""".split())
 POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 DATE_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec""".split())

@@ -18,10 +18,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from builder.annotate.lexicons import NameIndex, name_words
+from builder.annotate.lexicons import TITLES, NameIndex, name_words
 from builder.annotate.lines import heading_ranges, running_text
 
 NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC"})
+# The words of TITLES that stand before a surname as a title ("President Lee", "Dr. Lee"), not the words that
+# only join titles ("the", "of", "state" of "secretary of state").
+PERSON_TITLES = TITLES - frozenset("the of state u.s. us white house former late special foreign defense defence".split())
 
 
 def _canonical_names(text: str, spans: list[dict], names: NameIndex) -> None:
@@ -51,6 +54,34 @@ def _link_name_forms(spans: list[dict], surnames: dict[str, str]) -> None:
         owner = surnames.get(span["text"])
         if owner and span["label"] in NAME_LABELS:
             span["label"], span["entity"] = "PERSON", owner
+
+
+def _introduced(text: str, span: dict, names: NameIndex) -> bool:
+    """Is a one-word PERSON mention written as a person's name: after a title ("President Lee"), or a
+    person the lexicon knows ("Trump")?"""
+    before = text[:span["start"]].split()[-1:]
+    return bool(before and before[0].lower() in PERSON_TITLES) or ("PERSON", span["text"]) in names.canonical
+
+
+def _unintroduced_persons(text: str, spans: list[dict], surnames: dict[str, str], names: NameIndex) -> None:
+    """A one-word PERSON that the document never introduces is an organisation. News writes a person's full
+    name (or title and surname) at first mention and the surname after it; a lone capitalised word
+    ("Strava", "Jamf") that is neither a surname of a full name here, nor a word of one, nor a first name,
+    nor after a title, nor a person of the lexicon, is far more often a company or a brand that the NER,
+    knowing no such word, took for a person."""
+    from builder.annotate.claims_speakers import first_name_genders
+
+    in_full_names = {word for span in spans if span["label"] == "PERSON" for word in span["text"].split()[1:]}
+    in_full_names |= {word for span in spans if span["label"] == "PERSON" and " " in span["text"]
+                      for word in span["text"].split()[:1]}
+    first_names = first_name_genders()
+    for span in spans:
+        form = span["text"]
+        if (span["label"] == "PERSON" and not span["linked"] and " " not in form and form not in surnames
+                and form not in in_full_names and form.lower() not in first_names):
+            persons_forms = [other for other in spans if other["text"] == form and _introduced(text, other, names)]
+            if not persons_forms:
+                span["label"] = "ORG"
 
 
 def _majority_labels(spans: list[dict]) -> None:
@@ -91,6 +122,7 @@ def link(text: str, spans: list[dict], names: NameIndex, not_names: frozenset[st
     _canonical_names(text, spans, names)
     surnames = _surnames(spans, not_names)
     _link_name_forms(spans, surnames)
+    _unintroduced_persons(text, spans, surnames, names)
     _majority_labels(spans)
     spans = _propagate(text, spans, surnames, blocked)
     return sorted(spans, key=lambda s: (s["start"], s["end"]))
