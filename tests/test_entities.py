@@ -267,3 +267,21 @@ def test_a_lone_word_never_introduced_as_a_person_is_an_organisation():
     labels = [(s["text"], s["label"]) for s in link(text, spans, NameIndex())]
     assert labels == [("Kelvora", "ORG"), ("Ostrander", "PERSON"), ("Kelvora", "ORG"), ("Maria", "PERSON"),
                       ("Ostrander", "PERSON")]
+
+
+def test_possessive_names_split_and_cited_domains_are_organisations(stage):
+    row = annotate(stage, "She teaches at Oakridge University's Harlow School of Design, she told Gardenly.com "
+                          "last week. The People's Liberation Army held drills. Write to tips@gardenly.com.")
+    spans = [(e["text"], e["label"]) for e in row["entities"]]
+    assert ("Oakridge University", "ORG") in spans and ("Harlow School of Design", "ORG") in spans
+    assert ("Gardenly.com", "ORG") in spans
+    assert ("People's Liberation Army", "ORG") in spans  # a one-word owner: part of the official name
+    assert not any("gardenly.com" == text for text, _ in spans)  # an address is not a cited site
+
+
+def test_a_person_span_ending_in_an_organisation_word_is_an_organisation(stage):
+    nlp = stage.pipelines["en"]
+    doc = nlp.make_doc("Engineers at Quillmark Cloud met Tessa Quillmark.")
+    doc.ents = [Span(doc, 2, 4, "PERSON"), Span(doc, 5, 7, "PERSON")]  # what the NER does with unknown words
+    spans = [(m["text"], m["label"]) for m in mentions(doc, frozenset({"PERSON", "ORG"}))]
+    assert spans == [("Quillmark Cloud", "ORG"), ("Tessa Quillmark", "PERSON")]

@@ -28,6 +28,15 @@ DATE_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sund
 may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec""".split())
 # A market instrument code glued after a name ("London Metal Exchange CMAL3"): codes are not names.
 _INSTRUMENT_CODE = re.compile(r"^[A-Z]{2,}[a-z]?\d+[a-z]?\d*$")
+# Labels whose spans a possessive splits in two (an organisation's unit, a place's building).
+_SPLIT_LABELS = frozenset({"ORG", "FAC", "GPE", "LOC"})
+# The last word of an organisation's name, never of a person's: "Google Cloud", "Searchlight Cyber" are
+# companies when the NER, knowing neither word, calls them people.
+ORG_DESIGNATORS = frozenset("""Inc Inc. Corp Corp. Co. Ltd Ltd. LLC PLC Group Labs Systems Technologies Software
+Cyber Security Networks Cloud Bank Capital Holdings Partners Media Health Pharma Pharmaceuticals Therapeutics
+Motors Airlines Foundation Institute University College Association Agency Council Company AI""".split())
+# A web domain written as a name ("TODAY.com", "arxiv.org"): a site, an ORG. Not part of a URL or an address.
+_DOMAIN = re.compile(r"(?<![\w/@.:-])(?:www\.)?[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)*\.(?:com|org|net|gov|edu|io|news|co\.uk)(?![\w/@-])")
 # doc.spans key of the lexicon ruler's matches (a span ruler: it leaves doc.ents to the model).
 LEXICON_SPANS = "lexicon"
 NAME_TYPES = frozenset(entity_labels(numeric=False))
@@ -108,6 +117,19 @@ def _span(tokens: list, label: str, linked: str | None, shift: int = 0) -> dict 
             "linked": linked}
 
 
+def _ent_spans(ent, shift: int = 0) -> list[dict]:
+    """The model's entity as spans: one, or two where a possessive joins two names ("Northwestern
+    University's Kellogg School" -> "Northwestern University" + "Kellogg School": the gold spec keeps the
+    possessive outside every name). Both parts keep the label. A one-word owner stays inside ("People's
+    Liberation Army", "Children's Hospital": there the possessive is part of the official name)."""
+    label = LABEL_MAP.get(ent.label_, ent.label_)
+    tokens = _trim(_line_pieces(list(ent)), label)
+    cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 1 < i < len(tokens) - 1
+                and tokens[i + 1].text[:1].isupper()), None)
+    parts = [tokens] if cut is None or label not in _SPLIT_LABELS else [tokens[:cut], tokens[cut + 1:]]
+    return [span for part in parts if (span := _span(part, label, None, shift))]
+
+
 def _overlaps(span: dict, ranges: list[tuple[int, int]]) -> bool:
     return any(start < span["end"] and span["start"] < end for start, end in ranges)
 
@@ -123,22 +145,25 @@ def _recased_spans(text: str, stretches: list[tuple[int, int]], read) -> list[di
                  if line_start <= start and end <= line_end]
         if local:
             for ent in read(recased(line, local)).ents:
-                span = _span(list(ent), LABEL_MAP.get(ent.label_, ent.label_), None, shift=line_start)
-                if span and _overlaps(span, stretches):
-                    spans.append(span)
+                spans += [span for span in _ent_spans(ent, line_start) if _overlaps(span, stretches)]
         line_start = line_end + 1
     return spans
 
 
 def _model_spans(doc, read=None) -> list[dict]:
     """The model's spans of the Doc; over all-caps stretches, those of a title-case reading (when `read`)."""
-    model = [_span(list(ent), LABEL_MAP.get(ent.label_, ent.label_), None) for ent in doc.ents]
-    model = [m for m in model if m]
+    model = [span for ent in doc.ents for span in _ent_spans(ent)]
     stretches = caps_stretches(doc.text) if read else []
     if not stretches:
         return model
     return sorted([m for m in model if not _overlaps(m, stretches)] + _recased_spans(doc.text, stretches, read),
                   key=lambda s: (s["start"], s["end"]))
+
+
+def _domains(text: str) -> list[dict]:
+    """Web domains written in the text as the name of a site ("according to TODAY.com")."""
+    return [{"start": m.start(), "end": m.end(), "label": "ORG", "linked": None, "domain": True}
+            for m in _DOMAIN.finditer(text)]
 
 
 def _credential(text: str, span: dict, previous: dict | None) -> bool:
@@ -190,7 +215,7 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
     model = _model_spans(doc, read)
     matches = filter_spans(doc.spans.get(LEXICON_SPANS, []))  # "Dmitry Peskov", not also "Peskov" inside it
     lexicon = [_span(list(match), match.label_, match.id_ or None) for match in matches]
-    lexicon = [x for x in lexicon if x]
+    lexicon = [x for x in lexicon if x] + _domains(text)
     for x in lexicon:
         if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
             x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
@@ -200,7 +225,9 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
         if label not in labels:
             continue
         name = text[start:end]
-        if label in NAME_TYPES and not any(c.isupper() for c in name):
+        if label == "PERSON" and not span["linked"] and " " in name and name.split()[-1] in ORG_DESIGNATORS:
+            span = {**span, "label": "ORG"}  # "Google Cloud", "Searchlight Cyber": a company
+        if label in NAME_TYPES and not any(c.isupper() for c in name) and not span.get("domain"):
             continue  # "marijuana", "potential exchange": a name has a capital letter
         if any(h_start <= start and end <= h_end for h_start, h_end in headings) and not occurs_in(name, running):
             continue  # "Background", "Leaked Transcripts": a heading, not a name
