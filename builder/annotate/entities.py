@@ -3,8 +3,10 @@
 In one spaCy pass the NER tags names and the lexicon ruler marks lexicon names in doc.spans (not doc.ents);
 `mentions` merges the two (model spans by default; a lexicon name replaces or adds a span only where no
 longer model span covers it), keeps each span within one line, trims it the way the gold guidelines want
-(no title, no possessive 's, no leading lowercase "the") and drops names of heading lines that running
-text never uses; then `linking.link` gives each mention its document entity.
+(no title, no possessive 's, no leading lowercase "the"; a possessive between two names splits them) and
+drops names of heading lines that running text never uses, kinds of things (annotations/not_names.txt) and
+credentials after a person's name. All-caps stretches are read again by the NER alone on a title-case copy;
+cited web domains are ORG. Then `linking.link` gives each mention its document entity.
 """
 
 from __future__ import annotations
