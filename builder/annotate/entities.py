@@ -280,6 +280,17 @@ def _ner_reader(nlp):
     return read
 
 
+# id(vocab) -> (pipeline, NER reader, common words), filled by EntityAnnotator.prepare. Kept by pipeline, not
+# by annotator: the stage shares a loaded pipeline between the annotators of equal configs and prepares it
+# once, so an annotator must find what another one prepared (else its output would depend on which ran first).
+_PREPARED: dict[int, tuple] = {}
+
+
+def _prepared(doc) -> tuple:
+    entry = _PREPARED.get(id(doc.vocab))
+    return entry if entry and entry[0].vocab is doc.vocab else (None, None, frozenset())
+
+
 class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
@@ -290,9 +301,8 @@ class EntityAnnotator:
     def __init__(self, config: AnnotateConfig):
         self.config = config
         self.labels = frozenset(entity_labels(config.numeric))
-        self.names = lexicons.NameIndex.build(config.lexicons)
         self.not_names = load_not_names()
-        self._readers: dict[int, object] = {}  # id(vocab) -> the NER alone, for title-case re-reads
+        self._names: dict[int, lexicons.NameIndex] = {}  # id(vocab) -> the name index with that model's common words
         # What the output depends on besides the text and the model: the stage caches the layer by it.
         self.settings = {"numeric": config.numeric, "ruler": config.ruler, "link": config.link,
                          "lexicons": lexicons.fingerprint(config.lexicons),
@@ -301,19 +311,22 @@ class EntityAnnotator:
         self.config_hash = hashlib.blake2b(json.dumps(self.settings, sort_keys=True).encode(), digest_size=4).hexdigest()
 
     def prepare(self, nlp) -> None:
-        """Add the lexicon ruler to this pipeline; learn the model's common words for the name index."""
-        self.names = lexicons.NameIndex.build(self.config.lexicons, common_words(nlp))
-        self._readers[id(nlp.vocab)] = _ner_reader(nlp)
+        """Add the lexicon ruler to this pipeline; learn its common words and NER reader (`_PREPARED`)."""
+        _PREPARED[id(nlp.vocab)] = (nlp, _ner_reader(nlp), common_words(nlp))
         if self.config.ruler and "ner" in nlp.pipe_names and "lexicon_ruler" not in nlp.pipe_names:
             ruler = nlp.add_pipe("span_ruler", name="lexicon_ruler", after="ner",
                                  config={"spans_key": LEXICON_SPANS, "phrase_matcher_attr": "ORTH"})
             ruler.add_patterns(lexicons.ruler_patterns(self.config.lexicons))
 
     def annotate(self, doc, row: dict, model: str) -> None:
+        _, read, common = _prepared(doc)
+        if id(doc.vocab) not in self._names:
+            self._names[id(doc.vocab)] = lexicons.NameIndex.build(self.config.lexicons, common)
+        names = self._names[id(doc.vocab)]
         dropped: list[tuple[int, int]] = []
-        spans = mentions(doc, self.labels, self.names, self.not_names, self._readers.get(id(doc.vocab)), dropped)
+        spans = mentions(doc, self.labels, names, self.not_names, read, dropped)
         if self.config.link:
-            spans = link(row["text"], spans, self.names, self.not_names, dropped)
+            spans = link(row["text"], spans, names, self.not_names, dropped)
         origin = f"{self.name}@{self.version}:{model}:{self.config_hash}"
         row["entities"] = [
             {"id": entity_id(s["start"], s["end"], s["label"]), "start": s["start"], "end": s["end"],
