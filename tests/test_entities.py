@@ -229,3 +229,62 @@ def test_prefixes_handles_and_lowercase_spans(stage, text, cut, expected):
     doc = stage.pipelines["en"].make_doc(text)
     doc.ents = [Span(doc, *cut, label="NORP")]
     assert [m["text"] for m in mentions(doc, frozenset({"NORP"}))] == ([expected] if expected else [])
+
+
+def test_generic_terms_and_credentials_are_not_names(stage):
+    """Technologies, degrees, diseases and exercise methods are kinds of things (annotations/not_names.txt);
+    a credential after a person's name is one even when it is also a postal code."""
+    row = annotate(stage, "Startups across Ohio are betting on AI and GenAI tools. Dana Whitfield, MD, MPH, who "
+                          "holds a PhD in nutrition, said Pilates and MBSR classes helped patients after COVID-19. "
+                          "Whitfield moved from Baltimore, MD, last year.")
+    texts = [text for text, _, _ in found(row)]
+    for generic in ("AI", "GenAI", "PhD", "Pilates", "MBSR", "COVID-19", "MPH"):
+        assert generic not in texts
+    assert texts.count("MD") == 1  # the state after "Baltimore", not the degree after Dana Whitfield
+    assert ("Dana Whitfield", "PERSON", "Dana Whitfield") in found(row)
+
+
+def test_a_generic_word_ending_a_person_span_is_not_a_surname(stage):
+    """"AI" closing a (mis-tagged) PERSON span never becomes a surname that tags every "AI" in the text."""
+    text = "Orla Brennan AI spoke. AI is everywhere, and AI will change work."
+    spans = [{"start": 0, "end": 15, "label": "PERSON", "text": "Orla Brennan AI", "linked": None}]
+    linked = link(text, spans, NameIndex(), frozenset({"AI"}))
+    assert [s["text"] for s in linked] == ["Orla Brennan AI"]
+
+
+def test_all_caps_speaker_labels_are_read_in_title_case(stage):
+    text = ("MARGOT ELLISON, HOST: The council meets today.\n"
+            "DESMOND OKAFOR-REYES, BYLINE: Hundreds gathered outside city hall in Leeds.\n"
+            "OKAFOR-REYES: Bakers say the new rules hurt them.\n")
+    row = annotate(stage, text)
+    persons = [e["text"] for e in row["entities"] if e["label"] == "PERSON"]
+    assert persons == ["MARGOT ELLISON", "DESMOND OKAFOR-REYES", "OKAFOR-REYES"]
+    assert ("Leeds", "GPE") in [(e["text"], e["label"]) for e in row["entities"]]
+
+
+def test_a_lone_word_never_introduced_as_a_person_is_an_organisation():
+    """News introduces a person by full name or title; a lone unknown word tagged PERSON is a company."""
+    text = "Kelvora launched a tracker. President Ostrander praised Kelvora. Maria said so. Ostrander agreed."
+    spans = [{"start": m, "end": m + len(w), "label": "PERSON", "text": w, "linked": None}
+             for w, m in (("Kelvora", 0), ("Ostrander", 38), ("Kelvora", 56), ("Maria", 65), ("Ostrander", 80))]
+    labels = [(s["text"], s["label"]) for s in link(text, spans, NameIndex())]
+    assert labels == [("Kelvora", "ORG"), ("Ostrander", "PERSON"), ("Kelvora", "ORG"), ("Maria", "PERSON"),
+                      ("Ostrander", "PERSON")]
+
+
+def test_possessive_names_split_and_cited_domains_are_organisations(stage):
+    row = annotate(stage, "She teaches at Oakridge University's Harlow School of Design, she told Gardenly.com "
+                          "last week. The People's Liberation Army held drills. Write to tips@gardenly.com.")
+    spans = [(e["text"], e["label"]) for e in row["entities"]]
+    assert ("Oakridge University", "ORG") in spans and ("Harlow School of Design", "ORG") in spans
+    assert ("Gardenly.com", "ORG") in spans
+    assert ("People's Liberation Army", "ORG") in spans  # a one-word owner: part of the official name
+    assert not any("gardenly.com" == text for text, _ in spans)  # an address is not a cited site
+
+
+def test_a_person_span_ending_in_an_organisation_word_is_an_organisation(stage):
+    nlp = stage.pipelines["en"]
+    doc = nlp.make_doc("Engineers at Quillmark Cloud met Tessa Quillmark.")
+    doc.ents = [Span(doc, 2, 4, "PERSON"), Span(doc, 5, 7, "PERSON")]  # what the NER does with unknown words
+    spans = [(m["text"], m["label"]) for m in mentions(doc, frozenset({"PERSON", "ORG"}))]
+    assert spans == [("Quillmark Cloud", "ORG"), ("Tessa Quillmark", "PERSON")]

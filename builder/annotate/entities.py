@@ -3,8 +3,10 @@
 In one spaCy pass the NER tags names and the lexicon ruler marks lexicon names in doc.spans (not doc.ents);
 `mentions` merges the two (model spans by default; a lexicon name replaces or adds a span only where no
 longer model span covers it), keeps each span within one line, trims it the way the gold guidelines want
-(no title, no possessive 's, no leading lowercase "the") and drops names of heading lines that running
-text never uses; then `linking.link` gives each mention its document entity.
+(no title, no possessive 's, no leading lowercase "the"; a possessive between two names splits them) and
+drops names of heading lines that running text never uses, kinds of things (annotations/not_names.txt) and
+credentials after a person's name. All-caps stretches are read again by the NER alone on a title-case copy;
+cited web domains are ORG. Then `linking.link` gives each mention its document entity.
 """
 
 from __future__ import annotations
@@ -14,30 +16,43 @@ import json
 import re
 
 from builder.annotate import lexicons
+from builder.annotate.lexicons import TITLES
 from builder.annotate.config import AnnotateConfig
+from builder.bundled import ANNOTATIONS
 from builder.labels import LABELS_FILE, entity_labels
-from builder.annotate.lines import heading_ranges, occurs_in, running_text
+from builder.annotate.lines import caps_stretches, heading_ranges, occurs_in, recased, running_text
 from builder.annotate.linking import link
 
 # Other languages' pipelines use CoNLL-style labels; map the ones that have an OntoNotes twin.
 LABEL_MAP = {"PER": "PERSON"}
 
-# Words that precede a name without being part of it ("President Donald Trump" -> "Donald Trump").
-TITLES = frozenset("""
-president vice prime minister chancellor premier secretary senator sen. rep. representative congressman
-congresswoman gov. governor mayor mr mr. mrs mrs. ms ms. dr dr. prof. professor sir dame lord lady king
-queen prince princess pope general gen. lt. col. colonel adm. admiral sgt. judge justice ambassador envoy
-special chairman chairwoman chair ceo leader speaker spokesman spokeswoman spokesperson former late
-foreign defense defence state of the u.s. us white house attorney
-""".split())
 POSSESSIVES = frozenset({"'s", "’s", "'", "’"})
 DATE_WORDS = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april
 may june july august september october november december jan feb mar apr jun jul aug sep sept oct nov dec""".split())
 # A market instrument code glued after a name ("London Metal Exchange CMAL3"): codes are not names.
 _INSTRUMENT_CODE = re.compile(r"^[A-Z]{2,}[a-z]?\d+[a-z]?\d*$")
+# Labels whose spans a possessive splits in two (an organisation's unit, a place's building).
+_SPLIT_LABELS = frozenset({"ORG", "FAC", "GPE", "LOC"})
+# The last word of an organisation's name, never of a person's: "Google Cloud", "Searchlight Cyber" are
+# companies when the NER, knowing neither word, calls them people.
+ORG_DESIGNATORS = frozenset("""Inc Inc. Corp Corp. Co. Ltd Ltd. LLC PLC Group Labs Systems Technologies Software
+Cyber Security Networks Cloud Bank Capital Holdings Partners Media Health Pharma Pharmaceuticals Therapeutics
+Motors Airlines Foundation Institute University College Association Agency Council Company AI""".split())
+# A web domain written as a name ("TODAY.com", "arxiv.org"): a site, an ORG. Not part of a URL or an address.
+_DOMAIN = re.compile(r"(?<![\w/@.:-])(?:www\.)?[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)*\.(?:com|org|net|gov|edu|io|news|co\.uk)(?![\w/@-])")
 # doc.spans key of the lexicon ruler's matches (a span ruler: it leaves doc.ents to the model).
 LEXICON_SPANS = "lexicon"
 NAME_TYPES = frozenset(entity_labels(numeric=False))
+# Capitalised words that are never names (AI, PhD, COVID-19, Pilates): the rule is in the file's header.
+NOT_NAMES_FILE = ANNOTATIONS / "not_names.txt"
+# A credential's shape: letters and dots, capitals ("MD", "R.D.N.", "PhD"); one after a person's name and a
+# comma ("Ann Lee, MD, MPH") is a credential even when it is also a postal code (MD, MS, PA).
+_CREDENTIAL = re.compile(r"^(?:[A-Z][a-zA-Z]?\.?){1,5}$")
+
+
+def load_not_names(path=NOT_NAMES_FILE) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _outside_name(tokens: list) -> bool:
@@ -96,11 +111,68 @@ def _line_pieces(tokens: list) -> list:
     return max(reversed(pieces), key=len)
 
 
-def _span(tokens: list, label: str, linked: str | None) -> dict | None:
+def _span(tokens: list, label: str, linked: str | None, shift: int = 0) -> dict | None:
+    """A trimmed span as a dict; `shift` places tokens of a Doc of one line (see `_recased_spans`) in the text."""
     tokens = _trim(_line_pieces(tokens), label, model=linked is None)
     if not tokens:
         return None
-    return {"start": tokens[0].idx, "end": tokens[-1].idx + len(tokens[-1].text), "label": label, "linked": linked}
+    return {"start": shift + tokens[0].idx, "end": shift + tokens[-1].idx + len(tokens[-1].text), "label": label,
+            "linked": linked}
+
+
+def _ent_spans(ent, shift: int = 0) -> list[dict]:
+    """The model's entity as spans: one, or two where a possessive joins two names ("Northwestern
+    University's Kellogg School" -> "Northwestern University" + "Kellogg School": the gold spec keeps the
+    possessive outside every name). Both parts keep the label. A one-word owner stays inside ("People's
+    Liberation Army", "Children's Hospital": there the possessive is part of the official name)."""
+    label = LABEL_MAP.get(ent.label_, ent.label_)
+    tokens = _trim(_line_pieces(list(ent)), label)
+    cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 1 < i < len(tokens) - 1
+                and tokens[i + 1].text[:1].isupper()), None)
+    parts = [tokens] if cut is None or label not in _SPLIT_LABELS else [tokens[:cut], tokens[cut + 1:]]
+    return [span for part in parts if (span := _span(part, label, None, shift))]
+
+
+def _overlaps(span: dict, ranges: list[tuple[int, int]]) -> bool:
+    return any(start < span["end"] and span["start"] < end for start, end in ranges)
+
+
+def _recased_spans(text: str, stretches: list[tuple[int, int]], read) -> list[dict]:
+    """The model's spans over all-caps stretches, read from their lines in title case (`read`: text -> Doc
+    with the model's entities). The line around a stretch gives the NER its context ("SERGIO MARTINEZ-BELTRAN,
+    BYLINE:" reads as "Sergio Martinez-Beltran, BYLINE:"); offsets are kept, the text is not changed."""
+    spans, line_start = [], 0
+    for line in text.split("\n"):
+        line_end = line_start + len(line)
+        local = [(start - line_start, end - line_start) for start, end in stretches
+                 if line_start <= start and end <= line_end]
+        if local:
+            for ent in read(recased(line, local)).ents:
+                spans += [span for span in _ent_spans(ent, line_start) if _overlaps(span, stretches)]
+        line_start = line_end + 1
+    return spans
+
+
+def _model_spans(doc, read=None) -> list[dict]:
+    """The model's spans of the Doc; over all-caps stretches, those of a title-case reading (when `read`)."""
+    model = [span for ent in doc.ents for span in _ent_spans(ent)]
+    stretches = caps_stretches(doc.text) if read else []
+    if not stretches:
+        return model
+    return sorted([m for m in model if not _overlaps(m, stretches)] + _recased_spans(doc.text, stretches, read),
+                  key=lambda s: (s["start"], s["end"]))
+
+
+def _domains(text: str) -> list[dict]:
+    """Web domains written in the text as the name of a site ("according to TODAY.com")."""
+    return [{"start": m.start(), "end": m.end(), "label": "ORG", "linked": None, "domain": True}
+            for m in _DOMAIN.finditer(text)]
+
+
+def _credential(text: str, span: dict, previous: dict | None) -> bool:
+    """A credential after a person's name or after another credential: "Ann Lee, MD, MPH"."""
+    return (previous is not None and (previous["label"] == "PERSON" or previous.get("credential"))
+            and text[previous["end"]:span["start"]] == ", " and _CREDENTIAL.match(text[span["start"]:span["end"]]) is not None)
 
 
 def _inside(inner: dict, outer: dict) -> bool:
@@ -130,34 +202,45 @@ def _merge(text: str, model: list[dict], lexicon: list[dict]) -> list[dict]:
     return sorted(kept + chosen, key=lambda s: (s["start"], s["end"]))
 
 
-def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = None) -> list[dict]:
+def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = None,
+             not_names: frozenset[str] = frozenset(), read=None, dropped: list | None = None) -> list[dict]:
     """Entity spans of a spaCy Doc as plain dicts, trimmed; `linked` is the lexicon's canonical name.
 
-    The model's spans (doc.ents) merged with the lexicon ruler's (doc.spans["lexicon"]); names on heading
-    lines count only when they also occur in running text."""
+    The model's spans (doc.ents; over all-caps stretches those of `read`, the NER on a title-case copy)
+    merged with the lexicon ruler's (doc.spans["lexicon"]); names on heading lines count only when they
+    also occur in running text; `not_names` and credentials after a person's name are dropped (their
+    (start, end) appended to `dropped` when given)."""
     from spacy.util import filter_spans  # here, not at the top: a build without annotation never imports spaCy
 
     text = doc.text  # built from the tokens on every access: read it once
     headings = heading_ranges(text)
     running = running_text(text, headings)
-    model = [_span(list(ent), LABEL_MAP.get(ent.label_, ent.label_), None) for ent in doc.ents]
+    model = _model_spans(doc, read)
     matches = filter_spans(doc.spans.get(LEXICON_SPANS, []))  # "Dmitry Peskov", not also "Peskov" inside it
     lexicon = [_span(list(match), match.label_, match.id_ or None) for match in matches]
-    lexicon = [x for x in lexicon if x]
+    lexicon = [x for x in lexicon if x] + _domains(text)
     for x in lexicon:
         if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
             x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
-    found = []
-    for span in _merge(text, [m for m in model if m], lexicon):
+    found, previous = [], None
+    for span in _merge(text, model, lexicon):
         start, end, label = span["start"], span["end"], span["label"]
         if label not in labels:
             continue
         name = text[start:end]
-        if label in NAME_TYPES and not any(c.isupper() for c in name):
+        if label == "PERSON" and not span["linked"] and " " in name and name.split()[-1] in ORG_DESIGNATORS:
+            span = {**span, "label": "ORG"}  # "Google Cloud", "Searchlight Cyber": a company
+        if label in NAME_TYPES and not any(c.isupper() for c in name) and not span.get("domain"):
             continue  # "marijuana", "potential exchange": a name has a capital letter
         if any(h_start <= start and end <= h_end for h_start, h_end in headings) and not occurs_in(name, running):
             continue  # "Background", "Leaked Transcripts": a heading, not a name
-        found.append({**span, "text": name})
+        if name in not_names or _credential(text, span, previous):
+            previous = {**span, "credential": True}
+            if dropped is not None:
+                dropped.append((start, end))
+            continue  # "AI", "PhD", "COVID-19": a kind of thing, not a name
+        previous = {**span, "text": name}
+        found.append(previous)
     return found
 
 
@@ -182,35 +265,69 @@ def common_words(nlp, parts: tuple[str, ...] = ("verb", "adj")) -> frozenset[str
     return frozenset(words)
 
 
+def _ner_reader(nlp):
+    """text -> Doc with the model's entities, running only the NER (and an encoder it listens to): the
+    all-caps re-read costs a few lines of NER, not a second parse."""
+    if "ner" not in nlp.component_names:
+        return None
+    steps = [nlp.get_pipe(name) for name in nlp.component_names
+             if name == "ner" or "ner" in getattr(nlp.get_pipe(name), "listener_map", {})]
+
+    def read(text: str):
+        doc = nlp.make_doc(text)
+        for step in steps:
+            doc = step(doc)
+        return doc
+    return read
+
+
+# id(vocab) -> (pipeline, NER reader, common words), filled by EntityAnnotator.prepare. Kept by pipeline, not
+# by annotator: the stage shares a loaded pipeline between the annotators of equal configs and prepares it
+# once, so an annotator must find what another one prepared (else its output would depend on which ran first).
+_PREPARED: dict[int, tuple] = {}
+
+
+def _prepared(doc) -> tuple:
+    entry = _PREPARED.get(id(doc.vocab))
+    return entry if entry and entry[0].vocab is doc.vocab else (None, None, frozenset())
+
+
 class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
     name = "entities"
-    version = "2"
+    version = "3"
     components = ("ner", "lexicon_ruler")  # the ruler (added in prepare when config.ruler) writes doc.spans only
 
     def __init__(self, config: AnnotateConfig):
         self.config = config
         self.labels = frozenset(entity_labels(config.numeric))
-        self.names = lexicons.NameIndex.build(config.lexicons)
+        self.not_names = load_not_names()
+        self._names: dict[int, lexicons.NameIndex] = {}  # id(vocab) -> the name index with that model's common words
         # What the output depends on besides the text and the model: the stage caches the layer by it.
         self.settings = {"numeric": config.numeric, "ruler": config.ruler, "link": config.link,
                          "lexicons": lexicons.fingerprint(config.lexicons),
-                         "labels": hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest()}
+                         "labels": hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest(),
+                         "not_names": hashlib.blake2b(NOT_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
         self.config_hash = hashlib.blake2b(json.dumps(self.settings, sort_keys=True).encode(), digest_size=4).hexdigest()
 
     def prepare(self, nlp) -> None:
-        """Add the lexicon ruler to this pipeline; learn the model's common words for the name index."""
-        self.names = lexicons.NameIndex.build(self.config.lexicons, common_words(nlp))
+        """Add the lexicon ruler to this pipeline; learn its common words and NER reader (`_PREPARED`)."""
+        _PREPARED[id(nlp.vocab)] = (nlp, _ner_reader(nlp), common_words(nlp))
         if self.config.ruler and "ner" in nlp.pipe_names and "lexicon_ruler" not in nlp.pipe_names:
             ruler = nlp.add_pipe("span_ruler", name="lexicon_ruler", after="ner",
                                  config={"spans_key": LEXICON_SPANS, "phrase_matcher_attr": "ORTH"})
             ruler.add_patterns(lexicons.ruler_patterns(self.config.lexicons))
 
     def annotate(self, doc, row: dict, model: str) -> None:
-        spans = mentions(doc, self.labels, self.names)
+        _, read, common = _prepared(doc)
+        if id(doc.vocab) not in self._names:
+            self._names[id(doc.vocab)] = lexicons.NameIndex.build(self.config.lexicons, common)
+        names = self._names[id(doc.vocab)]
+        dropped: list[tuple[int, int]] = []
+        spans = mentions(doc, self.labels, names, self.not_names, read, dropped)
         if self.config.link:
-            spans = link(row["text"], spans, self.names)
+            spans = link(row["text"], spans, names, self.not_names, dropped)
         origin = f"{self.name}@{self.version}:{model}:{self.config_hash}"
         row["entities"] = [
             {"id": entity_id(s["start"], s["end"], s["label"]), "start": s["start"], "end": s["end"],

@@ -77,6 +77,14 @@ def ruler_patterns(folder: str | Path | None = None) -> list[dict]:
             for label, name, aliases in entries(folder) for form in (name, *aliases)]
 
 
+# Words that precede a name without being part of it ("President Donald Trump" -> "Donald Trump").
+TITLES = frozenset("""
+president vice prime minister chancellor premier secretary senator sen. rep. representative congressman
+congresswoman gov. governor mayor mr mr. mrs mrs. ms ms. dr dr. prof. professor sir dame lord lady king
+queen prince princess pope general gen. lt. col. colonel adm. admiral sgt. judge justice ambassador envoy
+special chairman chairwoman chair ceo leader speaker spokesman spokeswoman spokesperson former late
+foreign defense defence state of the u.s. us white house attorney
+""".split())
 # Generational suffixes: "Robert Kennedy Jr." has the surname "Kennedy" and is also written without it.
 SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 

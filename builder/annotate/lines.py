@@ -50,3 +50,37 @@ def running_text(text: str, headings: list[tuple[int, int]]) -> str:
 def occurs_in(name: str, text: str) -> bool:
     """`name` as a whole word sequence somewhere in `text`."""
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
+
+
+# An all-caps word of two letters or more ("SERGIO", "MARTINEZ-BELTRAN", "O'BRIEN").
+_CAPS_WORD = r"[A-Z][A-Z'’.-]*[A-Z]\.?"
+# Two or more in a row (a shouted headline, a transcript's speaker label), or one that opens a line and ends
+# with a colon ("CANTWELL: ...", a speaker label).
+_CAPS_STRETCH = re.compile(rf"(?<!\w){_CAPS_WORD}(?:[ \t]+{_CAPS_WORD})+(?!\w)|^{_CAPS_WORD}(?=:)", re.M)
+
+
+# A stretch of acronyms only ("U.S. FBI") is left as written: it holds a word of four letters or more.
+_LONG_WORD = re.compile(r"[A-Z]{4}")
+# The colon of a speaker label that opens a line: a name in title case, an optional role, then ": ".
+_LABEL_COLON = re.compile(r"^([A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,3}(?:, [A-Z]\w*)?):(?= )", re.M)
+_POSSESSIVE_S = re.compile(r"(?<=\w)['’]S\b")
+
+
+def caps_stretches(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the all-caps stretches of `text`. The NER reads case: in capitals it misses the
+    names ("SERGIO MARTINEZ-BELTRAN") and tags common words; the annotator re-reads these stretches in
+    title case (`recased`)."""
+    return [match.span() for match in _CAPS_STRETCH.finditer(text) if _LONG_WORD.search(match.group())]
+
+
+def recased(text: str, stretches: list[tuple[int, int]]) -> str:
+    """A copy of `text` for the NER to read: its all-caps stretches in title case ("SERGIO MARTINEZ-BELTRAN"
+    -> "Sergio Martinez-Beltran"), and the colon after a speaker label that opens a line a full stop (read
+    as "Martinez-Beltran: Cantwell says" the NER glues the label to the sentence's first name). The same
+    length, so offsets into it are offsets into `text`."""
+    parts, last = [], 0
+    for start, end in stretches:
+        titled = _POSSESSIVE_S.sub(lambda m: m.group().lower(), text[start:end].title())  # "Trump'S" -> "Trump's"
+        parts += [text[last:start], titled if len(titled) == end - start else text[start:end]]
+        last = end
+    return _LABEL_COLON.sub(r"\1.", "".join(parts) + text[last:])

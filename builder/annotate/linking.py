@@ -5,7 +5,8 @@
      that also writes the full name (lexicons.NameIndex).
   2. name forms: a one-word mention equal to the surname of a full PERSON name in the document is that
      person ("Witkoff" -> "Steve Witkoff"), whatever label the model gave it (surnames tagged GPE/ORG);
-     a generational suffix is not the surname ("Kennedy" -> "Robert Kennedy Jr.").
+     a generational suffix is not the surname ("Kennedy" -> "Robert Kennedy Jr."), nor a word that is never
+     a name (annotations/not_names.txt).
   3. consistency: a surface form the model labelled differently in one document takes its majority label.
   4. propagation: later occurrences of a document's names that the model missed become mentions too
      (the gold annotates every repeat).
@@ -17,10 +18,13 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 
-from builder.annotate.lexicons import NameIndex, name_words
+from builder.annotate.lexicons import TITLES, NameIndex, name_words
 from builder.annotate.lines import heading_ranges, running_text
 
 NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC"})
+# The words of TITLES that stand before a surname as a title ("President Lee", "Dr. Lee"), not the words that
+# only join titles ("the", "of", "state" of "secretary of state").
+PERSON_TITLES = TITLES - frozenset("the of state u.s. us white house former late special foreign defense defence".split())
 
 
 def _canonical_names(text: str, spans: list[dict], names: NameIndex) -> None:
@@ -32,12 +36,13 @@ def _canonical_names(text: str, spans: list[dict], names: NameIndex) -> None:
                           or names.name_for(span["label"], " ".join(name_words(written)), running) or written)
 
 
-def _surnames(spans: list[dict]) -> dict[str, str]:
-    """Last word of each multi-word PERSON -> its entity, when only one person in the document has it."""
+def _surnames(spans: list[dict], not_names: frozenset[str]) -> dict[str, str]:
+    """Last word of each multi-word PERSON -> its entity, when only one person in the document has it
+    (never a word that is not a name: "AI" of a company the model took for a person, "Securiti AI")."""
     owners: dict[str, set[str]] = defaultdict(set)
     for span in spans:
         words = name_words(span["text"])
-        if span["label"] == "PERSON" and len(words) > 1:
+        if span["label"] == "PERSON" and len(words) > 1 and words[-1] not in not_names:
             owners[words[-1]].add(span["entity"])
     return {word: next(iter(names)) for word, names in owners.items() if len(names) == 1}
 
@@ -51,6 +56,34 @@ def _link_name_forms(spans: list[dict], surnames: dict[str, str]) -> None:
             span["label"], span["entity"] = "PERSON", owner
 
 
+def _introduced(text: str, span: dict, names: NameIndex) -> bool:
+    """Is a one-word PERSON mention written as a person's name: after a title ("President Lee"), or a
+    person the lexicon knows ("Trump")?"""
+    before = text[:span["start"]].split()[-1:]
+    return bool(before and before[0].lower() in PERSON_TITLES) or ("PERSON", span["text"]) in names.canonical
+
+
+def _unintroduced_persons(text: str, spans: list[dict], surnames: dict[str, str], names: NameIndex) -> None:
+    """A one-word PERSON that the document never introduces is an organisation. News writes a person's full
+    name (or title and surname) at first mention and the surname after it; a lone capitalised word
+    ("Strava", "Jamf") that is neither a surname of a full name here, nor a word of one, nor a first name,
+    nor after a title, nor a person of the lexicon, is far more often a company or a brand that the NER,
+    knowing no such word, took for a person."""
+    from builder.annotate.claims_speakers import first_name_genders
+
+    in_full_names = {word for span in spans if span["label"] == "PERSON" for word in span["text"].split()[1:]}
+    in_full_names |= {word for span in spans if span["label"] == "PERSON" and " " in span["text"]
+                      for word in span["text"].split()[:1]}
+    first_names = first_name_genders()
+    for span in spans:
+        form = span["text"]
+        if (span["label"] == "PERSON" and not span["linked"] and " " not in form and form not in surnames
+                and form not in in_full_names and form.lower() not in first_names):
+            persons_forms = [other for other in spans if other["text"] == form and _introduced(text, other, names)]
+            if not persons_forms:
+                span["label"] = "ORG"
+
+
 def _majority_labels(spans: list[dict]) -> None:
     votes: dict[str, Counter] = defaultdict(Counter)
     for span in spans:
@@ -61,15 +94,15 @@ def _majority_labels(spans: list[dict]) -> None:
             span["label"] = label
 
 
-def _propagate(text: str, spans: list[dict], surnames: dict[str, str]) -> list[dict]:
+def _propagate(text: str, spans: list[dict], surnames: dict[str, str], blocked: list[tuple[int, int]]) -> list[dict]:
     forms: dict[str, tuple[str, str]] = {s["text"]: (s["label"], s["entity"]) for s in spans}
     forms.update((word, ("PERSON", owner)) for word, owner in surnames.items())
     forms = {f: v for f, v in forms.items() if len(f) > 1 and any(c.isupper() for c in f) and v[0] in NAME_LABELS}
     if not forms:
         return spans
     taken = bytearray(len(text))
-    for span in spans:
-        taken[span["start"]:span["end"]] = b"\1" * (span["end"] - span["start"])
+    for start, end in [(span["start"], span["end"]) for span in spans] + list(blocked):
+        taken[start:end] = b"\1" * (end - start)
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(forms, key=len, reverse=True))) + r")(?!\w)")
     added = []
     for match in pattern.finditer(text):
@@ -82,10 +115,14 @@ def _propagate(text: str, spans: list[dict], surnames: dict[str, str]) -> list[d
     return spans + added
 
 
-def link(text: str, spans: list[dict], names: NameIndex) -> list[dict]:
+def link(text: str, spans: list[dict], names: NameIndex, not_names: frozenset[str] = frozenset(),
+         blocked: list[tuple[int, int]] = ()) -> list[dict]:
+    """The mentions with their entities; `blocked` are places the annotator judged not names (a credential
+    "MD" after a person's name), where propagation adds no mention."""
     _canonical_names(text, spans, names)
-    surnames = _surnames(spans)
+    surnames = _surnames(spans, not_names)
     _link_name_forms(spans, surnames)
+    _unintroduced_persons(text, spans, surnames, names)
     _majority_labels(spans)
-    spans = _propagate(text, spans, surnames)
+    spans = _propagate(text, spans, surnames, blocked)
     return sorted(spans, key=lambda s: (s["start"], s["end"]))
