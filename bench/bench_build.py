@@ -10,8 +10,11 @@ a fresh, empty work folder (no cache hits), and the parent samples the RSS/PSS o
   4. peak memory of the build at 1x and 5x the corpus (5 copies under distinct names)  goal 5x <= 1.3x 1x
   --ceiling: also the bare loop split over two processes (every other page each): what two workers
   could reach on this machine if the build cost no more CPU than the bare loop
+  --against REV: also the same builds (workers=1 and 2) from the code of git revision REV, interleaved with
+  this tree's in every round, with the ratio of each and whether both wrote the same Parquet bytes: a
+  before/after of a change in one run, on the same machine state
 
-    /work/venv/bin/python bench/bench_build.py [--repeat N] [--no-memory] [--ceiling] [--annotate] [--no-record]
+    python bench/bench_build.py [--repeat N] [--no-memory] [--ceiling] [--annotate] [--against REV] [--no-record]
 
 Results are printed and recorded in bench/README.md (section "Issue 2") unless --no-record.
 """
@@ -19,6 +22,7 @@ Results are printed and recorded in bench/README.md (section "Issue 2") unless -
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -101,9 +105,24 @@ def _annotation_off() -> dict:
     return {name: False for name, field in AnnotateConfig.model_fields.items() if field.annotation is bool}
 
 
+def _output_digest(folder: Path) -> str:
+    """One sha256 over every Parquet file of a build output (relative path and bytes): equal digests mean
+    byte-identical tables."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.parquet")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def child_build(inputs: list[Path], workers: int, annotate: bool) -> dict:
     from builder.config import parse_config
-    from builder.pipeline import build
+
+    try:
+        from builder.pipeline import build
+    except ImportError:  # revisions before the engine restructure (--against) kept the recipe in the engine
+        from builder.engine.pipeline import build
 
     scratch = Path(tempfile.mkdtemp(prefix="nc-bench-build-"))  # fresh work folder: no cache hits
     try:
@@ -116,10 +135,11 @@ def child_build(inputs: list[Path], workers: int, annotate: bool) -> dict:
         start = time.perf_counter()
         result = build(config)
         seconds = time.perf_counter() - start
+        output = _output_digest(scratch / "out")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {"seconds": seconds, "pages": result.pages_read, "documents": result.summary.get("documents"),
-            "rejects": len(result.rejects), "reused": result.shards_reused}
+            "rejects": len(result.rejects), "reused": result.shards_reused, "output_sha256": output}
 
 
 # ---------------------------------------------------------------- parent: run, sample memory, report
@@ -161,11 +181,12 @@ def _memory_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def run_child(args: list, script: str = __file__) -> dict:
+def run_child(args: list, script: str = __file__, code: Path | None = None) -> dict:
     """Run one measurement (`script --child ARGS`) in a fresh interpreter; returns its figures plus the tree's
-    peak memory and CPU seconds."""
+    peak memory and CPU seconds. `code`: a checkout whose `builder` package the child imports instead of ours."""
     command = [sys.executable, script, "--child", json.dumps(args)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    env = None if code is None else {**os.environ, "PYTHONPATH": str(code)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     peak = {"rss": 0, "pss": 0}
     # CPU per process as last seen: an extractor child orphaned at exit is never reaped by the tree,
     # so wait4's rusage would miss it; the samples do not.
@@ -199,14 +220,6 @@ def run_child(args: list, script: str = __file__) -> dict:
     return figures
 
 
-def _link_or_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)  # a hard link is a distinct path (origin) with no copying; not a symlink,
-    except OSError:              # which the reader would resolve back to the original file
-        shutil.copyfile(source, target)
-
-
 def scaled_corpus(folder: Path, copies: int, names: list[str]) -> list[Path]:
     """`copies` copies of the inputs under distinct file names (exact duplicates: dedup drops them)."""
     roots = []
@@ -215,7 +228,11 @@ def scaled_corpus(folder: Path, copies: int, names: list[str]) -> list[Path]:
             source = CORPORA / name
             root = folder / f"copy{k}" / name
             for path in sorted(p for p in source.rglob("*") if p.is_file()):
-                _link_or_copy(path, root / path.relative_to(source).with_name(f"c{k}-{path.name}"))
+                # a copy, not a link: the build reads each physical file once (device+inode), so hard
+                # links to one file would be read once and the 5x corpus would be 1x
+                target = root / path.relative_to(source).with_name(f"c{k}-{path.name}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, target)
             roots.append(root)
     return roots
 
@@ -237,16 +254,41 @@ def _git_commit() -> str:
     return git("rev-parse", "--short", "HEAD") + (" (+ uncommitted changes in builder/)" if dirty else "")
 
 
+@contextlib.contextmanager
+def checkout(revision: str | None):
+    """A temporary worktree of `revision` (None: nothing), removed afterwards."""
+    if revision is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="nc-bench-rev-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet", str(tree), revision],
+                       check=True)
+        try:
+            yield tree
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)], check=False)
+
+
 def measure(options) -> str:
+    with checkout(options.against) as other:
+        return _measure(options, other)
+
+
+def _measure(options, other: Path | None) -> str:
     inputs = [CORPORA / name for name in INPUTS]
-    rounds = {"bare": [], "bare-matched": [], "w1": [], "w2": [], **({"split": []} if options.ceiling else {})}
+    rounds = {"bare": [], "bare-matched": [], "w1": [], "w2": [], **({"split": []} if options.ceiling else {}),
+              **({"w1-rev": [], "w2-rev": []} if other else {})}
+    paths = [str(p) for p in inputs]
     for _ in range(options.repeat):  # interleaved, so a burst of load elsewhere hits every variant alike
-        rounds["bare"].append(run_child(["bare", [str(p) for p in inputs], False]))
+        rounds["bare"].append(run_child(["bare", paths, False]))
         if options.ceiling:
-            rounds["split"].append(run_child(["bare-split", [str(p) for p in inputs]]))
-        rounds["bare-matched"].append(run_child(["bare", [str(p) for p in inputs], True]))
-        rounds["w1"].append(run_child(["build", [str(p) for p in inputs], 1, False]))
-        rounds["w2"].append(run_child(["build", [str(p) for p in inputs], 2, False]))
+            rounds["split"].append(run_child(["bare-split", paths]))
+        rounds["bare-matched"].append(run_child(["bare", paths, True]))
+        for workers in (1, 2):
+            rounds[f"w{workers}"].append(run_child(["build", paths, workers, False]))
+            if other:
+                rounds[f"w{workers}-rev"].append(run_child(["build", paths, workers, False], code=other))
     best = {key: _best(rows) for key, rows in rounds.items()}
     base = _rate(best["bare"])
 
@@ -270,6 +312,17 @@ def measure(options) -> str:
     row("bare loop, newscorpus's trafilatura options (favor_recall, links on, comments off)", best["bare-matched"])
     row("newscorpus build, workers=1, annotation off", best["w1"], " (goal >= 0.8x)")
     row("newscorpus build, workers=2, annotation off", best["w2"], " (goal >= 1.7x)")
+    if other:
+        for workers in (1, 2):
+            row(f"newscorpus build at {options.against}, workers={workers}, annotation off", best[f"w{workers}-rev"])
+        lines.append("")
+        for workers in (1, 2):
+            ours, theirs = best[f"w{workers}"], best[f"w{workers}-rev"]
+            same = {r["output_sha256"] for r in rounds[f"w{workers}"] + rounds[f"w{workers}-rev"]}
+            lines.append(f"workers={workers}: this tree / {options.against}: wall {ours['seconds'] / theirs['seconds']:.3f}x, "
+                         f"CPU {ours['cpu_seconds'] / theirs['cpu_seconds']:.3f}x, peak RSS "
+                         f"{ours['peak_rss_mib'] / theirs['peak_rss_mib']:.3f}x (best of {options.repeat}); Parquet output "
+                         + ("byte-identical in every run" if len(same) == 1 else f"DIFFERS ({len(same)} distinct digests)"))
     if options.annotate:
         row("newscorpus build, workers=2, annotation on",
             run_child(["build", [str(p) for p in inputs], 2, True]))
@@ -323,6 +376,7 @@ def main() -> None:
                         help=f"corpus folders scaled 1x and 5x for the memory runs (default: all of {INPUTS})")
     parser.add_argument("--ceiling", action="store_true", help="also time the bare loop split over 2 processes")
     parser.add_argument("--annotate", action="store_true", help="also time a build with annotation on")
+    parser.add_argument("--against", metavar="REV", help="also build with the code of this git revision, interleaved")
     parser.add_argument("--no-record", action="store_true", help="print only; do not write bench/README.md")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     options = parser.parse_args()
