@@ -6,7 +6,7 @@ Both are scored in the same run, exact and overlap, over PERSON, ORG, GPE, LOC, 
 Speed: words/s on one core of (b)'s entity stage and of the model's full pipeline, on the dev texts
 repeated to at least --min-words words.
 
-Run: /work/venv/bin/python bench/bench_entities.py [--json] [--ablations]
+Run: python bench/bench_entities.py [--json] [--ablations]
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ The release is cut from it with `make_release` (keep_duplicates off, as by defau
 Baseline, measured in the same run: reading the same documents Parquet with pyarrow (all columns),
 which every report has to do at least in part; the report's time is given as a ratio to it.
 
-    /work/venv/bin/python bench/bench_report.py [--docs N] [--no-record]
+    python bench/bench_report.py [--docs N] [--no-record]
 """
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def main() -> None:
 
 
 def record(n_docs: int, results, cold: float) -> None:
-    lines = [f"\n{SECTION}\n", f"`/work/venv/bin/python bench/bench_report.py` on {dt.date.today()}, {os.cpu_count()} cores, "
+    lines = [f"\n{SECTION}\n", f"`python bench/bench_report.py` on {dt.date.today()}, {os.cpu_count()} cores, "
              f"Python {platform.python_version()}; synthetic corpus of {n_docs:,} documents (made by the script).\n",
              "| folder | report (best of 3) | baseline: pyarrow read of its documents | ratio | page size |",
              "|---|---:|---:|---:|---:|"]
