@@ -13,7 +13,7 @@ from datasets import ClassLabel, List, Value
 from builder import __version__
 from builder.errors import UserError
 from builder.records import RECORD_MODELS
-from builder.release.build_output import EMPTY_TABLES_NOTE
+from builder.release.build_output import empty_tables, empty_tables_note
 from builder.release.splits import SPLITS
 from builder.release.stats import ReleaseStats
 
@@ -104,9 +104,9 @@ def _split_table(counts: dict[str, dict[str, tuple[int, int]]]) -> str:
     lines = ["| config | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
     for config, per_split in counts.items():
         lines.append(f"| {config} | " + " | ".join(str(per_split.get(s, (0, 0))[0]) for s in SPLITS) + " |")
-    empty = [config for config, per_split in counts.items() if not any(n for n, _ in per_split.values())]
+    empty = empty_tables(counts)
     if empty:
-        lines += ["", EMPTY_TABLES_NOTE.format(configs=", ".join(f"`{c}`" for c in empty), where="release")]
+        lines += ["", empty_tables_note(empty, "release")]
     return "\n".join(lines)
 
 
