@@ -30,7 +30,7 @@ from builder.release.release import make_release
 from builder.release.tables import SCHEMAS
 from builder.release.tools import differences_line, model_digest, model_info, tool_differences
 from builder.release.verify import verify_release
-from release_helpers import build_and_release, project, write_pages
+from release_helpers import build_and_release, project, run_card_example, write_pages
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -247,6 +247,8 @@ def test_a_clean_crawl_declares_only_tables_with_rows_and_each_loads(tmp_path):
     assert {name: table["rows"] for name, table in read_manifest(release)["tables"].items()} == \
         {"documents": 3, "entities": 0, "claims": 0, "sources": 0}
     assert verify_release(release) == []
+    example = run_card_example(release)
+    assert sum(len(split) for split in example["docs"].values()) == 3
 
 
 def test_a_build_whose_every_page_is_rejected_declares_its_rejects_only(tmp_path):
