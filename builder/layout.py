@@ -1,9 +1,10 @@
 """The layout of a build or release folder, in one place for the writer and every reader.
 
-  README.md                                    YAML header: one config per table, with its data files
+  README.md                                    YAML header: one config per table with rows, with its files
   data/<table>/<split>-00000-of-00001.parquet  a table's split: a build has documents, rejects and
                                                corpus_entities (train only); a release has its configs
-  build.json                                   counts of a build (no timestamps: rebuilds are identical)
+  build.json                                   counts of a build, the tool versions it ran with (no
+                                               timestamps: rebuilds are identical)
 """
 
 from __future__ import annotations

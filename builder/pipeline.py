@@ -34,6 +34,7 @@ from builder.ingest.scan import InputScan, batches
 from builder.ingest.stage import ExtractStage
 from builder.lock import work_lock
 from builder.release.build_output import write_build_output
+from builder.release.tools import tool_versions
 from builder.stage import Chain, Shard
 
 
@@ -106,7 +107,7 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: ShardE
     # output: the id-sorted merge of every shard, and every reject
     rejects = file_rejects + [row for path in engine.reject_files for row in shard_io.read_rows(path)]
     summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name,
-                                 spill_dir=engine.work_dir / "merge")
+                                 spill_dir=engine.work_dir / "merge", tools=tool_versions(config.annotate))
     return BuildResult(output, summary, scan.pages, engine.reused, rejects=rejects)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from builder.config import parse_config
@@ -12,6 +13,7 @@ PAGE = """<html><head><title>{title}</title><meta property="og:site_name" conten
 <body><article><h1>{title}</h1>
 {paragraphs}
 </article></body></html>"""
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 WORDS = ("harbour council bridge budget school library river market railway hospital museum stadium festival "
          "orchard factory ferry tunnel garden theatre airport canal forest quarry bakery").split()
 
@@ -48,3 +50,11 @@ def build_and_release(root: Path, version: str = "1.0.0", annotate: bool = False
     config = project(root, annotate)
     build(config)
     return make_release(config, version).folder
+
+
+def run_card_example(release: Path) -> dict:
+    """Runs the Python example of a release's card (its README) on that release; the names it defined."""
+    (block,) = PYTHON_BLOCK.findall((release / "README.md").read_text(encoding="utf-8"))
+    names: dict = {}
+    exec(compile(block.replace("path/to/this/folder", str(release)), "card", "exec"), names)
+    return names

@@ -37,6 +37,8 @@ def summary_table(result) -> Table:
     table.add_row("rejected in all, by reason", str(summary["rejected"]))
     for reason, count in summary["rejects_by_reason"].items():
         table.add_row(f"  {reason}", str(count))
+    if summary.get("empty_tables"):  # datasets cannot load a 0-row table: the README does not declare it
+        table.add_row("tables with no rows (no config in README.md)", ", ".join(summary["empty_tables"]))
     if result.shards_reused:
         table.add_row("shards reused from work folder", str(result.shards_reused))
     if result.partial_files_removed:

@@ -6,7 +6,9 @@ that `load_dataset` reads.
   corpus_entities  canonical name, label, mention and document counts (when any; removed when the
                    entity layer is off)
 
-A table with no rows (no rejects, a build of 0 documents) is a file with its schema and no row group.
+A table with no rows (no rejects, a build of 0 documents) is a file with its schema and no row group,
+which our own readers open, but not a config of the README: `datasets` 5.2 cannot load a 0-row split
+(see empty_tables_note), and every config a build or release declares must load.
 """
 
 from __future__ import annotations
@@ -27,11 +29,18 @@ from builder.release.build_features import build_features
 from builder.release.parquet import ROW_GROUP_SIZE, ParquetSink, write_parquet, yaml_features
 
 
-EMPTY_TABLES_NOTE = (
-    "Empty tables: {configs} have no rows in this {where} (nothing of that kind was found, or its layer was off). "
-    "Each is still declared, with a `train` file that holds its typed schema and no rows: polars, DuckDB, pandas "
-    "and `load_dataset(..., streaming=True)` open it as an empty table. `datasets` 5.2 cannot materialise a "
-    "0-row split: without `streaming=True` it raises `Instruction \"train\" corresponds to no data`.")
+def empty_tables_note(configs: list[str], where: str) -> str:
+    """What a config absent from the README means: the table has no rows. Said in the README of a build
+    (whose typed 0-row files stay for other readers) and of a release (which holds no file for them)."""
+    names, one = ", ".join(f"`{c}`" for c in configs), len(configs) == 1
+    kept = (f"{'Its file is' if one else 'Their files are'} still in `data/`, with the typed schema and no rows, "
+            "for polars, DuckDB and pandas." if where == "build" else
+            f"The release holds no file for {'it' if one else 'them'}; MANIFEST.json counts the 0 rows.")
+    return (f"Not declared: {names} {'has' if one else 'have'} no rows in this {where} (nothing of that kind was "
+            "found, or its layer was off). `datasets` 5.2 cannot load a split of 0 rows (`Instruction \"train\" "
+            "corresponds to no data`, whatever the README declares), so a table with no rows is not a config: "
+            f"`load_dataset(..., \"{configs[0]}\")` says the config is not found, which means the table is empty. "
+            f"{kept}")
 
 
 def _stage_order(stage: str) -> tuple:
@@ -47,7 +56,7 @@ def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: st
     becomes `ds.info.version` of every config.
     """
     configs, infos = [], []
-    for name, splits in counts.items():
+    for name, splits in declared(counts).items():
         config = {"config_name": name, "data_files": [{"split": s, "path": table_path(name, s)} for s in splits]}
         if name == "documents":
             config["default"] = True
@@ -63,9 +72,20 @@ def readme_header(counts: dict[str, dict[str, tuple[int, int]]], pretty_name: st
     return "---\n" + yaml.safe_dump(header, sort_keys=False, allow_unicode=True) + "---\n"
 
 
+def declared(counts: dict[str, dict[str, tuple[int, int]]]) -> dict[str, dict[str, tuple[int, int]]]:
+    """The configs and splits that have rows: the only ones a README declares."""
+    kept = {name: {s: c for s, c in splits.items() if c[0]} for name, splits in counts.items()}
+    return {name: splits for name, splits in kept.items() if splits}
+
+
+def empty_tables(counts: dict[str, dict[str, tuple[int, int]]]) -> list[str]:
+    return [name for name in counts if name not in declared(counts)]
+
+
 def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, pretty_name: str,
-                       spill_dir: Path | None = None) -> dict:
-    """`spill_dir`: where a corpus too large to sort in memory is spilled (see merged_groups)."""
+                       spill_dir: Path | None = None, tools: dict | None = None) -> dict:
+    """`spill_dir`: where a corpus too large to sort in memory is spilled (see merged_groups); `tools`: the
+    versions of the libraries and models this build ran with (release.tools), kept in build.json."""
     out.mkdir(parents=True, exist_ok=True)
     languages: Counter = Counter()
     canonical = 0
@@ -101,16 +121,25 @@ def write_build_output(shard_paths: list[Path], rejects: list[dict], out: Path, 
     else:  # the entity layer is off (or found nothing): a table of an earlier build must not linger undeclared
         shutil.rmtree(table_folder(out, "corpus_entities"), ignore_errors=True)
     summary["corpus_entities"] = len(entity_rows)
-    header = readme_header(counts, pretty_name)
-    body = (
-        f"\n# {pretty_name} (build output)\n\nA working build of newscorpus: {n_docs} documents "
-        f"({canonical} canonical, the rest flagged duplicates) and {len(rejects)} rejected inputs.\n"
-        "Load it with `datasets.load_dataset(\"<this folder>\")`; the `rejects` config lists what was "
-        "left out and why. Cut a versioned release with `newscorpus release X.Y.Z`.\n"
-    )
-    empty = [name for name, splits in counts.items() if splits["train"][0] == 0]
-    if empty:
-        body += "\n" + EMPTY_TABLES_NOTE.format(configs=", ".join(f"`{c}`" for c in empty), where="build") + "\n"
-    (out / README).write_text(header + body, encoding="utf-8")
+    # the tables with no rows: not configs of the README (see empty_tables_note)
+    summary["empty_tables"] = empty_tables(counts)
+    summary["tools"] = tools or {}
+    (out / README).write_text(readme_header(counts, pretty_name) + _readme_body(pretty_name, summary), encoding="utf-8")
     (out / BUILD_SUMMARY).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return summary
+
+
+def _readme_body(pretty_name: str, summary: dict) -> str:
+    n_docs, rejected = summary["documents"], summary["rejected"]
+    body = (f"\n# {pretty_name} (build output)\n\nA working build of newscorpus: {n_docs} documents "
+            f"({summary['canonical_documents']} canonical, the rest flagged duplicates) and {rejected} rejected inputs.\n")
+    if n_docs:
+        body += "Load it with `datasets.load_dataset(\"<this folder>\")`"
+        body += ("; the `rejects` config lists what was left out and why" if rejected else "") + ". "
+    elif rejected:
+        body += ("With no documents, `rejects` is its only config, so `datasets.load_dataset(\"<this folder>\")` "
+                 "gives the rejected inputs and why. ")
+    body += "Cut a versioned release with `newscorpus release X.Y.Z`.\n"
+    if summary["empty_tables"]:
+        body += "\n" + empty_tables_note(summary["empty_tables"], "build") + "\n"
+    return body

@@ -13,7 +13,7 @@ from datasets import ClassLabel, List, Value
 from builder import __version__
 from builder.errors import UserError
 from builder.records import RECORD_MODELS
-from builder.release.build_output import EMPTY_TABLES_NOTE
+from builder.release.build_output import declared, empty_tables, empty_tables_note
 from builder.release.splits import SPLITS
 from builder.release.stats import ReleaseStats
 
@@ -104,10 +104,17 @@ def _split_table(counts: dict[str, dict[str, tuple[int, int]]]) -> str:
     lines = ["| config | " + " | ".join(SPLITS) + " |", "|---|" + "---:|" * len(SPLITS)]
     for config, per_split in counts.items():
         lines.append(f"| {config} | " + " | ".join(str(per_split.get(s, (0, 0))[0]) for s in SPLITS) + " |")
-    empty = [config for config, per_split in counts.items() if not any(n for n, _ in per_split.values())]
+    empty = empty_tables(counts)
     if empty:
-        lines += ["", EMPTY_TABLES_NOTE.format(configs=", ".join(f"`{c}`" for c in empty), where="release")]
+        lines += ["", empty_tables_note(empty, "release")]
     return "\n".join(lines)
+
+
+def _config_examples(counts: dict) -> str:
+    """One `load_dataset` line per flat table the release declares (the card's Direct Use snippet)."""
+    lines = [f'{name} = datasets.load_dataset("path/to/this/folder", "{name}")'
+             for name in declared(counts) if name != "documents"]
+    return "\n".join(lines) or "# no other configs: this release has no annotations (see Dataset Structure)"
 
 
 def _annotation_table(stats: ReleaseStats) -> str:
@@ -135,7 +142,8 @@ def render_card(template: str, *, config, version: str, parent: str | None, stat
         "version": version, "parent": parent or "none, first release", "tool_version": __version__,
         "languages": ", ".join(f"{k} ({v})" for k, v in sorted(stats.languages.items())) or "none",
         "documents": str(sum(stats.splits.values())),
-        "split_table": _split_table(counts), "field_tables": _field_tables(features),
+        "split_table": _split_table(counts), "config_examples": _config_examples(counts),
+        "field_tables": _field_tables(features),
         "entity_labels": ", ".join(f"`{name}`" for name in labels),
         "site_table": _table(stats.sites, "site"), "month_table": _table(stats.months, "month"),
         "language_table": _table(stats.languages, "language"),

@@ -2,9 +2,9 @@
 read), generated from the same Features and manifest as the README, so the three never disagree.
 
   distribution  one cr:FileObject per Parquet file (path, sha256), one cr:FileSet per table that gathers them
-  recordSet     one per table; a field per column, typed from its datasets Feature, with a `split` field
-                taken from the file name; lists are arrays, structs sub-fields, ClassLabels integers whose
-                names the description gives (and the manifest's entity_labels)
+  recordSet     one per table with rows (the README's configs); a field per column, typed from its datasets
+                Feature, with a `split` field taken from the file name; lists are arrays, structs sub-fields,
+                ClassLabels integers whose names the description gives (and the manifest's entity_labels)
 """
 
 from __future__ import annotations
@@ -72,6 +72,8 @@ def croissant(manifest: dict, features: dict, descriptions: dict[str, dict[str, 
                     for e in parquet]
     record_sets = []
     for table, feats in features.items():
+        if not any(e["config"] == table for e in parquet):
+            continue  # a table with no rows has no file and no config (see build_output.empty_tables_note)
         distribution.append({"@type": "cr:FileSet", "@id": f"parquet-{table}", "name": f"parquet-{table}",
                              "containedIn": [{"@id": e["path"]} for e in parquet if e["config"] == table],
                              "encodingFormat": "application/x-parquet", "includes": f"data/{table}/*.parquet"})

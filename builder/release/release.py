@@ -26,12 +26,12 @@ from builder.atomic import make_staging_folder
 from builder.lock import work_lock
 from builder.errors import UserError
 from builder.release import card, croissant
-from builder.layout import README, build_documents, table_files, table_path
+from builder.layout import BUILD_SUMMARY, README, build_documents, table_files, table_folder, table_path
 from builder.release.build_output import readme_header
 from builder.release.diff import diff_releases, format_diff
 from builder.labels import class_label_names
 from builder.release.manifest import ContentDigest, schema_signature, sha256_file, write_manifest
-from builder.release.tools import tool_versions
+from builder.release.tools import differences_line, tool_differences, tool_versions
 from builder.review.decisions import read_all
 from builder.review.merge import merged_layers
 from builder.release.parquet import ROW_GROUP_SIZE, WRITER_OPTIONS, ParquetSink
@@ -142,22 +142,18 @@ def _write_tables(staging: Path, files: list[Path], plan: _Plan, label_ids: dict
     closed = {key: sink.close() for key, sink in sinks.items()}
     for (config, split), (n, nbytes) in closed.items():
         path = table_path(config, split)
-        if n == 0 and not _only_file_of_empty_table(config, split, closed):
-            # a 0-row split beside others with rows would make the whole config fail to load in datasets
+        if n == 0:  # a 0-row split does not load in datasets: not declared, no file (see empty_tables_note)
             (staging / path).unlink()
             continue
         counts[config][split] = (n, nbytes)
         entries.append({"path": path, "config": config, "split": split, "rows": n,
                         "bytes": (staging / path).stat().st_size, "sha256": sha256_file(staging / path)})
+    for config in CONFIGS:
+        if not counts[config]:
+            table_folder(staging, config).rmdir()  # emptied above: a table with no rows leaves nothing behind
     tables = {name: {"rows": sum(n for n, _ in counts[name].values()), "content_digest": digests[name].hexdigest()}
               for name in CONFIGS}
     return entries, counts, tables
-
-
-def _only_file_of_empty_table(config: str, split: str, closed: dict) -> bool:
-    """A table with no rows at all keeps its train file (schema, no rows), so the config is still declared
-    and typed; see "Empty tables" in the README."""
-    return split == SPLITS[0] and all(closed[config, s][0] == 0 for s in SPLITS)
 
 
 def _text_entry(staging: Path, name: str, text: str) -> dict:
@@ -180,6 +176,9 @@ def make_release(config, version: str, build_dir: Path | None = None, releases_d
     label_ids = {name: i for i, name in enumerate(labels)}
     features = release_features(labels)
     plan = _Plan(files, config, label_ids)
+    if not plan.stats.splits:
+        raise UserError(f"nothing to release: the build at {build_dir} has no documents. Its `rejects` table says "
+                        "why each input was left out (`newscorpus report` draws it); fix the inputs and build again.")
 
     releases_dir.mkdir(parents=True, exist_ok=True)
     with work_lock(config.path(config.build.work_dir), f"a release of {version}"):
@@ -208,7 +207,7 @@ def _release(config, version, build_dir, releases_dir, files, parent, labels, la
             "splits": {"ratios": plan.ratios, "assigned_by": "blake2b of the dedup cluster id",
                        "keep_duplicates": plan.keep_duplicates},
             "config_fingerprint": config_fingerprint(config), "inputs": plan.inputs,
-            "tools": tool_versions(config.annotate), "writer": {**WRITER_OPTIONS, "row_group_size": ROW_GROUP_SIZE},
+            **_tools(build_dir, config, plan.warnings), "writer": {**WRITER_OPTIONS, "row_group_size": ROW_GROUP_SIZE},
             "stats": plan.stats.as_dict(), "files": entries,
         }
         write_manifest(staging, manifest)  # data files only: lets the diff below read this release
@@ -226,6 +225,25 @@ def _release(config, version, build_dir, releases_dir, files, parent, labels, la
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return ReleaseResult(releases_dir / version, parent, plan.stats, warnings=plan.warnings)
+
+
+def _tools(build_dir: Path, config, warnings: list[str]) -> dict:
+    """The manifest's `tools`: the versions the build ran with (build.json), which shaped the documents. Where
+    this environment differs, a warning and `tools_at_release` (the differing entries, as [at build, now])."""
+    now = tool_versions(config.annotate)
+    summary = build_dir / BUILD_SUMMARY
+    recorded = json.loads(summary.read_text(encoding="utf-8")).get("tools") if summary.is_file() else None
+    if not recorded:
+        warnings.append(f"the build at {build_dir} records no tool versions (made by an older newscorpus): "
+                        "MANIFEST.json records this environment's; build again to record the build's")
+        return {"tools": now, "tools_recorded_at": "release"}
+    differences = tool_differences(recorded, now)
+    if not differences:
+        return {"tools": recorded, "tools_recorded_at": "build"}
+    warnings.append(f"this environment differs from the build's ({differences_line(differences)}): MANIFEST.json "
+                    "records the build's in `tools` and both in `tools_at_release`; build again to release data "
+                    "made with these versions")
+    return {"tools": recorded, "tools_recorded_at": "build", "tools_at_release": differences}
 
 
 def _changelog(version, parent, releases_dir, staging, stats) -> str:
