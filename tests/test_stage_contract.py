@@ -143,6 +143,19 @@ def test_the_fingerprint_changes_with_each_declared_setting(label):
     assert unchanged == NOT_DECLARED.get(label, set())
 
 
+@pytest.mark.parametrize("label, library", [("extract", "trafilatura"), ("extract", "lxml"),
+                                             ("language", "langdetect")])
+def test_the_fingerprint_changes_with_a_shaping_library_version(label, library, monkeypatch):
+    """A cached extraction made with another trafilatura must not be reused (nor recorded under the new
+    version): the libraries' installed versions are part of the settings."""
+    import importlib.metadata
+
+    before = make(label).fingerprint()
+    real = importlib.metadata.version
+    monkeypatch.setattr("builder.libraries.version", lambda name: "0.0.0-other" if name == library else real(name))
+    assert make(label).fingerprint() != before
+
+
 def test_a_layer_fingerprint_changes_with_its_model_and_settings():
     base = {s.name: s.fingerprint() for s in annotation_stages(AnnotateConfig())[:-1]}
     for change in ({"model": "en_core_web_md"}, {"models": {"de": "de_core_news_sm"}}):

@@ -2,12 +2,17 @@
 
 from builder.clean.language import detect_language
 from builder.records import reject_row
+from builder.libraries import library_versions
 from builder.stage import MapStage
 
 
 class LanguageStage(MapStage):
     name = "language"
     version = "1"
+
+    def settings(self):
+        # langdetect's profiles decide the tags: another version, other languages
+        return {"config": super().settings(), "libraries": library_versions("language")}
 
     def process(self, rows):
         kept, rejects = [], []

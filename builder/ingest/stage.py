@@ -2,12 +2,18 @@
 
 from builder.ingest.extract import extract_page
 from builder.ingest.guard import GuardedExtractor
+from builder.libraries import library_versions
 from builder.stage import MapStage
 
 
 class ExtractStage(MapStage):
     name = "extract"
     version = "1"
+
+    def settings(self):
+        # the libraries' versions too: an upgraded trafilatura extracts other text, so its cached
+        # extractions must not be reused (or recorded under the new version in build.json)
+        return {"config": super().settings(), "libraries": library_versions("read", "extract")}
 
     def setup(self) -> None:
         # One killable child per worker when isolation is on (the default): hangs become rejects.

@@ -12,26 +12,9 @@ import hashlib
 import importlib.util
 import json
 import platform
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-# Distribution names, grouped by the stage whose output they change.
-SHAPING_LIBRARIES = {
-    "read": ["warcio", "charset-normalizer", "zstandard"],
-    "extract": ["trafilatura", "htmldate", "lxml", "lxml_html_clean", "courlan"],
-    "language": ["langdetect"],
-    "dedup": ["xxhash", "numpy"],
-    "annotate": ["spacy"],
-    "write": ["pyarrow", "datasets", "pydantic"],
-}
-
-
-def _version(name: str) -> str:
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return "not installed"
-
+from builder.libraries import library_version, library_versions
 
 def model_digest(folder: Path) -> str:
     """sha256 over every file of an installed spaCy pipeline (path and bytes, in path order): the same weights
@@ -60,7 +43,7 @@ def model_info(package: str) -> dict:
     if meta_path is None:
         return {"package": package, "version": "not installed", "sha256": None}
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    return {"package": package, "version": _version(package), "pipeline": f"{meta.get('lang')}_{meta.get('name')}",
+    return {"package": package, "version": library_version(package), "pipeline": f"{meta.get('lang')}_{meta.get('name')}",
             "pipeline_version": meta.get("version"), "sha256": model_digest(folder)}
 
 
@@ -77,7 +60,7 @@ def tool_versions(annotate=None) -> dict:
     from builder import __version__
 
     tools = {"newscorpus": __version__, "python": platform.python_version(),
-             **{name: _version(name) for names in SHAPING_LIBRARIES.values() for name in names}}
+             **library_versions()}
     if annotate is not None and (annotate.entities or annotate.claims or annotate.sources):
         tools["models"] = {lang: model_info(package) for lang, package in sorted(annotate.pipelines().items())}
     return tools
