@@ -179,3 +179,50 @@ def test_plain_text_headline_only_when_the_first_line_reads_like_one():
 
     assert title("Keeper logs record ships\n\n" + "\n\n".join(story(50))) == "Keeper logs record ships"
     assert title("\n\n".join(story(50))) is None  # the first line is a sentence
+
+
+HARBOUR = ["The harbour board met on Tuesday to discuss the cost of dredging the channel before the summer season begins.",
+           "Engineers have long complained that the old dredger has suffered from {a} since its launch in 2016. The board pays for repairs.",
+           "Just months after the last {a} was repaired, the board has ordered a new one. The changes are not obvious from the quay.",
+           "Members agreed that the work should start in April, although two of them asked for a second quote first."]
+FAULTS = "problems with its pumps, winches and hull"
+
+
+def test_br_separated_paragraph_with_a_link_stays_one_paragraph():
+    """A frame of <br>-separated text with inline links: trafilatura emits each link on its own, cutting its
+    paragraph in two ('... suffered from' / 'problems with ...since its launch'); the build's text keeps it whole."""
+    link = f'<a href="https://harbour.example/faults">{FAULTS}</a>'
+    body = "\n<br> <br>".join(p.format(a=link) for p in HARBOUR)
+    page = (f'<html><head><title>Board orders a dredger</title></head><body><div class="article"><h1>Board orders a dredger</h1>'
+            f'<div class="content">{body}<br><br><div class="linkback">Filed under: <a href="/t/harbour">Harbour</a></div></div>'
+            f'</div></body></html>')
+    doc = extract_page({"origin": "d.html", "data": page.encode(), "url": "https://harbour.example/d", "kind": "html"}, CFG)
+    blocks = doc["text"].split("\n\n")
+    for paragraph in HARBOUR:
+        assert paragraph.format(a=FAULTS) in blocks
+    for link in doc["links"]:
+        assert doc["text"][link["start"]:link["end"]] == link["text"]
+    assert sum(link["text"] == FAULTS for link in doc["links"]) == 2
+
+
+def test_a_bare_link_between_pieces_of_running_text_joins_them_and_real_breaks_stay():
+    import lxml.etree as etree
+
+    from builder.ingest.text_tree import text_and_links
+
+    def text_of(xml):
+        text, links = text_and_links(etree.fromstring(xml), None)
+        assert all(text[link["start"]:link["end"]] == link["text"] for link in links)
+        return text.split("\n\n")
+
+    # the shape trafilatura leaves: the text before the link ends in a space, the text after starts with one
+    assert text_of(f'<body><p>The dredger has suffered from </p><ref target="/f">{FAULTS}</ref><p> since 2016.</p></body>') == [
+        f"The dredger has suffered from {FAULTS} since 2016."]
+    assert text_of(f'<body><p>Engineers reported </p><ref target="/f">{FAULTS}</ref><p>, and the board listened.</p></body>') == [
+        f"Engineers reported {FAULTS}, and the board listened."]
+    # a paragraph that ends, then a link, then a paragraph: three blocks
+    assert len(text_of(f'<body><p>The board met.</p><ref target="/f">{FAULTS}</ref><p>Members agreed.</p></body>')) == 3
+    # a list of links, one per paragraph, after a heading-like line: not run together
+    assert len(text_of('<body><p>Further reading</p><p><ref target="/a">Dredging costs</ref></p>'
+                       '<p><ref target="/b">Harbour fees</ref></p></body>')) == 3
+
