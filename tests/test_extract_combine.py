@@ -181,6 +181,54 @@ def test_plain_text_headline_only_when_the_first_line_reads_like_one():
     assert title("\n\n".join(story(50))) is None  # the first line is a sentence
 
 
+def test_headline_that_repeats_the_title_is_not_text():
+    prose = story(60, 3)
+    text = "\n\n".join(["Keeper logs record ships", *prose])
+    for title in ("Keeper logs record ships", "Keeper Logs Record Ships | Harbour Weekly", "Harbour Weekly - Keeper logs record ships"):
+        removals, _ = find_boilerplate(text, PH, plain_text=False, title=title)
+        assert [(r["text"], r["rule"]) for r in removals] == [("Keeper logs record ships", "headline")], title
+    # another title, a sentence that starts like the title, or no title: the first line stays
+    for first, title in [("Keeper logs record ships", "Ferry fares rise again"),
+                         ("Keeper logs record ships in the fog, the harbour master said on Monday.", "Keeper logs record ships"),
+                         ("Keeper logs record ships", None)]:
+        removals, _ = find_boilerplate("\n\n".join([first, *prose]), PH, plain_text=False, title=title)
+        assert not removals, (first, title)
+
+
+def test_built_html_text_starts_after_its_headline_and_plain_text_keeps_its_first_line():
+    from builder.clean.boilerplate import BoilerplateStage
+
+    paragraphs = "".join(f"<p>{p}</p>" for p in story(61))
+    page = (f"<html><head><title>Keeper logs record ships | Harbour Weekly</title></head><body><article>"
+            f"<h1>Keeper logs record ships</h1>{paragraphs}</article></body></html>")
+    html = extract_page({"origin": "k.html", "data": page.encode(), "url": "https://harbour.example/k", "kind": "html"}, CFG)
+    plain = extract_page({"origin": "k.txt", "data": ("Keeper logs record ships\n\n" + "\n\n".join(story(61))).encode(),
+                          "url": None, "kind": "text"}, CFG)
+    assert html["text"].startswith("Keeper logs record ships\n\n") and plain["title"] == "Keeper logs record ships"
+    rows, _ = BoilerplateStage(CleanConfig()).process([html, plain])
+    docs = {d["origin"]: d for d in _clean(rows)}
+    assert docs["k.html"]["text"] == "\n\n".join(story(61)) and docs["k.html"]["title"] == "Keeper logs record ships"
+    assert docs["k.txt"]["text"].startswith("Keeper logs record ships\n\n")  # its title was read from that line
+
+
+def test_credit_newsletter_contact_reading_time_and_teaser_lines_are_chrome():
+    chrome = ["(Reporting by Ann Lee in Dover; Editing by Tom Reed)", "Additional reporting by Mei Chen",
+              "Ann Lee contributed reporting from Dover.", "Harbour Weekly's Tom Reed contributed to this report.",
+              "Get the tide tables and the morning briefing delivered straight to your inbox.",
+              "Sign up for the Harbour Weekly newsletter and never miss a sailing.",
+              "Email Ann Lee at ann.lee@harbour.example or call the newsroom.", "The reporter may be reached at the quay office.",
+              "Ann Lee writes about the coast. Follow her on Twitter for ferry news.", "4 min read", "Mar 3, 2026 • 11 Minute Read",
+              "2026-03-03T10:15:00+01:00", "Keeper's logbook sold at auction [PICTURES]", "Tempo de leitura: 3 minutos",
+              "Lesezeit: 4 Minuten"]
+    prose = story(62, 3)
+    assert _marked("\n\n".join([prose[0], *chrome, *prose[1:]])) == set(chrome)
+    kept = ["Reporters who contributed to the inquiry were thanked by the council on Friday.",
+            "The harbour master said the letters delivered to the office were read aloud at the meeting.",
+            "Readers can follow the keeper's log online, where every ship is listed by its flag.",
+            "The logbook [pictured above] was sold at auction for a sum the family would not disclose."]
+    assert not _marked("\n\n".join([prose[0], *kept, *prose[1:]]))
+
+
 HARBOUR = ["The harbour board met on Tuesday to discuss the cost of dredging the channel before the summer season begins.",
            "Engineers have long complained that the old dredger has suffered from {a} since its launch in 2016. The board pays for repairs.",
            "Just months after the last {a} was repaired, the board has ordered a new one. The changes are not obvious from the quay.",
@@ -226,3 +274,20 @@ def test_a_bare_link_between_pieces_of_running_text_joins_them_and_real_breaks_s
     assert len(text_of('<body><p>Further reading</p><p><ref target="/a">Dredging costs</ref></p>'
                        '<p><ref target="/b">Harbour fees</ref></p></body>')) == 3
 
+
+def test_teaser_list_of_linked_headlines_and_standfirsts_is_chrome_but_a_link_list_and_prose_are_not():
+    prose = story(63, 3)
+    teasers = [("Ferry fares rise again", "Operators blame the price of fuel"), ("Quay repairs finish early", "The north wall reopens on Monday"),
+               ("Keeper retires after forty years", "A dinner is planned at the harbour hall")]
+    lines = prose + [line for pair in teasers for line in pair]
+    text = "\n\n".join(lines)
+    links = [{"start": text.index(title), "end": text.index(title) + len(title), "url": f"https://harbour.example/{n}", "text": title}
+             for n, (title, _) in enumerate(teasers)]
+    removals, _ = find_boilerplate(text, PH, links, plain_text=False)
+    assert {r["text"] for r in removals if r["rule"] == "teaser-list"} == {line for pair in teasers for line in pair}
+    # two teasers are not a list; standfirsts that end like sentences are an article's own list of items
+    short = "\n\n".join(prose + [line for pair in teasers[:2] for line in pair])
+    assert not find_boilerplate(short, PH, links[:2], plain_text=False)[0]
+    items = "\n\n".join(prose + [line for title, stand in teasers for line in (title, stand + ".")])
+    links = [{**link, "start": items.index(link["text"]), "end": items.index(link["text"]) + len(link["text"])} for link in links]
+    assert not find_boilerplate(items, PH, links, plain_text=False)[0]
