@@ -179,3 +179,115 @@ def test_plain_text_headline_only_when_the_first_line_reads_like_one():
 
     assert title("Keeper logs record ships\n\n" + "\n\n".join(story(50))) == "Keeper logs record ships"
     assert title("\n\n".join(story(50))) is None  # the first line is a sentence
+
+
+def test_headline_that_repeats_the_title_is_not_text():
+    prose = story(60, 3)
+    text = "\n\n".join(["Keeper logs record ships", *prose])
+    for title in ("Keeper logs record ships", "Keeper Logs Record Ships | Harbour Weekly", "Harbour Weekly - Keeper logs record ships"):
+        removals, _ = find_boilerplate(text, PH, plain_text=False, title=title)
+        assert [(r["text"], r["rule"]) for r in removals] == [("Keeper logs record ships", "headline")], title
+    # another title, a sentence that starts like the title, or no title: the first line stays
+    for first, title in [("Keeper logs record ships", "Ferry fares rise again"),
+                         ("Keeper logs record ships in the fog, the harbour master said on Monday.", "Keeper logs record ships"),
+                         ("Keeper logs record ships", None)]:
+        removals, _ = find_boilerplate("\n\n".join([first, *prose]), PH, plain_text=False, title=title)
+        assert not removals, (first, title)
+
+
+def test_built_html_text_starts_after_its_headline_and_plain_text_keeps_its_first_line():
+    from builder.clean.boilerplate import BoilerplateStage
+
+    paragraphs = "".join(f"<p>{p}</p>" for p in story(61))
+    page = (f"<html><head><title>Keeper logs record ships | Harbour Weekly</title></head><body><article>"
+            f"<h1>Keeper logs record ships</h1>{paragraphs}</article></body></html>")
+    html = extract_page({"origin": "k.html", "data": page.encode(), "url": "https://harbour.example/k", "kind": "html"}, CFG)
+    plain = extract_page({"origin": "k.txt", "data": ("Keeper logs record ships\n\n" + "\n\n".join(story(61))).encode(),
+                          "url": None, "kind": "text"}, CFG)
+    assert html["text"].startswith("Keeper logs record ships\n\n") and plain["title"] == "Keeper logs record ships"
+    rows, _ = BoilerplateStage(CleanConfig()).process([html, plain])
+    docs = {d["origin"]: d for d in _clean(rows)}
+    assert docs["k.html"]["text"] == "\n\n".join(story(61)) and docs["k.html"]["title"] == "Keeper logs record ships"
+    assert docs["k.txt"]["text"].startswith("Keeper logs record ships\n\n")  # its title was read from that line
+
+
+def test_credit_newsletter_contact_reading_time_and_teaser_lines_are_chrome():
+    chrome = ["(Reporting by Ann Lee in Dover; Editing by Tom Reed)", "Additional reporting by Mei Chen",
+              "Ann Lee contributed reporting from Dover.", "Harbour Weekly's Tom Reed contributed to this report.",
+              "Get the tide tables and the morning briefing delivered straight to your inbox.",
+              "Sign up for the Harbour Weekly newsletter and never miss a sailing.",
+              "Email Ann Lee at ann.lee@harbour.example or call the newsroom.", "The reporter may be reached at the quay office.",
+              "Ann Lee writes about the coast. Follow her on Twitter for ferry news.", "4 min read", "Mar 3, 2026 • 11 Minute Read",
+              "2026-03-03T10:15:00+01:00", "Keeper's logbook sold at auction [PICTURES]", "Tempo de leitura: 3 minutos",
+              "Lesezeit: 4 Minuten"]
+    prose = story(62, 3)
+    assert _marked("\n\n".join([prose[0], *chrome, *prose[1:]])) == set(chrome)
+    kept = ["Reporters who contributed to the inquiry were thanked by the council on Friday.",
+            "The harbour master said the letters delivered to the office were read aloud at the meeting.",
+            "Readers can follow the keeper's log online, where every ship is listed by its flag.",
+            "The logbook [pictured above] was sold at auction for a sum the family would not disclose."]
+    assert not _marked("\n\n".join([prose[0], *kept, *prose[1:]]))
+
+
+HARBOUR = ["The harbour board met on Tuesday to discuss the cost of dredging the channel before the summer season begins.",
+           "Engineers have long complained that the old dredger has suffered from {a} since its launch in 2016. The board pays for repairs.",
+           "Just months after the last {a} was repaired, the board has ordered a new one. The changes are not obvious from the quay.",
+           "Members agreed that the work should start in April, although two of them asked for a second quote first."]
+FAULTS = "problems with its pumps, winches and hull"
+
+
+def test_br_separated_paragraph_with_a_link_stays_one_paragraph():
+    """A frame of <br>-separated text with inline links: trafilatura emits each link on its own, cutting its
+    paragraph in two ('... suffered from' / 'problems with ...since its launch'); the build's text keeps it whole."""
+    link = f'<a href="https://harbour.example/faults">{FAULTS}</a>'
+    body = "\n<br> <br>".join(p.format(a=link) for p in HARBOUR)
+    page = (f'<html><head><title>Board orders a dredger</title></head><body><div class="article"><h1>Board orders a dredger</h1>'
+            f'<div class="content">{body}<br><br><div class="linkback">Filed under: <a href="/t/harbour">Harbour</a></div></div>'
+            f'</div></body></html>')
+    doc = extract_page({"origin": "d.html", "data": page.encode(), "url": "https://harbour.example/d", "kind": "html"}, CFG)
+    blocks = doc["text"].split("\n\n")
+    for paragraph in HARBOUR:
+        assert paragraph.format(a=FAULTS) in blocks
+    for link in doc["links"]:
+        assert doc["text"][link["start"]:link["end"]] == link["text"]
+    assert sum(link["text"] == FAULTS for link in doc["links"]) == 2
+
+
+def test_a_bare_link_between_pieces_of_running_text_joins_them_and_real_breaks_stay():
+    import lxml.etree as etree
+
+    from builder.ingest.text_tree import text_and_links
+
+    def text_of(xml):
+        text, links = text_and_links(etree.fromstring(xml), None)
+        assert all(text[link["start"]:link["end"]] == link["text"] for link in links)
+        return text.split("\n\n")
+
+    # the shape trafilatura leaves: the text before the link ends in a space, the text after starts with one
+    assert text_of(f'<body><p>The dredger has suffered from </p><ref target="/f">{FAULTS}</ref><p> since 2016.</p></body>') == [
+        f"The dredger has suffered from {FAULTS} since 2016."]
+    assert text_of(f'<body><p>Engineers reported </p><ref target="/f">{FAULTS}</ref><p>, and the board listened.</p></body>') == [
+        f"Engineers reported {FAULTS}, and the board listened."]
+    # a paragraph that ends, then a link, then a paragraph: three blocks
+    assert len(text_of(f'<body><p>The board met.</p><ref target="/f">{FAULTS}</ref><p>Members agreed.</p></body>')) == 3
+    # a list of links, one per paragraph, after a heading-like line: not run together
+    assert len(text_of('<body><p>Further reading</p><p><ref target="/a">Dredging costs</ref></p>'
+                       '<p><ref target="/b">Harbour fees</ref></p></body>')) == 3
+
+
+def test_teaser_list_of_linked_headlines_and_standfirsts_is_chrome_but_a_link_list_and_prose_are_not():
+    prose = story(63, 3)
+    teasers = [("Ferry fares rise again", "Operators blame the price of fuel"), ("Quay repairs finish early", "The north wall reopens on Monday"),
+               ("Keeper retires after forty years", "A dinner is planned at the harbour hall")]
+    lines = prose + [line for pair in teasers for line in pair]
+    text = "\n\n".join(lines)
+    links = [{"start": text.index(title), "end": text.index(title) + len(title), "url": f"https://harbour.example/{n}", "text": title}
+             for n, (title, _) in enumerate(teasers)]
+    removals, _ = find_boilerplate(text, PH, links, plain_text=False)
+    assert {r["text"] for r in removals if r["rule"] == "teaser-list"} == {line for pair in teasers for line in pair}
+    # two teasers are not a list; standfirsts that end like sentences are an article's own list of items
+    short = "\n\n".join(prose + [line for pair in teasers[:2] for line in pair])
+    assert not find_boilerplate(short, PH, links[:2], plain_text=False)[0]
+    items = "\n\n".join(prose + [line for title, stand in teasers for line in (title, stand + ".")])
+    links = [{**link, "start": items.index(link["text"]), "end": items.index(link["text"]) + len(link["text"])} for link in links]
+    assert not find_boilerplate(items, PH, links, plain_text=False)[0]

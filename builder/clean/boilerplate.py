@@ -19,7 +19,7 @@ def _file_hash(path) -> str | None:
 
 class BoilerplateStage(MapStage):
     name = "boilerplate"
-    version = "2"  # 2: the shard's site-line keys are written with it
+    version = "3"  # 2: the shard's site-line keys are written with it; 3: the headline line, more phrases
 
     # Settings of the clean section that only the clean stage reads: changing them must not re-run
     # extraction, which this stage shares a pass and a cache with.
@@ -36,8 +36,10 @@ class BoilerplateStage(MapStage):
             return rows, []
         phrases = load_phrases(tuple(self.config.phrase_languages))
         for row in rows:
-            removals, sources = find_boilerplate(row["text"], phrases, row.get("links"),
-                                                 plain_text=row.get("content_type") != "html")
+            html = row.get("content_type") == "html"
+            # a plain-text page's title is its own first line (extract.plain_text_headline): no evidence
+            removals, sources = find_boilerplate(row["text"], phrases, row.get("links"), plain_text=not html,
+                                                 title=row.get("title") if html else None)
             row["removals"] = list(row.get("removals") or []) + removals
             row["sources"] = list(row.get("sources") or []) + sources
         return rows, []

@@ -8,6 +8,7 @@ the clean stage decides whether to cut them (builder/clean/edits.py) or keep the
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import NamedTuple
 
 from builder.clean.phrases import Phrases, label_key
@@ -200,6 +201,28 @@ LINE_RULES = {
 PLAIN_TEXT_RULES = {"image-caption": image_caption}  # trafilatura already drops figure captions in HTML
 
 
+_TITLE_SEPARATORS = "|-–—:·•»/"
+
+
+def headline(page: Page, title: str | None) -> list[int]:
+    """The headline: a line among the first four that is the page's declared title (JSON-LD headline,
+    og:title, <title>), with the short labels above it (a section kicker 'News', a date, 'Review'). The
+    headline is the document's `title`, so the text starts with the article. The title may carry the site's
+    name after or before a separator ('Ferry sails again | Tidewater Times'); the line must be all of the
+    headline, not a sentence that starts like it. A line of five or more words, or one that ends like a
+    sentence, above it means the article has begun: nothing is removed."""
+    if not title:
+        return []
+    key = label_key(title)
+    for i, line in enumerate(page.keys[:4]):
+        if line and (key == line or (key.startswith(line) and key[len(line):].lstrip()[:1] in _TITLE_SEPARATORS)
+                     or (key.endswith(line) and key[:-len(line)].rstrip()[-1:] in _TITLE_SEPARATORS)):
+            return list(range(i + 1))
+        if len(page.words[i]) > 4 or _SENTENCE_END.search(page.lines[i].text):
+            return []
+    return []
+
+
 # ------------------------------------------------------------------ blocks: related lists, Previous/Next
 
 
@@ -226,6 +249,39 @@ def related_block(page: Page, ph: Phrases, text_length: int) -> list[int]:
             block.append(j)
         return block
     return []
+
+
+TEASER_PAIRS = 3  # a run of this many (linked headline, standfirst) pairs is a teaser list
+
+
+def teaser_list(page: Page, links: list[dict]) -> list[int]:
+    """Runs of teasers for other articles: a headline that is one link, then a line of standfirst with no
+    link ('Ferry fares rise again' / 'Operators blame the price of fuel'), at least TEASER_PAIRS times
+    in a row. An article's own paragraphs are not whole links, and a list of links alone (references,
+    sources) has no unlinked line after each item."""
+    if len(links) < TEASER_PAIRS:
+        return []
+    whole = {(ln["start"], ln["end"]) for ln in links}
+    starts = sorted(ln["start"] for ln in links)
+
+    def unlinked(line: Line) -> bool:
+        k = bisect_left(starts, line.start)
+        return k == len(starts) or starts[k] >= line.end
+
+    lines, out, i = page.lines, [], 0
+    while i + 1 < len(lines):
+        run = i
+        while (run + 1 < len(lines) and (lines[run].start, lines[run].end) in whole and len(page.words[run]) <= 15
+               and unlinked(lines[run + 1])
+               and 0 < len(page.words[run + 1]) <= 30 and " " in lines[run].text
+               and not _SENTENCE_END.search(lines[run + 1].text)):
+            run += 2
+        if run - i >= 2 * TEASER_PAIRS:
+            out.extend(range(i, run))
+            i = run
+        else:
+            i += 1
+    return out
 
 
 def prev_next_footer(page: Page, ph: Phrases, removed: set[int]) -> list[int]:
@@ -305,11 +361,12 @@ def list_markers(lines: list[Line]) -> list[dict]:
 
 
 def find_boilerplate(text: str, ph: Phrases, links: list[dict] | None = None,
-                     plain_text: bool = True) -> tuple[list[dict], list[dict]]:
-    """(removals, sources) of one page; removal offsets are into `text`, sorted."""
+                     plain_text: bool = True, title: str | None = None) -> tuple[list[dict], list[dict]]:
+    """(removals, sources) of one page; removal offsets are into `text`, sorted. `title` is the page's
+    declared title (HTML pages): a first line that repeats it is the headline."""
     page = read_page(text)
     lines = page.lines
-    marks: dict[int, str] = {}
+    marks: dict[int, str] = dict.fromkeys(headline(page, title), "headline")
     block = related_block(page, ph, len(text))
     sources = reference_items(lines, block, links or []) if block else []
     for i in block:
@@ -318,6 +375,8 @@ def find_boilerplate(text: str, ph: Phrases, links: list[dict] | None = None,
     for name, rule in rules.items():
         for i in rule(page, ph):
             marks.setdefault(i, name)
+    for i in teaser_list(page, links or []):
+        marks.setdefault(i, "teaser-list")
     for i in prev_next_footer(page, ph, set(marks)):
         marks.setdefault(i, "prev-next")
     removals = [{"start": lines[i].start, "end": lines[i].end, "text": lines[i].text, "rule": rule}

@@ -8,7 +8,7 @@ from builder.stage import MapStage
 
 class ExtractStage(MapStage):
     name = "extract"
-    version = "1"
+    version = "2"  # 2: paragraphs split at an inline link are put back together (text_tree.rejoin_split_paragraphs)
 
     def settings(self):
         # the libraries' versions too: an upgraded trafilatura extracts other text, so its cached

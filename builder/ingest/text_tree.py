@@ -110,9 +110,76 @@ def _flatten(element, parts: list, builder: _TextBuilder):
         parts.clear()
 
 
+_INLINE = ("ref", "hi")
+_FRAMES = {"body", "div", "doc", "main"}  # containers of blocks: an inline element directly in one stands alone
+_SENTENCE_END = re.compile(r"[.!?…:;\"'”’»)\]]\s*$")
+
+
+def _last_text(element) -> str:
+    """The text an element ends with (its last child's tail, else its own text)."""
+    return (element[-1].tail if len(element) else element.text) or ""
+
+
+def _append_inline(block, inline, space: bool = False):
+    """Move `inline` (with its tail) to the end of `block`, after a space if asked."""
+    if space:
+        if len(block):
+            block[-1].tail = (block[-1].tail or "") + " "
+        else:
+            block.text = (block.text or "") + " "
+    block.append(inline)
+
+
+def _absorb(block, following):
+    """Move the text and children of `following` to the end of `block`, and drop `following`."""
+    if following.text:
+        if len(block):
+            block[-1].tail = (block[-1].tail or "") + following.text
+        else:
+            block.text = (block.text or "") + following.text
+    for child in list(following):
+        block.append(child)
+    following.getparent().remove(following)
+
+
+def rejoin_split_paragraphs(body) -> None:
+    """Put back together the paragraphs trafilatura splits at an inline link when it walks a frame of
+    <br>-separated text element by element (issue 20): such a frame's link is emitted on its own, so one
+    paragraph comes out as two or three blocks. Two shapes, each told apart from a real paragraph break by
+    what trafilatura leaves at the cut:
+
+      - a bare link between two paragraphs, where the text before it still ends in a space or the text
+        after it starts with a space or a comma ('... has suffered from ' <ref>pump faults</ref> ' since
+        2016.'): text that runs on. A paragraph that really ends before a link has its trailing space trimmed.
+      - a paragraph made of a link and the text after it, glued with no space ('<ref>the old dredger</ref>was
+        repaired'), after a paragraph that stops without punctuation ('Just months after'): trafilatura
+        trimmed both sides of what was one run of text. A link list item has no text after its
+        link, and a real paragraph that opens with a link keeps the space after it.
+
+    One pass over the output tree (tens to hundreds of elements), done before its text is read."""
+    for inline in [e for e in body.iter(*_INLINE) if e.getparent() is not None and e.getparent().tag in _FRAMES]:
+        before, after = inline.getprevious(), inline.getnext()
+        if before is None or before.tag != "p" or not _last_text(before)[-1:].isspace():
+            continue
+        tail = inline.tail or ""
+        _append_inline(before, inline)
+        if not tail.strip() and after is not None and after.tag == "p" and (after.text or "")[:1] in (" ", ",", ".", ";", ":", ")"):
+            _absorb(before, after)
+    for block in [e for e in body.iter("p") if len(e) == 1 and not (e.text or "").strip() and e[0].tag == "ref"]:
+        link, before = block[0], block.getprevious()
+        tail = link.tail or ""
+        if not tail or tail[0].isspace() or before is None or before.tag != "p" or _SENTENCE_END.search(_last_text(before)):
+            continue
+        if tail[0].isalnum() and (link.text or "")[-1:].isalnum():
+            link.tail = " " + tail  # the space trafilatura trimmed between the link and its sentence
+        _append_inline(before, link, space=True)
+        block.getparent().remove(block)
+
+
 def text_and_links(body, base: str | None) -> tuple[str, list[dict]]:
     """The text of trafilatura's output tree and its links; relative hrefs ("/people/ann-lee") made absolute
     against base, the page's own URL."""
+    rejoin_split_paragraphs(body)
     builder = _TextBuilder()
     parts: list = []
     _flatten(body, parts, builder)
