@@ -7,11 +7,13 @@ line as the clean stage writes them.
           over spaCy's 1,000,000-character limit would crash the plain pipeline, not ours)
 Modes, each in a fresh child process (one core, so the per-worker figures are a worker's):
   plain   `nlp.pipe` of the model with every component, as shipped (the baseline)
-  ours    AnnotateStage with the default config: entities, sources and claims, our components and rules
+  ours    AnnotateStage with the default config: entities, sources and claims, our components and rules, the
+          parse only over the sentences where a claim or source can be (what a build runs)
+  full    (with --full-parse) the same with annotate.partial_parse = false: every sentence parsed
 Each child loads the model, then annotates; it reports words/s over its CPU time of the annotation (other
 jobs on the machine do not count) and its peak RSS (ru_maxrss) once after loading and once at the end.
-Rounds alternate plain and ours (--rounds, default 3); the table gives the median and range per mode and
-set and the ratio ours/plain of the medians.
+Rounds alternate the modes (--rounds, default 3); the table gives the median and range per mode and set and
+the ratio to plain of the medians.
 
 Run on a quiet machine (figures on a busy one are noise):
   python bench/bench_annotate.py                       # full corpora, 3 rounds
@@ -92,7 +94,7 @@ def child(mode: str, texts_path: str) -> dict:
             for _ in nlp.pipe(texts, batch_size=config.batch_size):
                 pass
     else:
-        stage = AnnotateStage(config)
+        stage = AnnotateStage(config if mode == "ours" else AnnotateConfig(partial_parse=False))
         stage.setup()
         rows = [{"id": str(i), "origin": str(i), "language": "en", "text": t} for i, t in enumerate(texts)]
 
@@ -123,6 +125,7 @@ def main() -> int:
     parser.add_argument("--docs", type=int, help="only the first N articles (a quick check)")
     parser.add_argument("--long-chars", type=int, default=400_000, help="size of each long document")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--full-parse", action="store_true", help="also measure ours with every sentence parsed")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.child:
@@ -135,12 +138,13 @@ def main() -> int:
     sets = {"short": short, "long": joined(short, args.long_chars)}
     work = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench_annotate_{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
-    results: dict = {name: {"plain": [], "ours": []} for name in sets}
+    modes = ("plain", "ours", "full") if args.full_parse else ("plain", "ours")
+    results: dict = {name: {mode: [] for mode in modes} for name in sets}
     for name, texts in sets.items():
         path = work / f"{name}.json"
         path.write_text(json.dumps(texts), encoding="utf-8")
         for _ in range(args.rounds):
-            for mode in ("plain", "ours"):
+            for mode in modes:
                 results[name][mode].append(measure(mode, path))
         path.unlink()
     work.rmdir()
@@ -148,16 +152,16 @@ def main() -> int:
         print(json.dumps(results, indent=1))
         return 0
     print(f"| set | documents | chars (longest) | mode | words/s, median (range) | peak RSS MiB after load | "
-          f"peak RSS MiB | ours/plain words/s |")
+          f"peak RSS MiB | words/s against plain |")
     print("|---|---:|---:|---|---:|---:|---:|---:|")
     for name, texts in sets.items():
         medians = {mode: statistics.median(r["words_per_s"] for r in runs) for mode, runs in results[name].items()}
         for mode, runs in results[name].items():
-            ratio = f"{medians['ours'] / medians['plain']:.2f}x" if mode == "ours" else ""
+            ratio = f"{medians[mode] / medians['plain']:.2f}x" if mode != "plain" else ""
             print(f"| {name} | {len(texts)} | {sum(map(len, texts)):,} ({max(map(len, texts)):,}) | {mode} | "
                   f"{_spread([r['words_per_s'] for r in runs])} | {_spread([r['rss_loaded_mib'] for r in runs])} | "
                   f"{_spread([r['rss_peak_mib'] for r in runs])} | {ratio} |")
-    print(f"\n{args.rounds} rounds, plain and ours alternating, each a fresh process on one core; words/s over "
+    print(f"\n{args.rounds} rounds, {', '.join(modes)} alternating, each a fresh process on one core; words/s over "
           f"the process's CPU time of the annotation.")
     return 0
 

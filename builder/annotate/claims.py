@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from builder.annotate.candidates import ClaimPlaces, verb_exceptions
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
 from builder.annotate.claims_quotes import quote_segments
 from builder.annotate.claims_speakers import FIRST_NAMES_FILE, GROUP_PRONOUNS, SpeakerResolver, canonical_entities
@@ -582,9 +583,17 @@ class ClaimsAnnotator:
                             "like annotations/reporting_verbs.json") from None
         self.settings = {"reporting_verbs": hashlib.blake2b(data, digest_size=8).hexdigest(),  # the bytes parsed
                          "first_names": hashlib.blake2b(FIRST_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
+        self._places: dict[int, ClaimPlaces | None] = {}  # id(vocab) -> the places finder of that pipeline
 
     def prepare(self, nlp) -> None:
-        """The rules read the parse; nothing to add to the pipeline."""
+        """Nothing to add to the pipeline; the places of the rules get the verb forms of its lemmatizer."""
+        exceptions = verb_exceptions(nlp)
+        self._places[id(nlp.vocab)] = None if exceptions is None else ClaimPlaces(self.lexicon, exceptions, _SCARE_QUOTE_WORDS)
+
+    def places(self, row: dict, nlp) -> list[tuple[int, int]] | None:
+        """Where the rules read the parse (candidates.py); None (everywhere) for a pipeline with no verb forms."""
+        find = self._places.get(id(nlp.vocab))
+        return find(row["text"], row.get("sources") or []) if find else None
 
     def annotate(self, doc, row: dict, model: str) -> None:
         claims = annotate_claims(doc, row.get("entities"), row.get("sources"), self.lexicon)

@@ -22,6 +22,9 @@ class AnnotateConfig(Section):
                              "pieces cut at line ends (offsets are the whole text's); spaCy takes at most 1,000,000")
     time_limit: float = Field(300.0, gt=0, description="seconds a document's annotation (parse and annotators) may "
                               "take; a document over it is rejected ('annotation-timeout')")
+    partial_parse: bool = Field(True, description="run the tagger and parser only over the sentences where a claim or "
+                                "source mention can be (a reporting verb, quotation, attribution phrase or outlet name): "
+                                "the NER still reads every sentence; false parses every sentence (slower)")
     numeric: bool = Field(False, description="also keep the numeric entity types (DATE, MONEY, ...)")
     lexicons: Optional[str] = Field(None, description="folder with outlets.jsonl and gazetteer.jsonl (relative to the working "
                                                       "directory); default: the lexicons bundled with newscorpus")

@@ -253,6 +253,10 @@ class SourcesAnnotator:
     def prepare(self, nlp) -> None:
         """Nothing to add to the pipeline: mentions are found by the outlet lexicon and the parse."""
 
+    def places(self, row: dict, nlp) -> list[tuple[int, int]]:
+        """Where the parse is read: the outlet-like names, whether they report is in their sentence's parse."""
+        return [(start, end) for start, end, _ in _candidates(row["text"], self.outlets)]
+
     def annotate(self, doc, row: dict, model: str) -> None:
         home = self.outlets.outlet_for_domain(row.get("site") or urlsplit(row.get("url") or "").hostname)
         found = annotate_sources(row["text"], doc, row.get("links") or [], row.get("sources") or [], self.outlets, home)

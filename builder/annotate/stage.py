@@ -4,6 +4,9 @@ An annotator is a small object with
   name, version    recorded in each span's origin
   components       the spaCy components it needs ("ner", "parser", ...); the rest are disabled
   settings         what its output depends on besides the text and the model (options, data file hashes)
+  places(row, nlp) optional: the character ranges where it reads its components' output (None: everywhere).
+                   An annotator with places gets its components only over the sentences holding them
+                   (candidates.py, partial_parse.py); the others' components run over the whole text.
   prepare(nlp)     once per worker, after loading (the entity annotator adds its ruler here)
   annotate(doc, row, model)   writes its fields into the row; later annotators see earlier ones' fields
   skip(row, reason)           the document's language has no pipeline: empty layer plus a note
@@ -29,6 +32,7 @@ from builder.annotate.config import AnnotateConfig
 from builder.annotate.claims import ClaimsAnnotator
 from builder.annotate.entities import EntityAnnotator
 from builder.annotate.limit import AnnotationLimit
+from builder.annotate.partial_parse import Layout, parse_steps, parse_units
 from builder.annotate.sources import SourcesAnnotator
 from builder.clean.config import LanguageConfig
 from builder.clean.language import detect_language
@@ -40,6 +44,11 @@ from builder.stage import MapStage
 SHARED_ENCODERS = ("tok2vec", "transformer")
 # Loaded pipelines of this process, by configuration: the layer stages of one build share them.
 _PIPELINES: dict[str, dict] = {}
+# Pipeline languages whose parse runs only where annotators place it: the places are found with an English
+# lexicon and English verb endings (candidates.py); other languages are parsed everywhere.
+PARTIAL_PARSE_LANGUAGES = frozenset({"en"})
+# Recorded in the fingerprint of every layer with places: bump when the choice of parsed sentences changes.
+PARTIAL_PARSE_VERSION = "1"
 
 
 def build_annotators(config: AnnotateConfig) -> list:
@@ -87,6 +96,7 @@ class Annotation:
         self.annotators = build_annotators(config)
         self._key = json.dumps(config.model_dump(mode="json"), sort_keys=True)
         self._prepared = False
+        self._steps: dict[tuple, list] = {}  # (id(pipeline), component names) -> the parse steps over places
 
     def model_versions(self) -> list[str]:
         """"name==version" of each pipeline package ("None" when it is not installed), read from its metadata
@@ -113,7 +123,7 @@ class Annotation:
 
     def __getstate__(self) -> dict:
         # In another process the pipelines are loaded and these annotators prepared afresh.
-        return {**self.__dict__, "_prepared": False}
+        return {**self.__dict__, "_prepared": False, "_steps": {}}
 
     def run(self, rows: list[dict], annotators: list, dropped: set | None = None) -> tuple[list[list[dict]], list[dict]]:
         """The rows after each of `annotators` (in order): copies, so a later layer leaves them as they were;
@@ -124,7 +134,6 @@ class Annotation:
         if not annotators:
             return outputs, rejects
         pipelines = self.pipelines()
-        needed = {c for a in annotators for c in a.components}
         by_language: dict[str, list[dict]] = {}
         for row in rows:
             by_language.setdefault(row.get("language") or "unknown", []).append(row)
@@ -146,8 +155,9 @@ class Annotation:
                         out.append(dict(row))
                 continue
             model = self.config.pipelines()[language]
-            with nlp.select_pipes(enable=components_to_run(nlp, needed)):
-                for row, doc, deadline in self._parsed(nlp, group):
+            whole, partial = self._plan(nlp, annotators)
+            with nlp.select_pipes(enable=whole):
+                for row, doc, deadline in self._parsed(nlp, group, partial):
                     if doc is None:
                         reject(row, "parse")
                         continue
@@ -165,7 +175,25 @@ class Annotation:
                         out.append(copy)
         return outputs, rejects
 
-    def _parsed(self, nlp, rows: list[dict]) -> Iterator[tuple[dict, object, Deadline]]:
+    def _plan(self, nlp, annotators: list) -> tuple[list[str], tuple | None]:
+        """The components to run over whole texts, and (annotators with places, steps over their sentences),
+        or None when everything runs over whole texts: annotate.partial_parse is off, the language is not one
+        of PARTIAL_PARSE_LANGUAGES, no annotator has places, or a whole-text component listens to the encoder
+        the parse steps need."""
+        everywhere = {c for a in annotators if not hasattr(a, "places") for c in a.components}
+        placed = [a for a in annotators if hasattr(a, "places")]
+        rest = {c for a in placed for c in a.components} - everywhere
+        whole = components_to_run(nlp, everywhere)
+        if not (rest and self.config.partial_parse and nlp.lang in PARTIAL_PARSE_LANGUAGES) or \
+                set(whole) & set(SHARED_ENCODERS):
+            return components_to_run(nlp, everywhere | rest), None
+        names = tuple(n for n in components_to_run(nlp, rest) if n not in whole)
+        key = (id(nlp), names)
+        if key not in self._steps:
+            self._steps[key] = parse_steps(nlp, list(names))
+        return whole, (placed, self._steps[key])
+
+    def _parsed(self, nlp, rows: list[dict], partial: tuple | None) -> Iterator[tuple[dict, object, Deadline]]:
         """(row, its Doc, its deadline) for each row in order; the Doc is None when parsing a long text
         overran the budget. Texts up to chunk_chars go through batches bounded by characters; a longer
         one is parsed in pieces (chunks.py), its deadline checked between batches of them."""
@@ -173,30 +201,59 @@ class Annotation:
         for long, run in groupby(rows, key=lambda r: len(r["text"]) > config.chunk_chars):
             if not long:
                 for batch in char_batches(run, lambda r: len(r["text"]), config.batch_size, config.batch_chars):
-                    for row, doc in zip(batch, nlp.pipe([r["text"] for r in batch], batch_size=len(batch))):
+                    places = [self._places(nlp, partial, row) for row in batch]
+                    for row, doc in zip(batch, self._analyse(nlp, [r["text"] for r in batch], places, partial)):
                         yield row, doc, Deadline(config.time_limit)
                 continue
             for row in run:
                 deadline = Deadline(config.time_limit)
                 try:
-                    doc = self._parse_long(nlp, row["text"], deadline)
+                    doc = self._parse_long(nlp, row["text"], self._places(nlp, partial, row), partial, deadline)
                 except AnnotationTimeout:
                     doc = None
                 yield row, doc, deadline
 
-    def _parse_long(self, nlp, text: str, deadline: Deadline):
+    @staticmethod
+    def _places(nlp, partial: tuple | None, row: dict) -> list[tuple[int, int]]:
+        """Where the annotators with places read the parse in the row's text (everywhere when one says None)."""
+        if partial is None:
+            return []
+        found = [annotator.places(row, nlp) for annotator in partial[0]]
+        return [(0, len(row["text"]))] if None in found else [p for ranges in found for p in ranges]
+
+    def _analyse(self, nlp, texts: list[str], places: list[list[tuple[int, int]]], partial: tuple | None,
+                 check=None) -> list:
+        """Docs of `texts` through the enabled (whole-text) components. With `partial` (see _plan), the parse
+        steps run first over the sentences holding each text's `places`: the NER then sees the sentence
+        starts it would see after a full parse there (an entity never crosses one)."""
+        if partial is None:
+            return list(nlp.pipe(texts, batch_size=len(texts)))
+        layouts = [Layout(nlp.make_doc(text)) for text in texts]
+        parse_units([(layout, layout.units(found)) for layout, found in zip(layouts, places)], partial[1],
+                    self.config.batch_size, self.config.batch_chars, check)
+        return list(nlp.pipe([layout.doc for layout in layouts], batch_size=len(layouts)))
+
+    def _parse_long(self, nlp, text: str, places: list[tuple[int, int]], partial: tuple | None, deadline: Deadline):
         """One Doc over `text`, parsed piece by piece and joined: offsets are the whole text's."""
         import numpy
         from spacy.tokens import Doc
 
-        config, docs = self.config, []
+        config, docs, offset = self.config, [], 0
         for batch in char_batches(split_text(text, config.chunk_chars), len, config.batch_size, config.batch_chars):
             deadline.check()
-            for doc in nlp.pipe(batch, batch_size=len(batch)):
+            pieces = []
+            for piece in batch:  # the places inside each piece, in its own offsets
+                pieces.append([(max(s, offset) - offset, min(e, offset + len(piece)) - offset)
+                               for s, e in places if s < offset + len(piece) and e > offset])
+                offset += len(piece)
+            for doc in self._analyse(nlp, batch, pieces, partial, deadline.check):
                 doc.tensor = numpy.zeros((0,), dtype="float32")  # the layers never read it: free it now
                 docs.append(doc)
         deadline.check()
-        return Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])
+        joined = Doc.from_docs(docs, ensure_whitespace=False, exclude=["tensor"])
+        if partial is not None:  # from_docs sets sentence starts from the heads: the rule's outside the units
+            joined.from_array(["SENT_START"], numpy.concatenate([doc.to_array(["SENT_START"]) for doc in docs]))
+        return joined
 
 
 class LayerStage(MapStage):
@@ -212,8 +269,12 @@ class LayerStage(MapStage):
     def settings(self):
         # The budget decides which documents are rejected, the piece size how a long text is parsed.
         limits = [self.config.time_limit, self.config.chunk_chars]
-        return [self.annotator.version, self.annotator.settings, self.config.pipelines(),
-                self.annotation.model_versions(), limits]
+        settings = [self.annotator.version, self.annotator.settings, self.config.pipelines(),
+                    self.annotation.model_versions(), limits]
+        # A layer read over part of the parse changes when the choice of parsed sentences does.
+        if not hasattr(self.annotator, "places"):
+            return settings
+        return settings + [{"partial_parse": PARTIAL_PARSE_VERSION if self.config.partial_parse else None}]
 
     def worker_key(self) -> str:
         """The whole annotate config: its batch sizes are not in the outputs' names, but a worker must not
