@@ -277,23 +277,26 @@ def measure(options) -> str:
 
 def _measure(options, other: Path | None) -> str:
     inputs = [CORPORA / name for name in INPUTS]
-    rounds = {"bare": [], "bare-matched": [], "w1": [], "w2": [], **({"split": []} if options.ceiling else {}),
+    rounds = {**({} if options.builds_only else {"bare": [], "bare-matched": []}), "w1": [], "w2": [], **({"split": []} if options.ceiling else {}),
               **({"w1-rev": [], "w2-rev": []} if other else {})}
     paths = [str(p) for p in inputs]
     for _ in range(options.repeat):  # interleaved, so a burst of load elsewhere hits every variant alike
-        rounds["bare"].append(run_child(["bare", paths, False]))
+        if not options.builds_only:  # a before/after of the build alone needs no bare loop
+            rounds["bare"].append(run_child(["bare", paths, False]))
+            rounds["bare-matched"].append(run_child(["bare", paths, True]))
         if options.ceiling:
             rounds["split"].append(run_child(["bare-split", paths]))
-        rounds["bare-matched"].append(run_child(["bare", paths, True]))
         for workers in (1, 2):
             rounds[f"w{workers}"].append(run_child(["build", paths, workers, False]))
             if other:
                 rounds[f"w{workers}-rev"].append(run_child(["build", paths, workers, False], code=other))
     best = {key: _best(rows) for key, rows in rounds.items()}
+    best.setdefault("bare", best["w1"])  # --builds-only: ratios are to this tree's workers=1 build
     base = _rate(best["bare"])
 
     lines = [
-        "| run | pages | documents out | wall s | pages/s | vs bare loop | CPU s (tree) | CPU vs bare | load at start "
+        f"| run | pages | documents out | wall s | pages/s | vs {'workers=1' if options.builds_only else 'bare loop'} "
+        f"| CPU s (tree) | CPU vs first | load at start "
         "| peak RSS tree (MiB) | peak PSS tree (MiB) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -306,12 +309,15 @@ def _measure(options, other: Path | None) -> str:
                      f"{base_cpu / per_page:.2f}x | {figures['load']:.1f} | {figures['peak_rss_mib']:.0f} | "
                      f"{figures['peak_pss_mib']:.0f} |")
 
-    row("bare loop `trafilatura.extract(page)`, 1 process (baseline)", best["bare"])
+    if not options.builds_only:
+        row("bare loop `trafilatura.extract(page)`, 1 process (baseline)", best["bare"])
     if options.ceiling:
         row("bare loop split over 2 processes, half the pages each (the ceiling of 2 cores)", best["split"])
-    row("bare loop, newscorpus's trafilatura options (favor_recall, links on, comments off)", best["bare-matched"])
-    row("newscorpus build, workers=1, annotation off", best["w1"], " (goal >= 0.8x)")
-    row("newscorpus build, workers=2, annotation off", best["w2"], " (goal >= 1.7x)")
+    if not options.builds_only:
+        row("bare loop, newscorpus's trafilatura options (favor_recall, links on, comments off)", best["bare-matched"])
+    goals = ("", "") if options.builds_only else (" (goal >= 0.8x)", " (goal >= 1.7x)")
+    row("newscorpus build, workers=1, annotation off", best["w1"], goals[0])
+    row("newscorpus build, workers=2, annotation off", best["w2"], goals[1])
     if other:
         for workers in (1, 2):
             row(f"newscorpus build at {options.against}, workers={workers}, annotation off", best[f"w{workers}-rev"])
@@ -376,6 +382,8 @@ def main() -> None:
                         help=f"corpus folders scaled 1x and 5x for the memory runs (default: all of {INPUTS})")
     parser.add_argument("--ceiling", action="store_true", help="also time the bare loop split over 2 processes")
     parser.add_argument("--annotate", action="store_true", help="also time a build with annotation on")
+    parser.add_argument("--builds-only", action="store_true",
+                        help="no bare trafilatura loops (ratios are then to the workers=1 build): for --against")
     parser.add_argument("--against", metavar="REV", help="also build with the code of this git revision, interleaved")
     parser.add_argument("--no-record", action="store_true", help="print only; do not write bench/README.md")
     parser.add_argument("--child", help=argparse.SUPPRESS)
