@@ -20,6 +20,7 @@ from typing import Callable, Iterable, Iterator
 from builder import shards
 from builder.engine import reuse
 from builder.engine.reuse import Donor, LineageMemo
+from builder.heap import return_freed_blocks
 from builder.lifeline import exit_with
 from builder.stage import KeyedStep, MapStage, Shard, output_fingerprint
 
@@ -191,10 +192,18 @@ def _forkserver():
     return context
 
 
+def _start_worker(build_pid: int) -> None:
+    """A pool worker's initializer: it exits with the build (builder/lifeline.py), and freed batches go
+    back to the system (builder/heap.py)."""
+    return_freed_blocks()
+    exit_with(build_pid)
+
+
 class LocalEngine(ShardEngine):
     def __init__(self, work_dir: Path, workers: int = 1, on_progress: Callable[[int, str], None] | None = None):
         super().__init__(work_dir, workers, on_progress)
         self._pool: ProcessPoolExecutor | None = None
+        return_freed_blocks()  # this process holds the raw pages of the batches in flight (builder/heap.py)
         if workers > 1:
             # The fork server imports its preloads (half a second) while the build reads its inputs; the
             # workers themselves start only when a task needs to run.
@@ -209,8 +218,8 @@ class LocalEngine(ShardEngine):
         """One pool for the whole build: workers start once, and each keeps its loaded stages (the
         extractor child, the spaCy pipeline) from one map to the next."""
         if self._pool is None:
-            # Workers exit with this process however it ends (the fork server follows them): builder/lifeline.py.
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_forkserver(), initializer=exit_with,
+            # Workers exit with this process however it ends (the fork server follows them): _start_worker.
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_forkserver(), initializer=_start_worker,
                                              initargs=(os.getpid(),))
         return self._pool
 

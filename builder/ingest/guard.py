@@ -21,6 +21,7 @@ import threading
 import time
 
 from builder.errors import UserError
+from builder.heap import return_freed_blocks
 from builder.ingest.config import IngestConfig
 from builder.ingest.raw import reject
 from builder.lifeline import die_with_parent
@@ -129,6 +130,7 @@ def _serve() -> None:
     limit_mb, parent = int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 0
     if parent:
         die_with_parent(parent)  # killed with its worker, even in the middle of a page
+    return_freed_blocks()  # parsed pages' buffers go back to the system when freed (builder/heap.py)
 
     import trafilatura  # noqa: F401  (imported before 'ready', so no page pays for it)
 
