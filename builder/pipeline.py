@@ -70,8 +70,11 @@ def build(config: ProjectConfig, inputs: list[str | Path] | None = None, output:
         if written != output:  # the staging folder of a remote output holds this build's files only
             shutil.rmtree(written, ignore_errors=True)
         removed = shard_io.remove_partial_writes(engine.work_dir) + shard_io.remove_partial_writes(written)
-        mirrors = {p: remote.mirror_input(p, engine.work_dir) for p in inputs if remote.is_url(p)}
-        result = _run(config, [mirrors.get(p, p) for p in inputs], written, engine, frozenset(mirrors.values()))
+        mirrors, refused = {}, []  # refused: remote files not copied (outside the input, fetch failed)
+        for url in filter(remote.is_url, inputs):
+            mirrors[url], rejects = remote.mirror_input(url, engine.work_dir)
+            refused.extend(rejects)
+        result = _run(config, [mirrors.get(p, p) for p in inputs], written, engine, frozenset(mirrors.values()), refused)
         if remote.is_url(output):
             remote.upload_output(written, output)
             result.output = output
@@ -79,8 +82,9 @@ def build(config: ProjectConfig, inputs: list[str | Path] | None = None, output:
         return result
 
 
-def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: ShardEngine, mirrors: frozenset[Path]) -> BuildResult:
-    file_rejects: list[dict] = []
+def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: ShardEngine, mirrors: frozenset[Path],
+         file_rejects: list[dict]) -> BuildResult:
+    """The steps over local inputs; `file_rejects` (remote files not copied) gets the scan's file-level rejects too."""
     scan = InputScan(inputs, config.ingest, Path(config.root) if config.root else None, engine.work_dir, mirrors)
     # a generator: extraction starts while the scan goes on, and pages wait in memory a batch at a time
     tasks = (Task(b.name, load=b.load, size=b.size) for b in batches(scan, config.build.shard_size, file_rejects))

@@ -131,6 +131,12 @@ class Reject(_Record):
     detail: str = Field(description="one line for a person: what happened and what to do")
 
 
+# Reject reasons that say something failed at that moment (a file that could not be read, a page that ran
+# out of time or memory on a busy machine, a crashed child), not what the input is: never cached as a
+# result, so the next build tries again (ingest/scan.py, shards.write_record).
+RETRY_REASONS = frozenset({"unreadable", "timeout", "too-much-memory", "extractor-crashed", "annotation-timeout"})
+
+
 def reject_row(stage: str, origin: str, reason: str, detail: str, url: Optional[str] = None) -> dict:
     """A `Reject` as the plain dict stages return (every stage builds its rejects here, so none lacks a field)."""
     return {"origin": origin, "url": url, "stage": stage, "reason": reason, "detail": detail}

@@ -212,7 +212,7 @@ def test_candidate_pairs_are_kept_once_and_checked_in_chunks(tmp_path):
 
     from builder.dedup.clusters import _near, candidate_rows
     from builder.dedup.lsh import GROUP_PAIR_SCHEMA
-    from builder.errors import UserError
+    from builder.workstate import DamagedState
 
     keys = np.array([50, 10, 40, 20, 30], np.uint64)  # rows 0..4, in no order
     def _pairs_file(path, pairs):
@@ -224,9 +224,9 @@ def test_candidate_pairs_are_kept_once_and_checked_in_chunks(tmp_path):
              for i, pairs in enumerate([[(10, 20), (10, 20), (20, 30)], [(10, 20), (40, 50)], []])]
     left, right = candidate_rows(keys, files)
     assert sorted(zip(keys[left].tolist(), keys[right].tolist())) == [(10, 20), (20, 30), (40, 50)]
-    with pytest.raises(UserError, match="dedup index is damaged"):  # 60: beyond every key of the index
+    with pytest.raises(DamagedState, match="dedup index does not hold"):  # 60: beyond every key of the index
         candidate_rows(keys, [files[0], _pairs_file(tmp_path / "bad.parquet", [(20, 60)])])
-    with pytest.raises(UserError, match="dedup index is damaged"):  # 25 falls between two keys
+    with pytest.raises(DamagedState, match="dedup index does not hold"):  # 25 falls between two keys
         candidate_rows(keys, [_pairs_file(tmp_path / "bad.parquet", [(20, 25)])])
 
     rng = np.random.default_rng(3)

@@ -174,16 +174,20 @@ class Stamp(MapStage):
         return [{**row, "title": Stamp.run} for row in rows], []
 
 
+def _input_shard(rows: list[dict], path: Path) -> Task:
+    """An input shard as the engine leaves one (documents, rejects, the record that marks it done)."""
+    shard_io.write_output(path, rows, [])
+    return Task(path.stem, path=path, lineage="batch")
+
+
 def test_a_per_document_stage_processes_only_the_rows_that_changed(tmp_path, monkeypatch):
     engine = LocalEngine(tmp_path / "work")
     rows = [{"id": f"d{i}", "origin": f"page-{i}", "text": f"text {i}", "raw_hash": "r", "text_hash": f"t{i}"} for i in range(3)]
-    shard_io.write_documents(rows, tmp_path / "work" / "input" / "before.parquet")
-    engine.map(Stamp(), [Task("before", path=tmp_path / "work" / "input" / "before.parquet", lineage="batch")], per_document=True)
+    engine.map(Stamp(), [_input_shard(rows, tmp_path / "work" / "input" / "before.parquet")], per_document=True)
 
     rows[1]["text"] = "text 1, corrected"  # the same batch of pages, one of them changed
-    shard_io.write_documents(rows, tmp_path / "work" / "input" / "after.parquet")
     monkeypatch.setattr(Stamp, "run", "second")
-    (out,) = engine.map(Stamp(), [Task("after", path=tmp_path / "work" / "input" / "after.parquet", lineage="batch")], per_document=True)
+    (out,) = engine.map(Stamp(), [_input_shard(rows, tmp_path / "work" / "input" / "after.parquet")], per_document=True)
     assert {r["origin"]: r["title"] for r in shard_io.read_rows(out.path)} == {"page-0": "first", "page-1": "second", "page-2": "first"}
 
 

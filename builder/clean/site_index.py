@@ -17,9 +17,10 @@ from pathlib import Path
 from builder.atomic import write_text
 from builder.clean.config import CleanConfig
 from builder.clean.site_lines import KEY_COLUMNS, CleanStage, build_index, index_keys, keys_name, keys_table
-from builder.shards import atomic_write_table, read_table
+from builder.shards import atomic_write_table, read_state
 from builder.stage import Call, KeyedStep, Shard
 from builder.hashing import stable_hash
+from builder.workstate import is_str_map, read_json
 
 KEYS_FOLDER = "site-keys"  # in the work folder: holds the memo of the clean tasks' names
 
@@ -27,7 +28,7 @@ KEYS_FOLDER = "site-keys"  # in the work folder: holds the memo of the clean tas
 def _index(paths: list[Path], cfg: CleanConfig) -> dict[str, list[str]]:
     def keys():
         for path in paths:  # a shard at a time: memory holds the counts, not every key
-            yield from index_keys(read_table(path, ["site", "text_hash", "lines", "story"]))
+            yield from index_keys(read_state(path, ["site", "text_hash", "lines", "story"]))
 
     return build_index(keys(), cfg)
 
@@ -35,7 +36,7 @@ def _index(paths: list[Path], cfg: CleanConfig) -> dict[str, list[str]]:
 def _relevant(path: Path, index: dict[str, frozenset]) -> tuple[dict[str, list[str]], set[str]]:
     """The repeated lines of its sites that occur in the shard's documents (all that its output depends
     on), and all its sites."""
-    columns = read_table(path, ["site", "lines", "repeated"]).to_pydict()
+    columns = read_state(path, ["site", "lines", "repeated"]).to_pydict()
     present: dict[str, set] = {}
     for site, lines, repeated in zip(columns["site"], columns["lines"], columns["repeated"]):
         if site in index:
@@ -44,11 +45,17 @@ def _relevant(path: Path, index: dict[str, frozenset]) -> tuple[dict[str, list[s
     return {site: lines for site, lines in found.items() if lines}, set(columns["site"])
 
 
+def _is_memo(value) -> bool:
+    """keys file -> [task name, {site: index entry}]."""
+    return is_str_map(value, lambda v: isinstance(v, list) and len(v) == 2 and isinstance(v[0], str)
+                      and is_str_map(v[1], lambda e: e is None or isinstance(e, str)))
+
+
 def _task_names(shard_list: list[Shard], keys: list[Path], index: dict[str, list[str]], folder: Path) -> list[str]:
     """Each clean task's name: its shard and the relevant lines. A shard's keys are read again only when
     the index entry of one of its sites changed; the names and the entries they came from are kept."""
     memo = folder / "tasks.json"
-    before = json.loads(memo.read_text(encoding="utf-8")) if memo.exists() else {}
+    before = read_json(memo, _is_memo) or {}  # damaged: every name made from the keys again
     entries = {site: stable_hash("\n".join(lines), 8) for site, lines in index.items()}
     sets = {site: frozenset(lines) for site, lines in index.items()}
     now, names = {}, []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -16,6 +17,7 @@ from builder.config import CONFIG_NAME, config_here, load_config, parse_config
 from builder.remote import is_url
 from builder.errors import UserError
 from builder.layout import build_documents
+from builder.workstate import log
 
 console = Console(stderr=True, highlight=False)
 
@@ -44,6 +46,14 @@ def summary_table(result) -> Table:
     if result.partial_files_removed:
         table.add_row("partial files of a killed run removed", str(result.partial_files_removed))
     return table
+
+
+class _ConsoleLines(logging.Handler):
+    """The build's one-line notices (a damaged work-folder file made again: builder/workstate.py), printed
+    above the progress lines."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        console.print(record.getMessage(), markup=False, soft_wrap=True)  # one line, however long
 
 
 @click.command()
@@ -77,8 +87,13 @@ def build(paths, output, config_path, workers, keep_boilerplate, engine):
     ])
     from builder.pipeline import build as run_build  # seconds of imports: only once the config is sound
 
-    with BuildProgress(console) as progress:
-        result = run_build(config, list(paths) or None, output, workers, on_progress=progress)
+    notices = _ConsoleLines()
+    log.addHandler(notices)
+    try:
+        with BuildProgress(console) as progress:
+            result = run_build(config, list(paths) or None, output, workers, on_progress=progress)
+    finally:
+        log.removeHandler(notices)
     console.print(summary_table(result))
     click.echo(f"output: {result.output}")
 

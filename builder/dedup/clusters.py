@@ -39,8 +39,9 @@ from builder.dedup.minhash import estimated_jaccard
 from builder.errors import UserError
 from builder.hashing import stable_hash
 from builder.records import DOCUMENT_SCHEMA
-from builder.shards import complete, read_rows, read_table
+from builder.shards import complete, read_rows, read_state
 from builder.stage import Call, KeyedStep, MapStage, Shard
+from builder.workstate import DamagedState, is_str_list, is_str_map, read_json, report
 
 INDEX_FOLDER = "dedup-index"
 ASSIGNMENT_SCHEMA = pa.schema([
@@ -97,19 +98,18 @@ def candidate_rows(keys: np.ndarray, pair_files: list[Path]) -> tuple[np.ndarray
     n, order = len(keys), np.argsort(keys, kind="stable")
     packed = np.empty(0, np.int64)
     for path in pair_files:
-        found = read_table(path, ["left", "right"])
+        found = read_state(path, ["left", "right"])
         left, right = (_rows_of(keys, order, found.column(c).to_numpy(), path) for c in ("left", "right"))
         packed = np.unique(np.concatenate([packed, left.astype(np.int64) * n + right]))
     return packed // n, packed % n
 
 
 def _rows_of(keys: np.ndarray, order: np.ndarray, values: np.ndarray, path: Path) -> np.ndarray:
-    """Row numbers of the keys `values`; a key the index does not hold means a damaged index, which would
-    otherwise pair the wrong documents."""
+    """Row numbers of the keys `values`; a key the index does not hold means damaged bucket states, which
+    would otherwise pair the wrong documents: they are all made again from the index entries."""
     rows = order[np.minimum(np.searchsorted(keys, values, sorter=order), len(keys) - 1)]
     if not np.array_equal(keys[rows], values):
-        raise UserError(f"the dedup index is damaged: {path.name} pairs documents it does not hold. "
-                        f"Delete the work folder's {INDEX_FOLDER}/ and build again.")
+        raise DamagedState(path, "pairs documents the dedup index does not hold", remove=path.parent.parent)
     return rows
 
 
@@ -207,14 +207,27 @@ class DedupIndex:
 
     @classmethod
     def load(cls, manifest: Path) -> "DedupIndex":
-        if not Path(manifest).exists():
-            raise UserError(f"no dedup index at {manifest}. Build once (`newscorpus build`) before deduplicating a new batch against it.")
-        data = json.loads(Path(manifest).read_text())
-        return cls(Path(manifest).parent, data["entries"], data["config"])
+        found = cls.saved(manifest)
+        if found is None:
+            raise UserError(f"no usable dedup index at {manifest}. Build once (`newscorpus build`) before "
+                            "deduplicating a new batch against it.")
+        return found
+
+    @classmethod
+    def saved(cls, manifest: Path) -> "DedupIndex | None":
+        """The index a build saved; None when there is none, or (reported) a damaged one."""
+        data = read_json(Path(manifest), _is_manifest)
+        return None if data is None else cls(Path(manifest).parent, data["entries"], data["config"])
 
     def save(self, manifest: Path) -> None:
         blob = json.dumps({"config": self.config_fingerprint, "entries": sorted(self.entries)}, indent=1)
         write_text(Path(manifest), blob)
+
+
+def _is_manifest(value) -> bool:
+    """{"config": fingerprint, "entries": [names]}: names of files in the index folder, no paths."""
+    return (isinstance(value, dict) and isinstance(value.get("config"), str) and is_str_list(value.get("entries"))
+            and all("/" not in name and name not in ("", ".", "..") for name in value["entries"]))
 
 
 def _settings(cfg: DedupConfig) -> dict:
@@ -245,11 +258,11 @@ def cluster_index(index: DedupIndex, cfg: DedupConfig, call: Call, previous: lis
     rather than computed from scratch (see lsh.bucket_pairs): the pairs, and so the clusters, are the same."""
     run = _run_name(cfg, index.entries)
     out = index.folder / "assignments" / run
-    if _assignment_files(out) is not None:
+    if _assignment_files(out) is not None and _intact(out):
         return out
     pair_files = call(lsh.bucket_pairs, _bucket_jobs(index, cfg, run, previous)) if cfg.near else []
     names = sorted(index.entries)
-    tables = [read_table(lsh.Entry(index.folder, name).signatures) for name in names]
+    tables = [read_state(lsh.Entry(index.folder, name).signatures) for name in names]
     table = pa.concat_tables(tables) if tables else None
     files: dict[str, list[str]] = {}
     if table is not None and table.num_rows:
@@ -268,10 +281,22 @@ DONE = "DONE"  # entry -> (its assignment file, a hash of the file's bytes), wri
 
 
 def _assignment_files(out: Path) -> dict[str, list[str]] | None:
-    try:
-        return json.loads((out / DONE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # not done (or done by an older version, which kept no hashes)
-        return None
+    """None when the run is not done (or its DONE is damaged: reported)."""
+    return read_json(out / DONE, lambda value: is_str_map(value, lambda v: is_str_list(v, 2) and "/" not in v[0]))
+
+
+def _intact(out: Path) -> bool:
+    """Each assignment file of a done run still has the bytes DONE names (ApplyClusters reads them in workers,
+    where a damaged one would stop the build)."""
+    for file, digest in _assignment_files(out).values():
+        try:
+            same = stable_hash((out / file).read_bytes(), 12) == digest
+        except OSError:
+            same = False
+        if not same:
+            report(out / file, "is not the file the clustering wrote", "the clustering runs again")
+            return False
+    return True
 
 
 def _write_assignment(piece: pa.Table, path: Path) -> str:
@@ -293,10 +318,13 @@ def _bucket_jobs(index: DedupIndex, cfg: DedupConfig, run: str, previous: list[s
     pair_dir = index.folder / "pairs"
     before = pair_dir / _run_name(cfg, previous) if previous is not None else None
     states = [before / f"{b:04d}.parquet" for b in range(cfg.buckets)] if before else []
-    if before is None or not all(p.exists() and lsh.rows_path(p).exists() for p in states):  # rows: not in older work folders
-        states, previous = [], []
-    added, removed = sorted(set(index.entries) - set(previous)), sorted(set(previous) - set(index.entries))
-    gone = [read_table(lsh.Entry(index.folder, name).signatures, ["key"]).column("key").to_numpy() for name in removed]
+    removed = sorted(set(previous or []) - set(index.entries))
+    # rows files: not in older work folders; signatures of gone entries: how their rows are found
+    if (before is None or not all(p.exists() and lsh.rows_path(p).exists() for p in states)
+            or not all(lsh.Entry(index.folder, name).signatures.exists() for name in removed)):
+        states, previous, removed = [], [], []
+    added = sorted(set(index.entries) - set(previous))
+    gone = [read_state(lsh.Entry(index.folder, name).signatures, ["key"]).column("key").to_numpy() for name in removed]
     gone = np.unique(np.concatenate(gone)) if gone else np.empty(0, np.uint64)
     return [lsh.BucketJob(b, [lsh.Entry(index.folder, name).bands for name in added], gone,
                           states[b] if states else None, pair_dir / run / f"{b:04d}.parquet",
@@ -348,7 +376,7 @@ class DedupStep(KeyedStep):
         cfg = self.config
         index = DedupIndex(self.folder, index_shards(shards, cfg, self.work_dir, call), _config_fingerprint(cfg))
         manifest = manifest_path(self.work_dir)
-        before = DedupIndex.load(manifest) if manifest.exists() else None
+        before = DedupIndex.saved(manifest)
         previous = before.entries if before and before.config_fingerprint == index.config_fingerprint else None
         out = cluster_index(index, cfg, call, previous)
         index.save(manifest)

@@ -22,7 +22,7 @@ import xxhash
 
 from builder.dedup import minhash
 from builder.atomic import atomic_path
-from builder.shards import atomic_write_table, read_table
+from builder.shards import atomic_write_table, read_state, read_table
 
 SIGNATURE_COLUMNS = ["origin", "id", "text_hash", "canonical_url", "published"]
 GROUP_PAIR_SCHEMA = pa.schema([("band_key", pa.uint64()), ("left", pa.uint64()), ("right", pa.uint64())])
@@ -131,7 +131,7 @@ def bucket_pairs(job: BucketJob) -> Path:
         return job.out
     added = _read_bands(job.added, job.bucket)
     if job.previous is not None:
-        rows, pairs = read_table(rows_path(job.previous)), read_table(job.previous)
+        rows, pairs = read_state(rows_path(job.previous)), read_state(job.previous)
     else:
         rows, pairs = BAND_SCHEMA.empty_table(), GROUP_PAIR_SCHEMA.empty_table()
     leaving = np.isin(rows.column("key").to_numpy(), job.gone)
@@ -149,8 +149,7 @@ def bucket_pairs(job: BucketJob) -> Path:
 def _read_bands(paths: list[Path], bucket: int) -> pa.Table:
     tables = []
     for path in paths:
-        with pq.ParquetFile(path) as handle:
-            tables.append(handle.read_row_group(bucket))
+        tables.append(read_state(path, row_group=bucket))
     return pa.concat_tables(tables) if tables else BAND_SCHEMA.empty_table()
 
 

@@ -20,9 +20,11 @@ from typing import Callable, Iterable, Iterator
 from builder import shards
 from builder.engine import reuse
 from builder.engine.reuse import Donor, LineageMemo
+from builder.hashing import stable_hash, value_hash
 from builder.heap import return_freed_blocks
 from builder.lifeline import exit_with
 from builder.stage import KeyedStep, MapStage, Shard, output_fingerprint
+from builder.workstate import file_digest
 
 
 @dataclass
@@ -79,14 +81,14 @@ def run_job(stages: list[MapStage], job: Job) -> int:
     stages = [_set_up(stage) for stage in stages[job.start:]]
     rows = job.task.rows if job.task.rows is not None else shards.read_rows(job.task.path)
     todo, kept = reuse.split(rows, job.donor) if job.donor else (rows, [([], []) for _ in stages])
-    count = 0
+    count, done = 0, True
     # Each output is written before the next stage runs: a stage may change its input rows in place.
     steps = zip(stages, stages[0].process_steps(stages, todo), kept, job.targets)
     for stage, (documents, rejects), (old_documents, old_rejects), target in steps:
-        shards.write_rejects(rejects + old_rejects, target.rejects)
         if job.keyed is not None and target is job.targets[-1]:
             job.keyed.write_keys(documents + old_documents, target)
-        shards.write_documents(documents + old_documents, target.path)  # written last: marks the step done
+        done = done and not shards.momentary(rejects)  # an error of the moment: not done, nor what follows
+        shards.write_output(target.path, documents + old_documents, rejects + old_rejects, done)
         count = len(documents) + len(old_documents)
     return count
 
@@ -118,17 +120,17 @@ class ShardEngine:
         so a job copies the rows that did not change from the task's previous run (reuse.py). keyed: the
         corpus-wide step that follows, whose keys each job makes of its last output while the rows are in
         memory (keyed.py makes those of outputs that were cached without them)."""
-        memos = [LineageMemo(self.work_dir, s.name, s.fingerprint()) for s in stages] if per_document else []
+        memo = None
+        if per_document:  # one memo for the stages together: each stage's input is named from the task's (_donor)
+            memo = LineageMemo(self.work_dir, stages[0].name, value_hash([s.fingerprint() for s in stages]))
         out: list[Shard] = []
 
         def jobs() -> Iterator[tuple[int, Job, int]]:
             for task in tasks:
                 chain = self._chain(stages, task)
-                inputs = [task, *chain[:-1]]
-                if task.path is not None and task.lineage:
-                    for memo, source in zip(memos, inputs):
-                        memo.record(task.lineage, source.fingerprint, source.path)
-                done = max((i for i, target in enumerate(chain) if self._cached(target)), default=-1)
+                if memo is not None and task.path is not None and task.lineage:
+                    memo.record(task.lineage, task.fingerprint, task.path)
+                done = self._done(chain)
                 self.reused += done + 1
                 self.reject_files.extend(target.rejects for target in chain)
                 out.append(chain[-1])
@@ -137,11 +139,17 @@ class ShardEngine:
                     continue
                 start = done + 1
                 source = task.ready() if start == 0 else Task.of(chain[done])
-                donor = self._donor(memos[start], stages[start:], task.lineage) if memos and task.lineage else None
+                donor = self._donor(memo, stages, start, task.lineage) if memo is not None and task.lineage else None
                 yield len(out) - 1, Job(start, source, chain[start:], donor, keyed), task.units
 
         self._run_jobs(stages, jobs(), out)
-        for memo in memos:
+        for index, shard in enumerate(out):
+            if not shards.record_path(shard.path).exists():
+                # Not done (an error of the moment, shards.py): it may hold other content at the next build
+                # under the same name, so what is made from it is named by its content.
+                content = stable_hash(f"{shard.fingerprint}|{file_digest(shard.path)}", 12)
+                out[index] = replace(shard, fingerprint=content)
+        if memo is not None:
             memo.save()
         return out
 
@@ -151,19 +159,31 @@ class ShardEngine:
         for stage in stages:
             fingerprint = output_fingerprint(fingerprint, stage)
             folder = self.work_dir / stage.name
-            chain.append(Shard(fingerprint, folder / f"{fingerprint}.parquet", folder / f"{fingerprint}.rejects.parquet",
-                               lineage=task.lineage or task.fingerprint))
+            path = folder / f"{fingerprint}.parquet"
+            chain.append(Shard(fingerprint, path, shards.rejects_path(path), lineage=task.lineage or task.fingerprint))
         return chain
 
-    def _donor(self, memo: LineageMemo, stages: list[MapStage], lineage: str) -> Donor | None:
+    def _done(self, chain: list[Shard]) -> int:
+        """Index of the last output of the chain that can be reused with all those before it (their rejects
+        go into the build too); -1 when the task must run from its input."""
+        done = -1
+        while done + 1 < len(chain) and self._cached(chain[done + 1]):
+            done += 1
+        return done
+
+    def _donor(self, memo: LineageMemo, stages: list[MapStage], start: int, lineage: str) -> Donor | None:
+        """The previous run of the lineage's task from stage `start` on: its input and outputs, all checked."""
         previous = memo.previous(lineage)
-        if previous is None or not previous[1].exists():
+        if previous is None:
             return None
-        outputs = self._chain(stages, Task(previous[0], lineage=lineage))
-        return Donor(previous[1], outputs) if all(self._cached(o) for o in outputs) else None
+        chain = self._chain(stages, Task(previous[0], lineage=lineage))
+        source = Shard(previous[0], previous[1], shards.rejects_path(previous[1])) if start == 0 else chain[start - 1]
+        outputs = chain[start:]
+        return Donor(source.path, outputs) if all(self._cached(o) for o in [source, *outputs]) else None
 
     def _cached(self, target: Shard) -> bool:
-        return target.path.exists() and target.rejects.exists()
+        """The output is done, and its files are the ones it was written with (shards.check_record)."""
+        return shards.check_record(target.path, target.rejects) is not None
 
     def _run_jobs(self, stages: list[MapStage], jobs: Iterator[tuple[int, Job, int]], out: list[Shard]) -> None:
         """Run every job (index into out, job, progress units); set out[index] to the finished shard."""

@@ -7,9 +7,11 @@ Those shards run again; their other documents need not. A stage is per-document 
 depends only on its own input row and the stage's config (each annotation layer, where reuse saves a
 spaCy parse per document): a row whose input equals the previous run's has the same outputs.
 
-The previous run is found by lineage: every shard descends from one batch of raw pages, and for each stage
-fingerprint `lineage-<fingerprint>.json` in the stage's work folder names the input it last ran on, per
-lineage. Inputs are compared by a digest of each row; outputs are taken by origin (unique in a corpus).
+The previous run is found by lineage: every shard descends from one batch of raw pages, and for each run of
+per-document stages (the fingerprints of all of them) `lineage-<hash>.json` in the first stage's work folder
+names the input the first stage last ran on, per lineage; the input of each later stage is named from it.
+Inputs are compared by a digest of each row; outputs are taken by origin (unique in a corpus). Every file of
+a donor is checked against its record first (shards.check_record).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.atomic import write_text
 from builder import shards
+from builder.atomic import write_text
+from builder.workstate import is_str_list, is_str_map, read_json
 
 
 @dataclass(frozen=True)
@@ -48,13 +51,18 @@ def split(rows: list[dict], donor: Donor) -> tuple[list[dict], list[tuple[list, 
     return todo, kept
 
 
+def _is_memo(value) -> bool:
+    """lineage -> [fingerprint, path inside the work folder]."""
+    return is_str_map(value, lambda v: is_str_list(v, 2) and ".." not in Path(v[1]).parts and not Path(v[1]).is_absolute())
+
+
 class LineageMemo:
-    """lineage -> (fingerprint, path) of the input one stage last ran on (for one stage fingerprint)."""
+    """lineage -> (fingerprint, path) of the input the stages last ran on (for one set of stage fingerprints)."""
 
     def __init__(self, work_dir: Path, name: str, fingerprint: str):
         self.work_dir = Path(work_dir)
         self.path = self.work_dir / name / f"lineage-{fingerprint}.json"
-        self.known: dict[str, list[str]] = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.known: dict[str, list[str]] = read_json(self.path, _is_memo) or {}  # damaged: no row reuse
         self.seen: dict[str, list[str]] = {}
 
     def previous(self, lineage: str) -> tuple[str, Path] | None:

@@ -20,11 +20,6 @@ from typing import BinaryIO, Iterator
 
 from builder.ingest.raw import reject
 
-# Refusals that say the file could not be read now, not what it holds: never cached as a result, so a
-# file fixed with chmod is read by the next build.
-RETRY_REASONS = frozenset({"unreadable"})
-
-
 class Refused(Exception):
     """A file that is not read: `reason` for the rejects table, `detail` for a person."""
 

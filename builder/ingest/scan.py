@@ -28,12 +28,14 @@ from typing import Callable, Iterable, Iterator
 
 import pyarrow as pa
 
-from builder.shards import atomic_write_table, read_table
+from builder.shards import atomic_write_table, read_state
 from builder.errors import UserError
 from builder.ingest.config import IngestConfig
 from builder.hashing import stable_hash
-from builder.ingest.files import RETRY_REASONS, iter_inputs, printable
+from builder.ingest.files import iter_inputs, printable
 from builder.ingest.readers import read_file
+from builder.records import RETRY_REASONS
+from builder.workstate import DamagedState, report
 
 SCAN_VERSION = "1"  # raise when the readers' output changes: every input is then read again
 PAGE_FIELDS = ("origin", "url", "kind", "content_type", "fetched_at", "site")
@@ -187,9 +189,19 @@ def cut_batches(items: Iterable[dict], size: int, rejects: list[dict]) -> Iterat
 
 
 def _read_cache(path: Path) -> dict[str, ScannedFile]:
+    """The scan cache; empty (every input read again) when missing or damaged."""
     if not path.exists():
         return {}
-    columns = read_table(path).to_pydict()
+    try:
+        return _files_of(read_state(path, CACHE_SCHEMA.names).to_pydict())
+    except DamagedState as damaged:
+        report(damaged.path, damaged.why)
+    except (KeyError, TypeError, ValueError) as error:  # readable, but not what _write_cache writes
+        report(path, f"does not hold what it should ({type(error).__name__})")
+    return {}
+
+
+def _files_of(columns: dict[str, list]) -> dict[str, ScannedFile]:
     files: dict[str, ScannedFile] = {}
     for key, name, size, mtime, content, origin, digest, reject in zip(*(columns[c] for c in CACHE_SCHEMA.names)):
         entry = files.setdefault(key, ScannedFile(name, size, mtime, content, []))
