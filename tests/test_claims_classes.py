@@ -128,3 +128,18 @@ def test_evidence_shows_someone_doing_something(nlp):
     text = "Leaked transcripts show the envoy, a senior aide, coaching the minister on the deal."
     (claim,) = claims_of(nlp, text)
     assert claim["kind"] == "attributed" and claim["text"].startswith("the envoy") and claim["text"].endswith("deal")
+
+
+# -- quotation marks that give a name ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    'The stalls, known as "river hubs", move between the markets every week.',
+    'Pupils had extra reading periods, sometimes called "labs" by the teachers.',
+])
+def test_a_quoted_name_after_a_naming_word_is_not_a_quote(nlp, text):
+    assert [c for c in claims_of(nlp, text) if c["kind"] == "direct_quote"] == []
+
+
+def test_a_quoted_word_after_a_report_stays_a_quote(nlp):
+    text = 'Tom Baker called the plan "reckless" on Monday.'
+    assert [c["text"] for c in claims_of(nlp, text) if c["kind"] == "direct_quote"] == ["reckless"]

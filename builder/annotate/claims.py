@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -125,6 +126,9 @@ def _cue_text(verb) -> str:
     return verb.doc[first:verb.i + 1].text
 
 
+# Words that give a name right before a quotation mark: what follows is that name, not anyone's words.
+_NAMING = re.compile(r"(?:\b(?:called|dubbed|named|nicknamed|termed|labell?ed|known as|referred to as)|so-called)"
+                     r"\s*[\"“‘«„']$", re.IGNORECASE)
 _WRITER_MODALS = {"should", "must", "can", "could", "need", "might", "may"}  # "we should note", "I must add"
 _RARELY = {"never", "rarely", "seldom", "hardly"}
 
@@ -545,8 +549,8 @@ class ClaimFinder:
         span = self.doc.char_span(start, end, alignment_mode="expand")
         if span is None:
             return False
-        if _title_like(span):
-            return True
+        if _title_like(span) or _NAMING.search(self.text[max(0, start - 24):start]):
+            return True  # a title, or a name given ('known as "shiriki hubs"', 'sometimes called "labs"')
         if words >= _SCARE_QUOTE_WORDS or any(t.pos_ in ("VERB", "AUX") for t in span):
             return False
         before = self.text[max(sent.start_char, start - 3):start].strip(" \"“‘«„'")
