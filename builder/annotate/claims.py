@@ -428,8 +428,9 @@ class ClaimFinder:
         """[start, end) cut to the paragraph (line) holding `anchor`: the parser sometimes runs a sentence across
         a line break (a heading glued to the paragraph under it), but what a verb reports is in its paragraph."""
         line_start = self._line_start(anchor + 1)
-        line_end = self.text.find("\n", anchor)
-        return max(start, line_start), min(end, len(self.text) if line_end < 0 else line_end)
+        after = self.line_starts.first_after(anchor)  # the next line's start, by bisection: O(log n) per verb
+        line_end = self.line_starts.items[after]["start"] - 1 if after < len(self.line_starts.items) else len(self.text)
+        return max(start, line_start), min(end, line_end)
 
     def _not_reported(self, verb, subject, lemma: str) -> bool:
         """Reporting verbs that report nothing: negated ("did not say that", "research rarely shows that"), the
