@@ -288,3 +288,11 @@ def test_a_person_span_ending_in_an_organisation_word_is_an_organisation(stage):
     doc.ents = [Span(doc, 2, 4, "PERSON"), Span(doc, 5, 7, "PERSON")]  # what the NER does with unknown words
     spans = [(m["text"], m["label"]) for m in mentions(doc, frozenset({"PERSON", "ORG"}))]
     assert spans == [("Quillmark Cloud", "ORG"), ("Tessa Quillmark", "PERSON")]
+
+
+def test_a_network_with_its_channel_number_is_a_station(stage):
+    text = ("After NBC 4's report on the landlord, the tenants called CBS 2 and WXYZ-TV.\n\n"
+            "The ratings left CBS 3% ahead of its rivals.")
+    spans = [(text_, label) for text_, label, _ in found(annotate(stage, text))]
+    assert ("NBC 4", "ORG") in spans and ("CBS 2", "ORG") in spans and ("WXYZ-TV", "ORG") in spans
+    assert ("CBS", "ORG") in spans and ("CBS 3", "ORG") not in spans  # a figure after a network is no channel

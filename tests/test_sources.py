@@ -122,3 +122,22 @@ def test_the_bundled_lexicon_holds_the_imported_outlets_with_domains():
     imported = [o for o in lexicon_outlets() if o.origin]
     assert imported and all(o.domain and o.origin.startswith("fundus ") for o in imported)
     assert bundled.outlet_for_domain("www.taipeitimes.com") == "Taipei Times"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("NORTHPORT (WNPX) -- A landlord was fined on Monday.", "WNPX"),
+    ("The farmer told NBSS that the harvest had doubled.", "NBSS"),
+    ("A spokeswoman for the chain tells RIVERNEWS.com that ten stores will open.", "RIVERNEWS.com"),
+    ("\"We move fast,\" Ann Lee told theWIRE on Monday.", "theWIRE"),
+])
+def test_outlets_known_by_their_place_beyond_the_lexicon_are_mentions(nlp, text, name):
+    assert [found for found, _, _ in mentions(nlp, text)] == [name]
+
+
+@pytest.mark.parametrize("text", [
+    "Ann Lee told FBI agents about the threats.",
+    "The farmer told Smith that the harvest had doubled.",
+    "The plant (ACME) produces steel for the region.",
+])
+def test_people_agencies_and_bracketed_names_are_not_mentions(nlp, text):
+    assert mentions(nlp, text) == []

@@ -4,7 +4,10 @@ Named rule families (each tested in tests/test_claims.py):
 - rule_reported_speech: a reporting verb with a content clause or object ("X said (that) ...", "..., X said.",
   "X told Y that ...", "X accused Y of ...", "X has made it clear that ..."; mixed quotation 'X said the plan was
   "a disaster"' too). Speaker = the verb's subject -> `indirect_quote`; a subject that is a document, recording,
-  unnamed source or outlet ("reports indicate", "video shows", "Bloomberg reported") -> `attributed`.
+  unnamed source or outlet ("reports indicate", "video shows", "Bloomberg reported") -> `attributed`. The content
+  is the clause after the verb (before it only for an inverted cue: "..., said Ann Lee"), within the verb's
+  paragraph; negated and hypothetical verbs, the writer's own remarks ("It is worth noting that") and inferences
+  ("..., suggesting that") report nothing (`_not_reported`).
 - rule_attribution_phrase: "according to ...", "as reported by ..." -> `attributed`, span = the rest of the clause.
 - rule_hedge: "reportedly", "allegedly" -> `attributed`, span = the clause they modify, cue included.
 - rule_passive_report: "it is believed to ...", "has been seen as ..." -> `attributed`.
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +30,7 @@ from pathlib import Path
 from builder.annotate.candidates import ClaimPlaces, verb_exceptions
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
 from builder.annotate.claims_quotes import quote_segments
+from builder.annotate.lines import heading_ranges
 from builder.annotate.claims_speakers import FIRST_NAMES_FILE, GROUP_PRONOUNS, SpeakerResolver, canonical_entities
 from builder.bundled import ANNOTATIONS
 from builder.errors import UserError
@@ -61,6 +66,9 @@ class Lexicon:
     passive_reports: frozenset
     descriptions: frozenset
     organisations: frozenset
+    # Optional in a user's copy of the file (added after it was published).
+    inference: frozenset = frozenset()
+    that_only: frozenset = frozenset()
 
 
 def load_lexicon(path: str = str(LEXICON_FILE)) -> Lexicon:
@@ -118,6 +126,56 @@ def _cue_text(verb) -> str:
     return verb.doc[first:verb.i + 1].text
 
 
+# Words that give a name right before a quotation mark: what follows is that name, not anyone's words.
+_NAMING = re.compile(r"(?:\b(?:called|dubbed|named|nicknamed|termed|labell?ed|known as|referred to as)|so-called)"
+                     r"\s*[\"“‘«„']$", re.IGNORECASE)
+_WRITER_MODALS = {"should", "must", "can", "could", "need", "might", "may"}  # "we should note", "I must add"
+_RARELY = {"never", "rarely", "seldom", "hardly"}
+
+
+def _negated(verb) -> bool:
+    return any(c.dep_ == "neg" or (c.dep_ == "advmod" and c.lower_ in _RARELY) for c in verb.children)
+
+
+def _embedded_question(first, clause) -> bool:
+    """'explained what was in the calls', 'asked whether ...': a wh-word opening the clause after the verb, as
+    the clause's own dependent. Not an adverbial clause inside it ("said when people eat out, they ...") nor a
+    free relative as its subject ("says what plumbers do will help")."""
+    if first.lower_ not in _QUESTION_WORDS:
+        return False
+    return first.head.i == clause.i or (first.head.head.i == clause.i and first.head.dep_ not in ("advcl", "csubj", "nsubj"))
+
+
+def _that_clause(clause) -> tuple[int, int] | None:
+    """The words after "that" of a content clause opened by it, with a subject of its own; else None."""
+    mark = clause.left_edge
+    if mark.lower_ != "that" or mark.dep_ != "mark" or not any(c.dep_ in _SUBJECT_DEPS for c in clause.children):
+        return None
+    return mark.doc[mark.i + 1].idx, _subtree_span(clause)[1]
+
+
+def _unmarked_clause(verb, objects) -> tuple[int, int] | None:
+    """'Lee said traditional subscriptions that tie fees to staff look less suited': with no "that", the parser
+    may read the content's subject as the object of "said" and its verb as part of a relative clause. "said" does
+    not take such a long object: an object of five tokens or more holding a relative clause is the content (after
+    a subject: in '..., said Ann Lee, an economist whose review ...' the object is the speaker)."""
+    if not any(c.dep_ == "nsubj" and c.i < verb.i for c in verb.children):
+        return None
+    told = next((o for o in objects if o.dep_ == "dobj"), None)
+    if told is None or told.right_edge.i - told.left_edge.i < 4:
+        return None
+    if not any(c.dep_ in ("relcl", "acl") and c.pos_ in ("VERB", "AUX") for c in told.children):
+        return None
+    return _subtree_span(told)
+
+
+def _inverted_conjunct(verb) -> bool:
+    """'Coffee is likely neuroprotective, states Ann Lee.': a finite reporting verb after a comma, read as a
+    conjunct of the clause it reports, with the speaker's name right after it."""
+    return (verb.dep_ == "conj" and verb.head.i < verb.i and verb.i > 0 and verb.doc[verb.i - 1].text == ","
+            and verb.tag_ in ("VBZ", "VBD", "VBP") and ClaimFinder._inverted_subject(verb) is not None)
+
+
 class ClaimFinder:
     """Finds the claims of one parsed document. Plain dicts in, plain dicts out."""
 
@@ -137,6 +195,7 @@ class ClaimFinder:
         self.claims_by_sentence: dict[tuple[int, int], list[dict]] = {}
         self.spoken = StartIndex([])  # claims with a speaker, by start
         self.line_starts = StartIndex([{"start": i + 1} for i, ch in enumerate(self.text) if ch == "\n"])
+        self.headings = QuoteIndex(heading_ranges(self.text))  # heading lines, as sorted disjoint ranges
         self._verbs_outside: dict[int, dict | None] = {}
 
     def _add(self, kind, start, end, cue, speaker, sent) -> dict | None:
@@ -169,6 +228,8 @@ class ClaimFinder:
 
     def _subject(self, verb):
         """The verb's subject; participles and conjuncts share their head's ("..., adding that ...")."""
+        if _inverted_conjunct(verb):
+            return self._inverted_subject(verb)  # "..., states Ann Lee.": not the subject of the clause before
         token = verb
         for _ in range(4):
             subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
@@ -201,10 +262,18 @@ class ClaimFinder:
         "defending the plan", nor an embedded question ("explained what was in the calls")."""
         lemma = verb.lemma_.lower()
         objects = [c for c in verb.rights if c.dep_ in _OBJECT_DEPS]
-        clause = next((c for c in verb.children if c.dep_ in _CONTENT_DEPS), None)
+        line_start, line_end = self._paragraph_part(verb.idx, 0, len(self.text))
+        clauses = [c for c in verb.children if c.dep_ in _CONTENT_DEPS and line_start <= c.idx < line_end]
+        # What a verb reports follows it, but for an inverted cue right after a comma ("..., said Ann Lee"): in
+        # "Metrics back this: a spokeswoman tells us that ..." the parser hangs both clauses on "tells".
+        inverted = verb.i > 0 and verb.doc[verb.i - 1].text in (",", "—", "–", "\"", "”", "’")
+        after = [c for c in clauses if c.i > verb.i]
+        clause = after[0] if after and not (inverted and after != clauses) else (clauses[0] if clauses else None)
+        if lemma in self.lex.that_only:
+            return _that_clause(clause) if clause is not None and clause.i > verb.i else None
         if clause is not None:
             first = clause.left_edge
-            if first.lower_ in _QUESTION_WORDS and (first.head.i == clause.i or first.head.head.i == clause.i):
+            if clause.i > verb.i and _embedded_question(first, clause):
                 return None  # an embedded question is not a statement
             if any(c.dep_ in _SUBJECT_DEPS for c in clause.children):
                 if first.dep_ == "mark" and first.head.i == clause.i and first.lower_ == "that" and first.i < clause.i:
@@ -219,7 +288,22 @@ class ClaimFinder:
         if objects and self._predicate(lemma, objects):
             spans = [_subtree_span(c) for c in objects]
             return min(s for s, _ in spans), max(e for _, e in spans)
-        return self._that_clause_of_object(objects)
+        return self._that_clause_of_object(objects) or self._small_clause(verb, lemma, objects) or \
+            (_unmarked_clause(verb, objects) if lemma == "say" else None)
+
+    def _small_clause(self, verb, lemma: str, objects) -> tuple[int, int] | None:
+        """'Transcripts show the envoy, a Trump aide, coaching a Kremlin official': an object and a participle
+        after it, which the parser hangs on the verb or the object, state something for evidence verbs and
+        object_verbs ("admitted ...", "reported ...") alike."""
+        if lemma not in self.lex.evidence and lemma not in self.lex.object_verbs:
+            return None
+        told = next((o for o in objects if o.dep_ == "dobj"), None)
+        if told is None:
+            return None
+        for participle in (*verb.rights, *told.rights):
+            if participle.i > told.i and participle.tag_ == "VBG" and participle.dep_ in ("advcl", "acl", "xcomp"):
+                return told.left_edge.idx, _subtree_span(participle)[1]
+        return None
 
     @staticmethod
     def _made_clear(verb) -> tuple[int, int, int] | None:
@@ -252,7 +336,17 @@ class ClaimFinder:
     @staticmethod
     def _parenthetical(verb) -> tuple[int, int] | None:
         """'The bridge, Ann Lee said, will reopen in May': a cue set off by commas inside the clause it reports.
-        The span is the whole clause, cue included (the gold spec's rule for a cue inside its clause)."""
+        The span is the whole clause, cue included (the gold spec's rule for a cue inside its clause). The same
+        for an inverted cue read as a conjunct ("Coffee protects the heart, states Ann Lee, and ..."); at the end
+        of the clause ("..., states Ann Lee.") the span stops before it."""
+        if _inverted_conjunct(verb):
+            top = verb.head
+            while top.dep_ == "conj" and top.head.i < top.i:
+                top = top.head
+            start, end = _subtree_span(top)
+            if verb.right_edge.i + 1 >= top.right_edge.i:  # nothing but a full stop after the cue's phrase
+                end = verb.doc[verb.i - 1].idx
+            return start, end
         if verb.dep_ != "parataxis" or not any(c.dep_ == "nsubj" for c in verb.children):
             return None
         edge = verb.left_edge.i  # the opening comma is the verb's child or the token before its phrase
@@ -304,9 +398,11 @@ class ClaimFinder:
             if not content or self._too_deep(verb):
                 continue
             subject = self._subject(verb)
-            start, end = content
-            if start <= verb.idx < end and not inside:
+            start, end = self._paragraph_part(verb.idx, *content)
+            if end - start < 2 or (start <= verb.idx < end and not inside):
                 continue
+            if self._not_reported(verb, subject, lemma) or self.text[start] == "(":
+                continue  # a parenthesis after the verb is an aside, not what it reports
             if self._quote_itself(start, end):
                 continue  # '"...," Trump said': the quote itself is the claim (rule_direct_quote takes the cue)
             speaker, kind = None, "indirect_quote"
@@ -327,6 +423,39 @@ class ClaimFinder:
             if kind == "attributed" and subject is not None and subject.i < verb.i:
                 cue = self.doc[subject.i:verb.i + 1].text if verb.i - subject.i <= 2 else cue
             self._add(kind, start, end, cue, speaker, sent)
+
+    def _paragraph_part(self, anchor: int, start: int, end: int) -> tuple[int, int]:
+        """[start, end) cut to the paragraph (line) holding `anchor`: the parser sometimes runs a sentence across
+        a line break (a heading glued to the paragraph under it), but what a verb reports is in its paragraph."""
+        line_start = self._line_start(anchor + 1)
+        after = self.line_starts.first_after(anchor)  # the next line's start, by bisection: O(log n) per verb
+        line_end = self.line_starts.items[after]["start"] - 1 if after < len(self.line_starts.items) else len(self.text)
+        return max(start, line_start), min(end, line_end)
+
+    def _not_reported(self, verb, subject, lemma: str) -> bool:
+        """Reporting verbs that report nothing: negated ("did not say that", "research rarely shows that"), the
+        writer's own remarks ("It is worth noting that", "We should also note that", "That said, ..."), a
+        heading ("Proof Uses Number Theory To Explain ..."), and an inference verb drawing the writer's
+        conclusion (the `inference` list of reporting_verbs.json)."""
+        if _negated(verb) or any(a.lower_ == "worth" for a in (verb.head, verb.head.head)):
+            return True
+        if any(c.dep_ == "aux" and c.lower_ in _WRITER_MODALS - {"need"} for c in verb.children):
+            return True  # "could find themselves ceded", "might say": a possibility, not a report
+        if subject is not None and subject.i < verb.i:
+            if subject.lower_ == "that" and verb.i == subject.i + 1 and verb.i + 1 < len(self.doc) \
+                    and self.doc[verb.i + 1].text == ",":
+                return True  # "That said, ..."
+            if subject.lower_ in ("we", "i") and any(c.dep_ == "aux" and c.lower_ in _WRITER_MODALS for c in verb.children):
+                return True
+        if self.headings.holds(verb.idx):
+            return True
+        if lemma in self.lex.inference and subject is not None:
+            if subject.lower_ in ("it", "this", "that", "which"):
+                return True
+            own = subject.head.i == verb.i
+            person = subject.pos_ in ("PROPN", "PRON") or subject.lemma_.lower() in self.lex.descriptions
+            return not own and not person and subject.lemma_.lower() not in self.lex.source_nouns
+        return False
 
     def _previous_speaker(self, before: int) -> str | None:
         at = self.spoken.last_before(before)
@@ -381,8 +510,9 @@ class ClaimFinder:
                 continue
             if not any(c.dep_ in ("xcomp", "prep", "ccomp", "oprd") for c in verb.children):
                 continue
-            if self._too_deep(verb):
-                continue
+            if self._too_deep(verb) or _negated(verb) or any(
+                    c.dep_ == "aux" and c.tag_ == "MD" and c.lower_ != "will" for c in verb.children):
+                continue  # "cannot be seen", "can be understood": a possibility, not a report
             root = verb if verb.dep_ == "ROOT" else verb.head
             start, end = _subtree_span(root) if root.dep_ != "ROOT" else (sent.start_char, sent.end_char)
             self._add("attributed", start, end, _cue_text(verb) + (" as" if any(
@@ -420,8 +550,8 @@ class ClaimFinder:
         span = self.doc.char_span(start, end, alignment_mode="expand")
         if span is None:
             return False
-        if _title_like(span):
-            return True
+        if _title_like(span) or _NAMING.search(self.text[max(0, start - 24):start]):
+            return True  # a title, or a name given ('known as "shiriki hubs"', 'sometimes called "labs"')
         if words >= _SCARE_QUOTE_WORDS or any(t.pos_ in ("VERB", "AUX") for t in span):
             return False
         before = self.text[max(sent.start_char, start - 3):start].strip(" \"“‘«„'")
@@ -431,7 +561,7 @@ class ClaimFinder:
         for hop, ancestor in enumerate(span.root.ancestors):
             if hop >= _NESTING_HOPS:
                 break
-            if ancestor.lemma_.lower() in self.reporting and not self.quoted.holds(ancestor.idx):
+            if ancestor.lemma_.lower() in self.reporting - self.lex.that_only and not self.quoted.holds(ancestor.idx):
                 return below.dep_ in _SUBJECT_DEPS
             below = ancestor
         return True
@@ -570,7 +700,7 @@ class ClaimsAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["claims"]; runs after entities and sources."""
 
     name = "claims"
-    version = "3"
+    version = "4"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):

@@ -6,7 +6,8 @@ longer model span covers it), keeps each span within one line, trims it the way 
 (no title, no possessive 's, no leading lowercase "the"; a possessive between two names splits them) and
 drops names of heading lines that running text never uses, kinds of things (annotations/not_names.txt) and
 credentials after a person's name. All-caps stretches are read again by the NER alone on a title-case copy;
-cited web domains are ORG. Then `linking.link` gives each mention its document entity.
+cited web domains are ORG, and so are stations ("ABC 7": a lexicon network and its channel number; call signs
+such as "WSB-TV"). Then `linking.link` gives each mention its document entity.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ Cyber Security Networks Cloud Bank Capital Holdings Partners Media Health Pharma
 Motors Airlines Foundation Institute University College Association Agency Council Company AI""".split())
 # A web domain written as a name ("TODAY.com", "arxiv.org"): a site, an ORG. Not part of a URL or an address.
 _DOMAIN = re.compile(r"(?<![\w/@.:-])(?:www\.)?[A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)*\.(?:com|org|net|gov|edu|io|news|co\.uk)(?![\w/@-])")
+# A station: a network of the lexicon and its channel number ("ABC 7", "Fox 5's report"), not a figure ("CBS 10%").
+_CHANNEL = re.compile(r" \d{1,2}(?![\w%.,:/-]?\d)(?![\w%])")
+# A broadcaster's call sign with its band ("WSB-TV", "KQED-FM"): an ORG, whatever the NER made of it.
+_CALL_SIGN = re.compile(r"(?<![\w-])[KW][A-Z]{2,3}-(?:TV|FM|AM|DT|LD|CD)(?![\w-])")
 # doc.spans key of the lexicon ruler's matches (a span ruler: it leaves doc.ents to the model).
 LEXICON_SPANS = "lexicon"
 NAME_TYPES = frozenset(entity_labels(numeric=False))
@@ -169,6 +174,17 @@ def _domains(text: str) -> list[dict]:
             for m in _DOMAIN.finditer(text)]
 
 
+def _stations(text: str, lexicon: list[dict]) -> list[dict]:
+    """Broadcasters as the text names them: a lexicon organisation followed by its channel number becomes the
+    station ("ABC 7", not the network "ABC" and a number), and call signs with their band ("WSB-TV") are ORG."""
+    spans = []
+    for x in lexicon:
+        channel = _CHANNEL.match(text, x["end"]) if x["label"] == "ORG" else None
+        spans.append({**x, "end": channel.end(), "linked": None} if channel else x)
+    return spans + [{"start": m.start(), "end": m.end(), "label": "ORG", "linked": None}
+                    for m in _CALL_SIGN.finditer(text)]
+
+
 def _credential(text: str, span: dict, previous: dict | None) -> bool:
     """A credential after a person's name or after another credential: "Ann Lee, MD, MPH"."""
     return (previous is not None and (previous["label"] == "PERSON" or previous.get("credential"))
@@ -218,7 +234,7 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
     model = _model_spans(doc, read)
     matches = filter_spans(doc.spans.get(LEXICON_SPANS, []))  # "Dmitry Peskov", not also "Peskov" inside it
     lexicon = [_span(list(match), match.label_, match.id_ or None) for match in matches]
-    lexicon = [x for x in lexicon if x] + _domains(text)
+    lexicon = _stations(text, [x for x in lexicon if x]) + _domains(text)
     for x in lexicon:
         if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
             x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
@@ -296,7 +312,7 @@ class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
     name = "entities"
-    version = "3"
+    version = "4"
     components = ("ner", "lexicon_ruler")  # the ruler (added in prepare when config.ruler) writes doc.spans only
 
     def __init__(self, config: AnnotateConfig):

@@ -8,7 +8,8 @@ Four kinds (records.SourceLink):
   "told The Hill", "according to the Financial Times"), only where the parse shows it reporting, not merely
   being talked about. An outlet is a name of the outlet lexicon (platforms and agencies are not outlets), a
   name of a newspaper's shape ("the Argus Leader", "People's Daily", "the Chronicle", "Wheeling
-  News-Register"), or a lexicon outlet with a station's call sign ("CBS DFW"). A shaped name links to the
+  News-Register"), a lexicon outlet with a station's call sign ("CBS DFW"), a name in a dateline ("(WABC) --")
+  or the short name someone talks to ("told BSS", "tells TODAY.com", "told theCUBE"). A shaped name links to the
   lexicon when one of its forms is written so, or when it is the short form ("the Post") of an outlet named
   before in the document or of the document's own site.
 The claims annotator reads the mention spans: an outlet is a source, never a speaker.
@@ -57,6 +58,12 @@ _HEAD = r"(?:" + "|".join(map(re.escape, sorted(NEWSPAPER_HEADS, key=len, revers
 # head word only with a date ("The Daily Show" is not "The Daily", "told the Times Tuesday" is the Times).
 _SHAPED = re.compile(r"(?<![\w&])(?:(?:" + _NAME_WORD + r"\s){1,4}" + _HEAD + r"|(?<=\b[Tt]he\s)" + _HEAD + r")(?![\w&])(?!\s+(?!" + _DATE_WORDS + r")[A-Z])")
 _CALL_SIGN = r"(?:\s(?:[A-Z]{2,5}|\d{1,2}))"
+# Outlets outside the lexicon known by their place: a wire or station dateline ("(WABC) --", "(KXAN) —") and
+# the short name someone talks to ("told BSS", "tells TODAY.com", "told theCUBE"): an acronym, a site's domain
+# or a camel-case name, followed by the end of the phrase (not "told FBI agents"; "told the FBI" has its article).
+_DATELINE_NAME = re.compile(r"(?<=\()[A-Z][A-Za-z.&]{1,15}(?=\)\s*[-–—])")
+_TOLD_NAME = re.compile(r"\b(?:told|tells|tell|telling)\s+([A-Za-z][\w-]*\.(?:com|org|net|news|co\.uk)|[A-Z]{2,6}|[a-z]+[A-Z]\w*)"
+                        r"(?=\s*(?:[,.;:\"“”]|that\b|in\b|on\b|$))", re.M)
 # "(Reuters) -" / "(AP) —" wire datelines.
 _DATELINE = re.compile(r"\(\s*$")
 _DATELINE_AFTER = re.compile(r"^\s*\)\s*[-–—]")
@@ -180,6 +187,8 @@ def _candidates(text: str, outlets: Outlets) -> list[tuple[int, int, str]]:
     for match in _SHAPED.finditer(text):
         start, name = _shaped_name(text, *match.span())
         found.append((start, match.end(), name))
+    found += [(m.start(), m.end(), m.group()) for m in _DATELINE_NAME.finditer(text)]
+    found += [(m.start(1), m.end(1), m.group(1)) for m in _TOLD_NAME.finditer(text)]
     found.sort(key=lambda c: (c[0], -c[1]))
     chosen, last_end = [], -1
     for start, end, name in found:
@@ -243,7 +252,7 @@ class SourcesAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["sources"]; runs after entities."""
 
     name = "sources"
-    version = "2"
+    version = "3"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):
