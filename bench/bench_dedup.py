@@ -26,10 +26,10 @@ import numpy as np
 import xxhash
 
 from builder.dedup import minhash
-from builder.dedup.clusters import DedupIndex, cluster_index, manifest_path
-from builder.pipeline import deduplicate
+from builder.dedup.clusters import DedupIndex, DedupStep, cluster_index, manifest_path
 from builder.dedup.config import DedupConfig
 from builder import shards as shard_io
+from builder.engine.keyed import keyed_tasks
 from builder.engine.local import LocalEngine
 from builder.stage import Shard
 from builder.hashing import stable_hash
@@ -120,6 +120,11 @@ def write_shards(folder: Path, docs: list[dict], size: int) -> list[Shard]:
         shard_io.write_documents(part, path)
         out.append(Shard(name, path, path.with_suffix(".rejects.parquet"), len(part)))
     return out
+
+
+def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> None:
+    """Dedup as the build runs it (pipeline.py): the keyed step, then its apply stage."""
+    engine.map(*keyed_tasks(engine, DedupStep(cfg, engine.work_dir), shard_list))
 
 
 def pair_scores(truth: dict[str, int], predicted: dict[str, str]) -> tuple[float, float, int, int]:
