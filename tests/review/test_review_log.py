@@ -13,7 +13,7 @@ import time
 import pytest
 from test_review_common import TEXTS, documents, write_build
 
-REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 from builder.errors import UserError
 from builder.review.decisions import DecisionLog, read_log

@@ -251,7 +251,7 @@ def _scan_in_child(folder: Path) -> list[str]:
         if shutil.which("setpriv") is None:
             pytest.skip("running as root without setpriv: file permissions cannot be tested")
         prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run([*prefix, sys.executable, "-c", textwrap.dedent(SCAN), str(folder)], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -314,7 +314,7 @@ def test_no_process_outlives_a_killed_two_worker_build(tmp_path):
     """
     (tmp_path / "run.py").write_text(textwrap.dedent(code))
     mark = uuid.uuid4().hex
-    env = {**os.environ, "NC_TEST_MARK": mark, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "NC_TEST_MARK": mark, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     build_process = subprocess.Popen([sys.executable, "run.py"], cwd=tmp_path, env=env)
     deadline = time.monotonic() + 120
     # the build, the fork server, two workers and their extractor children
