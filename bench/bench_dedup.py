@@ -145,7 +145,7 @@ def quality(args) -> None:
         engine = LocalEngine(Path(tmp) / "work", workers=2)
         shard_list = write_shards(Path(tmp) / "shards", docs, 200)
         deduplicate(shard_list, DedupConfig(), engine)
-        index = DedupIndex.load(manifest_path(engine.work_dir))
+        index = DedupIndex.saved(manifest_path(engine.work_dir))
         print(f"{len(docs)} documents, {len(set(truth.values()))} articles")
         for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
             out = cluster_index(index, DedupConfig(threshold=threshold), engine.call)

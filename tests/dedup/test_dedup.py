@@ -136,10 +136,10 @@ def test_incremental_equals_full(tmp_path):
     engine = LocalEngine(tmp_path / "inc" / "work")
     old = write_shards(tmp_path / "inc", docs[:4], 2, prefix="old")
     deduplicate(old, DedupConfig(), engine)
-    first = DedupIndex.load(manifest_path(engine.work_dir))
+    first = DedupIndex.saved(manifest_path(engine.work_dir))
     new = write_shards(tmp_path / "inc", docs[4:], 2, prefix="new")
     incremental = deduplicate(old + new, DedupConfig(), engine)
-    assert len(DedupIndex.load(manifest_path(engine.work_dir)).entries) == len(first.entries) + len(new)
+    assert len(DedupIndex.saved(manifest_path(engine.work_dir)).entries) == len(first.entries) + len(new)
     fields = ("id", "cluster_id", "is_canonical", "duplicate_kind", "similarity")
     assert {o: tuple(r[f] for f in fields) for o, r in full.items()} == {o: tuple(r[f] for f in fields) for o, r in incremental.items()}
 
