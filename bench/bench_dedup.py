@@ -26,10 +26,10 @@ import numpy as np
 import xxhash
 
 from builder.dedup import minhash
-from builder.dedup.clusters import DedupIndex, cluster_index, manifest_path
-from builder.pipeline import deduplicate
+from builder.dedup.clusters import DedupIndex, DedupStep, cluster_index, manifest_path
 from builder.dedup.config import DedupConfig
 from builder import shards as shard_io
+from builder.engine.keyed import keyed_tasks
 from builder.engine.local import LocalEngine
 from builder.stage import Shard
 from builder.hashing import stable_hash
@@ -122,6 +122,11 @@ def write_shards(folder: Path, docs: list[dict], size: int) -> list[Shard]:
     return out
 
 
+def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> None:
+    """Dedup as the build runs it (pipeline.py): the keyed step, then its apply stage."""
+    engine.map(*keyed_tasks(engine, DedupStep(cfg, engine.work_dir), shard_list))
+
+
 def pair_scores(truth: dict[str, int], predicted: dict[str, str]) -> tuple[float, float, int, int]:
     def pairs(labels: dict) -> set:
         groups: dict = {}
@@ -140,7 +145,7 @@ def quality(args) -> None:
         engine = LocalEngine(Path(tmp) / "work", workers=2)
         shard_list = write_shards(Path(tmp) / "shards", docs, 200)
         deduplicate(shard_list, DedupConfig(), engine)
-        index = DedupIndex.load(manifest_path(engine.work_dir))
+        index = DedupIndex.saved(manifest_path(engine.work_dir))
         print(f"{len(docs)} documents, {len(set(truth.values()))} articles")
         for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):
             out = cluster_index(index, DedupConfig(threshold=threshold), engine.call)

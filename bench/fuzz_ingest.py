@@ -1,11 +1,11 @@
-"""The long fuzz run of issue 10: the property tests of tests/test_fuzz.py with many more examples.
+"""The long fuzz run of issue 10: the property tests of tests/ingest/test_fuzz.py with many more examples.
 
-    python bench/fuzz_ingest.py [--examples N] [--tests tests/test_review_fuzz.py]
+    python bench/fuzz_ingest.py [--examples N] [--tests tests/review/test_review_fuzz.py]
 
 Random bytes under every input name, random HTML, random JSONL (plain and gzip) and random WARC records
 (truncated at random points) go through ingest, extraction and page cleaning; the run passes when no
 exception escapes and every input ends as a document or a reject with a reason. Needs no ../shared.
-`--tests tests/test_review_fuzz.py` runs the interchange readers' and decision logs' properties instead.
+`--tests tests/review/test_review_fuzz.py` runs the interchange readers' and decision logs' properties instead.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=1000, help="examples per property (the suite uses 40)")
-    parser.add_argument("--tests", default="tests/test_fuzz.py", help="the property tests to run longer")
+    parser.add_argument("--tests", default="tests/ingest/test_fuzz.py", help="the property tests to run longer")
     args = parser.parse_args()
     env = {**os.environ, "NEWSCORPUS_FUZZ_EXAMPLES": str(args.examples)}
     started = time.monotonic()

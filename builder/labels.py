@@ -1,8 +1,9 @@
-"""The entity label set, in one place for the annotator, the review tools and a release.
+"""The label sets, in one place for the annotator, the review tools and a release.
 
 The bundled annotations/labels.json ({layer: {group: [{label, description}]}}) is what the annotator
 emits (`entity_labels`). A release names its ClassLabel from the project's own `annotations/labels.*`
 when it has one (the project owns its label set), else from the bundled file (`class_label_names`).
+The review tools offer a layer's labels from the project's labels.json (`layer_label_names`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ def class_label_names(annotations_dir: Path) -> list[str]:
     if not names or not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
         raise UserError(f"{files[0]}: the entity label set must be a non-empty list of distinct names.")
     return names
+
+
+def layer_label_names(layer: str, annotations_dir: Path) -> list[str]:
+    """A layer's labels in the folder's labels.json, in file order; [] when it has no such file or section."""
+    path = annotations_dir / "labels.json"
+    if not path.is_file():
+        return []
+    try:
+        section = json.loads(path.read_text(encoding="utf-8")).get(layer)
+        return _names(section) if section else []
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise UserError(f"{path}: cannot read the label sets ({exc}).") from None
 
 
 def _names(data) -> list[str]:

@@ -25,8 +25,7 @@ from builder.clean.boilerplate import BoilerplateStage
 from builder.clean.site_index import KEYS_FOLDER, SiteLines
 from builder.clean.stage import LanguageStage
 from builder.config import ProjectConfig
-from builder.dedup.clusters import ApplyClusters, DedupIndex, DedupStep, apply_names, grow_index
-from builder.dedup.config import DedupConfig
+from builder.dedup.clusters import DedupStep
 from builder.engine.keyed import keyed_tasks
 from builder.engine.local import LocalEngine, ShardEngine, Task
 from builder.errors import UserError
@@ -35,7 +34,7 @@ from builder.ingest.stage import ExtractStage
 from builder.lock import work_lock
 from builder.release.build_output import write_build_output
 from builder.release.tools import tool_versions
-from builder.stage import Chain, Shard
+from builder.stage import Chain
 
 
 @dataclass
@@ -113,19 +112,3 @@ def _run(config: ProjectConfig, inputs: list[Path], output: Path, engine: ShardE
     summary = write_build_output([s.path for s in shards], rejects, output, config.release.pretty_name,
                                  spill_dir=engine.work_dir / "merge", tools=tool_versions(config.annotate))
     return BuildResult(output, summary, scan.pages, engine.reused, rejects=rejects)
-
-
-# Dedup alone on an engine, outside a build (tests and benches).
-
-def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: ShardEngine) -> list[Shard]:
-    """Full dedup of the shards: the shards with their cluster fields."""
-    return engine.map(*keyed_tasks(engine, DedupStep(cfg, engine.work_dir), shard_list))
-
-
-def dedup_incremental(new_shards: list[Shard], index: DedupIndex, cfg: DedupConfig,
-                      engine: ShardEngine) -> tuple[list[Shard], DedupIndex, Path]:
-    """Deduplicate a new batch against an earlier build's index (see dedup.clusters.grow_index): the new
-    shards with their cluster fields, the grown index and the assignments folder."""
-    grown, out, entries = grow_index(index, new_shards, cfg, engine.work_dir, engine.call)
-    tasks = [Task.of(s, name) for s, name in zip(new_shards, apply_names(new_shards, entries, out))]
-    return engine.map(ApplyClusters(out), tasks), grown, out

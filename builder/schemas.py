@@ -1,6 +1,6 @@
 """Write the JSON Schemas of the records to `schemas/` (the dataset's data contract).
 
-Run `python -m builder.schemas` after changing builder/records.py; tests/test_schemas.py fails while
+Run `python -m builder.schemas` after changing builder/records.py; tests/contracts/test_schemas.py fails while
 the files and the models disagree. Note each change in schemas/CHANGELOG.md.
 """
 

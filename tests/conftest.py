@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from builder.config import load_config
+from builder.ingest.scan import InputScan
 from builder.pipeline import build
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,3 +46,14 @@ def examples_release(tmp_path_factory, examples_config, examples_build) -> Path:
     releases = tmp_path_factory.mktemp("examples-releases")
     make_release(examples_config, "1.0.0", examples_build, releases)
     return releases / "1.0.0"
+
+
+@pytest.fixture
+def scan(tmp_path_factory):
+    """The build's input scan (ingest/scan.py) as a function of (inputs, ingest config, base folder): every
+    raw page and file-level reject, in input order. Its cache goes to a folder of its own, never among
+    the inputs."""
+    def pages_and_rejects(inputs, cfg, base) -> list[dict]:
+        return list(InputScan(list(inputs), cfg, base, tmp_path_factory.mktemp("scan-work")).items())
+
+    return pages_and_rejects

@@ -1,6 +1,6 @@
 """Claims: quotes, reported speech and attributed statements (records.Claim), read off the dependency parse.
 
-Named rule families (each tested in tests/test_claims.py):
+Named rule families (each tested in tests/annotate/test_claims.py):
 - rule_reported_speech: a reporting verb with a content clause or object ("X said (that) ...", "..., X said.",
   "X told Y that ...", "X accused Y of ...", "X has made it clear that ..."; mixed quotation 'X said the plan was
   "a disaster"' too). Speaker = the verb's subject -> `indirect_quote`; a subject that is a document, recording,

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from builder.annotate.gold_offsets import offsets_header, rehydrate
 from builder.errors import UserError
-from builder.jsonl import numbered_lines
+from builder.jsonl import file_lines, numbered_lines
 
 MICRO = "micro"
 
@@ -41,8 +41,8 @@ def read_gold(path: Path, corpus_root: Path | None = None) -> list[dict]:
     (gold_offsets.py) gets its texts from the corpus at `corpus_root` (default: the one its header names)."""
     if not path.exists():
         raise UserError(f"gold file not found: {path}")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    header = offsets_header(lines[0]) if lines else None
+    lines = file_lines(path)
+    header = offsets_header(lines[0])
     if header is not None:
         return rehydrate(path, lines[1:], header, corpus_root)
     docs = []

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from builder.bundled import LEXICONS
 from builder.annotate.lines import occurs_in
 from builder.errors import UserError
-from builder.jsonl import numbered_lines
+from builder.jsonl import file_lines, numbered_lines
 
 OUTLETS_FILE = "outlets.jsonl"
 GAZETTEER_FILE = "gazetteer.jsonl"
@@ -49,7 +49,7 @@ def _read(path: Path, model):
     if not path.exists():
         return []
     items = []
-    for number, line in numbered_lines(path.read_text(encoding="utf-8").splitlines()):
+    for number, line in numbered_lines(file_lines(path)):
         try:
             items.append(model.model_validate_json(line))
         except ValidationError as exc:

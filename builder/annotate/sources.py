@@ -20,15 +20,12 @@ Ids are stable: a hash of (kind, offsets, name, url), so re-annotating the same 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from builder.annotate import lexicons
-from builder.bundled import LEXICONS
-from builder.jsonl import numbered_lines
 
 # Lemmas that make an outlet the origin of information when the outlet hangs under them in the parse:
 # "reported by X", "X reported", "told X", "according to X", "a X report", "in an interview with X".
@@ -84,13 +81,11 @@ class Outlets:
         outlets = cls()
         for rec in records:
             name = rec["name"]
-            domains = rec.get("domains") or ([rec["domain"]] if rec.get("domain") else [])
             for form in [name, *rec.get("aliases", [])]:
                 outlets.canonical_by_form.setdefault(form, name)
-            for domain in domains:
-                outlets.name_by_domain.setdefault(_bare_domain(domain), name)
-            if domains:
-                outlets.domain_by_name[name] = _bare_domain(domains[0])
+            if rec.get("domain"):
+                outlets.name_by_domain.setdefault(_bare_domain(rec["domain"]), name)
+                outlets.domain_by_name[name] = _bare_domain(rec["domain"])
         forms = sorted(outlets.canonical_by_form, key=len, reverse=True)
         if forms:
             # Case-sensitive on purpose: "the hill" or "ap" in running text are not outlets.
@@ -117,12 +112,8 @@ class Outlets:
 
 
 def load_outlets(folder: str | Path | None = None) -> Outlets:
-    """Read outlets.jsonl (one {name, aliases, domain} per line) from `folder` or the bundled lexicons."""
-    path = Path(folder or LEXICONS) / "outlets.jsonl"
-    if not path.exists():
-        return Outlets.from_records([])
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return Outlets.from_records([json.loads(line) for _, line in numbered_lines(lines)])
+    """The outlets of outlets.jsonl in `folder` or the bundled lexicons, as read by the lexicons module."""
+    return Outlets.from_records([outlet.model_dump() for outlet in lexicons.load_outlets(folder)])
 
 
 def source_id(kind: str, start, end, name: str, url: str | None = None) -> str:

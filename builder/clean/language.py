@@ -108,7 +108,7 @@ def _cache_of(profiles: dict) -> _ProfileCache:
 class QuickDetector(Detector):
     """langdetect's Detector with its Python loops over characters and over languages replaced by code
     that does the same arithmetic in the same order: the same probabilities to the last bit, in about a
-    third of the time. tests/test_language.py compares it with langdetect's own Detector. The overridden
+    third of the time. tests/clean/test_language.py compares it with langdetect's own Detector. The overridden
     methods are those of langdetect 1.0.9, its last release (2021), pinned in pyproject.toml."""
 
     def append(self, text: str) -> None:

@@ -2,7 +2,7 @@
 
 The command modules import the library (spaCy, datasets, pyarrow: seconds), so this one names every
 command and its short help without importing them: `newscorpus --help` answers at once, and a command
-imports its own module only when it runs (tests/test_cli_startup.py keeps the table true).
+imports its own module only when it runs (tests/cli/test_cli_startup.py keeps the table true).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ normalised text as the canonical; url: same canonical URL; near: joined through 
 (estimated Jaccard to the canonical; 1.0 for the canonical itself and exact copies).
 
 The index (signature and band files per shard, listed in an index manifest in the work folder) is kept
-with the build: a new batch is deduplicated against it, with signatures computed only for the new
-shards. Clusters are a function of the set of documents, so incremental equals full. The build runs
+with the build: the next build deduplicates new pages against it, with signatures computed only for
+their shards. Clusters are a function of the set of documents, so incremental equals full. The build runs
 all of it as a keyed step (DedupStep): the signatures of a shard are made in the job that writes it.
 """
 
@@ -36,7 +36,6 @@ from builder.atomic import atomic_path, write_text
 from builder.dedup import lsh
 from builder.dedup.config import DedupConfig
 from builder.dedup.minhash import estimated_jaccard
-from builder.errors import UserError
 from builder.hashing import stable_hash
 from builder.records import DOCUMENT_SCHEMA
 from builder.shards import complete, read_rows, read_state
@@ -206,16 +205,8 @@ class DedupIndex:
         self.folder, self.entries, self.config_fingerprint = Path(folder), list(entries), config_fingerprint
 
     @classmethod
-    def load(cls, manifest: Path) -> "DedupIndex":
-        found = cls.saved(manifest)
-        if found is None:
-            raise UserError(f"no usable dedup index at {manifest}. Build once (`newscorpus build`) before "
-                            "deduplicating a new batch against it.")
-        return found
-
-    @classmethod
     def saved(cls, manifest: Path) -> "DedupIndex | None":
-        """The index a build saved; None when there is none, or (reported) a damaged one."""
+        """The index a build saved; None when there is none (before the first build), or (reported) a damaged one."""
         data = read_json(Path(manifest), _is_manifest)
         return None if data is None else cls(Path(manifest).parent, data["entries"], data["config"])
 
@@ -387,19 +378,6 @@ class DedupStep(KeyedStep):
 
     def apply(self, index) -> MapStage:
         return _Singletons() if index is None else ApplyClusters(index[0])
-
-
-def grow_index(index: DedupIndex, new_shards: list[Shard], cfg: DedupConfig, work_dir: Path,
-               call: Call) -> tuple[DedupIndex, Path, list[str]]:
-    """A new batch against an earlier build's index: signatures only for the new shards. Returns the grown
-    index (save it to keep it), the assignments folder, which also holds the (possibly changed) fields of
-    the earlier documents (a new document published earlier than an old canonical becomes the canonical
-    of that cluster), and the new shards' entries."""
-    if index.config_fingerprint != _config_fingerprint(cfg):
-        raise UserError("the dedup index was made with other shingle/hash settings; rebuild it with the current dedup config.")
-    new_entries = index_shards(new_shards, cfg, work_dir, call)
-    grown = DedupIndex(index.folder, sorted(set(index.entries) | set(new_entries)), index.config_fingerprint)
-    return grown, cluster_index(grown, cfg, call, index.entries), new_entries
 
 
 class _Singletons(MapStage):

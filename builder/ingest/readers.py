@@ -25,7 +25,7 @@ from typing import Iterator, Optional
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from builder.ingest.config import IngestConfig
-from builder.ingest.files import Refused, iter_inputs, open_regular
+from builder.ingest.files import Refused, open_regular
 from builder.ingest.raw import page, reject
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
@@ -224,12 +224,3 @@ def read_file(path: Path, name: str, cfg: IngestConfig) -> Iterator[dict]:
     else:
         yield reject(name, "unsupported-file-type",
                      f"'{path.suffix or path.name}' is not an input format (html, htm, txt, md, jsonl[.gz|.zst], warc[.gz])")
-
-
-def read_inputs(inputs: list[Path], cfg: IngestConfig, base: Path | None = None) -> Iterator[dict]:
-    """Every raw page and file-level reject of the inputs, in a stable order."""
-    for path, name, refused in iter_inputs(inputs, base, allow_outside=cfg.allow_links_outside_inputs):
-        if refused:
-            yield refused
-        else:
-            yield from read_file(path, name, cfg)

@@ -4,7 +4,7 @@ A build embeds them in every Parquet file (so that one file loads typed) and wri
 YAML. Importing `datasets` to compute them cost every build about half a second of CPU, so
 build_features.json holds what `datasets` produced for these schemas: run
 `python -m builder.release.build_features` after changing a build table's schema (builder/records.py);
-tests/test_schemas.py fails while the file and `datasets` disagree. Releases still ask `datasets` directly.
+tests/contracts/test_schemas.py fails while the file and `datasets` disagree. Releases still ask `datasets` directly.
 """
 
 from __future__ import annotations

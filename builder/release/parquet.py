@@ -8,7 +8,7 @@ Content-defined chunking cuts data pages where a rolling hash of the values says
 an unchanged run of rows gives the same pages in the next release and storage that deduplicates chunks
 (the Hub's) keeps one copy. pyarrow 26 marks it experimental; its cut points depend only on the values
 written, so with each row group written as one contiguous chunk the bytes are the same run to run, with any
-input chunking and in any process (tests/test_release_formats.py checks it).
+input chunking and in any process (tests/release/test_release_formats.py checks it).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import Callable, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from builder.errors import UserError
+from builder.jsonl import file_lines, numbered_lines, unterminated
 from builder.review.decisions import Action, Decision, DecisionLog
 from builder.review.interchange import describe
 from builder.review.session import ReviewSession
@@ -98,17 +99,14 @@ def read_lines(path: Path) -> tuple[list[tuple[int, ApplyLine]], list[str]]:
     """(numbered lines, problems): every line checked; a last line without its newline is damaged, not trimmed."""
     lines, problems = [], []
     try:
-        body = path.read_bytes().decode("utf-8")
+        body = file_lines(path)
     except UnicodeDecodeError as exc:
         return [], [f"{path}: not UTF-8 ({exc})"]
-    for number, raw in enumerate(body.split("\n"), 1):
-        if not raw.strip():
-            continue
+    for number, raw in numbered_lines(body):
         try:
             lines.append((number, ApplyLine.model_validate(json.loads(raw))))
         except (json.JSONDecodeError, RecursionError) as exc:
-            torn = " (the last line, without its newline: was the file cut short?)" if not body.endswith("\n") \
-                and number == body.count("\n") + 1 else ""
+            torn = " (the last line, without its newline: was the file cut short?)" if unterminated(number, body) else ""
             problems.append(f"{path}:{number}: not JSON{torn} ({str(exc)[:100]})")
         except ValidationError as exc:
             problems.append(f"{path}:{number}: {describe(exc)}")

@@ -24,6 +24,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from builder.errors import UserError
+from builder.jsonl import numbered_lines, unterminated
 from builder.review.layers import identity, span_identity
 
 Action = Literal["accept", "reject", "relabel", "add", "edit", "set_speaker", "set_kind", "link_source", "undo"]
@@ -107,27 +108,24 @@ def read_log(path: Path) -> LogContents:
         return out
     data = path.read_bytes()
     lines = data.split(b"\n")
-    offset = 0
+    out.good_bytes = len(data)
     seen: dict[int, int] = {}  # seq -> line
-    for number, raw in enumerate(lines, 1):
-        last = number == len(lines)
-        if raw.strip():
-            try:
-                decision = parse_line(raw)
-            except (ValidationError, ValueError) as exc:
-                if last and not data.endswith(b"\n"):  # no newline after it: the write never finished
-                    out.torn_tail = raw.decode("utf-8", "replace")
-                    break
-                raise UserError(f"{path}:{number} is not a valid decision ({_first_error(exc)}); "
-                                "fix or delete that line") from None
-            if decision.seq in seen:
-                raise UserError(f"{path}:{number} repeats seq {decision.seq} of line {seen[decision.seq]}: two "
-                                "copies of this log were joined (e.g. by a git merge). Keep one copy's lines, or "
-                                "move the other copy's lines to a log of another name") from None
-            seen[decision.seq] = number
-            out.decisions.append(decision)
-        offset += len(raw) + (0 if last else 1)
-        out.good_bytes = offset
+    for number, raw in numbered_lines(lines):
+        try:
+            decision = parse_line(raw)
+        except (ValidationError, ValueError) as exc:
+            if unterminated(number, lines):  # no newline after it: the write never finished
+                out.torn_tail = raw.decode("utf-8", "replace")
+                out.good_bytes -= len(raw)
+                break
+            raise UserError(f"{path}:{number} is not a valid decision ({_first_error(exc)}); "
+                            "fix or delete that line") from None
+        if decision.seq in seen:
+            raise UserError(f"{path}:{number} repeats seq {decision.seq} of line {seen[decision.seq]}: two "
+                            "copies of this log were joined (e.g. by a git merge). Keep one copy's lines, or "
+                            "move the other copy's lines to a log of another name") from None
+        seen[decision.seq] = number
+        out.decisions.append(decision)
     return out
 
 

@@ -13,7 +13,6 @@ its `attributes`. A decision stores the identity of the span it was made on in `
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -33,22 +32,14 @@ def layer_labels(layer: str, annotations_dir: Path | None = None) -> list[str]:
     """Labels of a layer from <annotations>/labels.json ({layer: {group: [{label}]}}), else the defaults."""
     if layer not in LAYERS:
         raise ValueError(f"unknown layer {layer!r}")
-    labels_file = (annotations_dir or _repo_annotations()) / "labels.json"
-    if labels_file.exists():
-        groups = json.loads(labels_file.read_text(encoding="utf-8")).get(layer)
-        if groups:
-            return [item["label"] for group in groups.values() for item in group]
-    if layer == "entities":  # a project without its own labels.json uses the bundled one
-        from builder.labels import entity_labels
+    from builder.labels import entity_labels, layer_label_names  # imports yaml: only once labels are asked for
 
+    labels = layer_label_names(layer, annotations_dir) if annotations_dir else []
+    if labels:
+        return labels
+    if layer == "entities":  # a project without its own labels.json uses the bundled one
         return list(entity_labels(numeric=True))
     return list(DEFAULT_KINDS[layer])
-
-
-def _repo_annotations() -> Path:
-    from builder.bundled import ANNOTATIONS
-
-    return ANNOTATIONS
 
 
 def content(span: dict) -> dict:

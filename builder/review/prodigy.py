@@ -14,6 +14,7 @@ from typing import Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
+from builder.jsonl import file_lines, numbered_lines
 from builder.review.interchange import ImportReport, Returned, annotator_name, describe, export_spans, span_id
 
 
@@ -121,13 +122,11 @@ def _span(item: _Span, toks: list[_Token], text: str) -> dict:
 def read(path: Path) -> ImportReport:
     report = ImportReport()
     try:
-        lines = path.read_bytes().decode("utf-8").split("\n")
+        lines = file_lines(path)
     except UnicodeDecodeError as exc:
         report.failed.append(f"{path}: not UTF-8 ({exc})")
         return report
-    for number, raw in enumerate(lines, 1):
-        if not raw.strip():
-            continue
+    for number, raw in numbered_lines(lines):
         where = f"{path}:{number}"
         try:
             eg = _Task.model_validate(json.loads(raw))

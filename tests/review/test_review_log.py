@@ -13,7 +13,7 @@ import time
 import pytest
 from test_review_common import TEXTS, documents, write_build
 
-REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 from builder.errors import UserError
 from builder.review.decisions import DecisionLog, read_log
@@ -207,6 +207,23 @@ def test_apply_with_a_bad_line_applies_nothing_and_names_every_bad_line(tmp_path
     assert not (tmp_path / "annotations" / "decisions" / "ann.jsonl").exists()
     done = _apply(tmp_path, build, [good, '{"doc_id": "doc-c", "act'])
     assert done.returncode == 1 and "lines.jsonl:2: not JSON" in done.stderr
+
+
+def test_an_apply_file_line_is_read_whole_and_a_cut_last_line_is_named(tmp_path):
+    """A line holding U+2028 (which JSON allows unescaped) is one line; only a last line with no newline
+    after it is said to be perhaps cut short."""
+    from builder.review.apply import read_lines
+
+    path = tmp_path / "lines.jsonl"
+    good = json.dumps({"doc_id": "doc-c", "action": "accept", "start": 0, "end": 6, "text": "Google\u2028"},
+                      ensure_ascii=False)
+    path.write_text(f'{good}\n{{"doc_id": "doc-c", "act\n{good}\n', encoding="utf-8")
+    lines, problems = read_lines(path)
+    assert [n for n, _ in lines] == [1, 3] and lines[0][1].text == "Google\u2028"
+    assert len(problems) == 1 and problems[0].startswith(f"{path}:2: not JSON (") and "cut short" not in problems[0]
+    path.write_text(f'{good}\n{{"doc_id": "doc-c", "act', encoding="utf-8")
+    _, problems = read_lines(path)
+    assert problems == [problems[0]] and problems[0].startswith(f"{path}:2: not JSON (the last line, without its newline")
 
 
 def test_apply_picks_one_of_two_claims_at_the_same_offsets(tmp_path):

@@ -11,7 +11,7 @@ from builder.release.diff import annotation_counts, diff_releases
 from builder.release.release import make_release
 from builder.release.manifest import sha256_file
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 INPUTS = ["examples/html", "examples/jsonl", "examples/warc", "examples/text", "examples/broken"]
 
 

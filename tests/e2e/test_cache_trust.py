@@ -23,7 +23,7 @@ from builder.pipeline import build
 from builder.records import DOCUMENT_SCHEMA
 from builder.stage import MapStage
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 INPUTS = [EXAMPLES / "html" / "harbourgazette.example", EXAMPLES / "html" / "northfieldpost.example",
           EXAMPLES / "jsonl" / "dump.jsonl"]

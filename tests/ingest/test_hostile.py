@@ -15,7 +15,7 @@ from builder.config import parse_config
 from builder.pipeline import build
 from builder.ingest.config import IngestConfig
 from builder.ingest.extract import extract_page
-from builder.ingest.readers import page, read_inputs
+from builder.ingest.readers import page
 
 CFG = IngestConfig(isolate=False)
 
@@ -28,11 +28,11 @@ def test_100000_nested_tags_do_not_crash_or_hang():
     assert result.get("reason") or result.get("text") is not None
 
 
-def test_50_mb_page_is_rejected_as_too_large(tmp_path):
+def test_50_mb_page_is_rejected_as_too_large(tmp_path, scan):
     big = tmp_path / "big.html"
     with big.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)  # sparse: 50 MB on paper, nothing written
-    (item,) = read_inputs([big], IngestConfig(), base=tmp_path)
+    (item,) = scan([big], IngestConfig(), tmp_path)
     assert item["reason"] == "too-large" and "max_page_bytes" in item["detail"]
 
 
@@ -50,13 +50,13 @@ def _gzip_bomb(path: Path, decompressed: int, line: bool) -> int:
     return path.stat().st_size
 
 
-def test_1_gb_gzip_bomb_is_stopped_in_bounded_memory(tmp_path):
+def test_1_gb_gzip_bomb_is_stopped_in_bounded_memory(tmp_path, scan):
     import resource
 
     bomb = tmp_path / "bomb.jsonl.gz"
     assert _gzip_bomb(bomb, 1 << 30, line=True) < 5_000_000  # 1 GiB inflated, a few MB on disk
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    items = list(read_inputs([bomb], IngestConfig(max_decompressed_bytes=200_000_000), base=tmp_path))
+    items = scan([bomb], IngestConfig(max_decompressed_bytes=200_000_000), tmp_path)
     grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert [i["reason"] for i in items] == ["too-large", "decompression-bomb"] or items[-1]["reason"] == "decompression-bomb"
     assert grown_kb < 100_000  # never held whole: well under 100 MB more than before

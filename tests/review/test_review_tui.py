@@ -15,7 +15,7 @@ from builder.review.keys import pick_keys
 from builder.review.merge import merged_layers
 from builder.review.session import ReviewSession, load_documents
 
-ANNOTATIONS = __import__("pathlib").Path(__file__).resolve().parents[1] / "annotations"
+ANNOTATIONS = __import__("pathlib").Path(__file__).resolve().parents[2] / "annotations"
 
 
 def test_accept_reject_relabel_add_undo_through_the_pilot(tmp_path):

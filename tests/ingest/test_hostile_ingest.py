@@ -27,7 +27,7 @@ from builder.config import parse_config
 from builder.pipeline import build
 from builder.ingest.config import IngestConfig
 from builder.ingest.decode import decode
-from builder.ingest.readers import read_file, read_inputs
+from builder.ingest.readers import read_file
 
 CFG = IngestConfig(isolate=False)
 STORY = ("<html><body><article><p>{} The harbour council met on Monday to discuss the sea wall, and residents "
@@ -39,11 +39,14 @@ def reasons(items) -> list[str]:
     return [item.get("reason", "page") for item in items]
 
 
-def read(folder: Path, cfg: IngestConfig = CFG, *inputs: Path) -> list[dict]:
-    return list(read_inputs(list(inputs) or [folder], cfg, base=folder))
+@pytest.fixture
+def read(scan):
+    """read(folder, cfg, *inputs): the pages and rejects of the build's input scan of the inputs (default:
+    the folder), named relative to the folder."""
+    return lambda folder, cfg=CFG, *inputs: scan(list(inputs) or [folder], cfg, folder)
 
 
-def test_fifo_sockets_and_devices_are_rejected_by_kind_without_reading(tmp_path):
+def test_fifo_sockets_and_devices_are_rejected_by_kind_without_reading(tmp_path, read):
     import socket
 
     inputs = tmp_path / "in"
@@ -66,7 +69,7 @@ def test_fifo_sockets_and_devices_are_rejected_by_kind_without_reading(tmp_path)
         assert reasons(read_file(inputs / name, name, allowed)) == ["device" if "zero" in name else "fifo"]
 
 
-def test_symlink_loops_and_broken_links_are_rejects(tmp_path):
+def test_symlink_loops_and_broken_links_are_rejects(tmp_path, read):
     (tmp_path / "a.html").symlink_to(tmp_path / "b.html")
     (tmp_path / "b.html").symlink_to(tmp_path / "a.html")
     (tmp_path / "gone.html").symlink_to(tmp_path / "missing.html")
@@ -75,7 +78,7 @@ def test_symlink_loops_and_broken_links_are_rejects(tmp_path):
     assert found == {"a.html": "symlink-loop", "b.html": "symlink-loop", "gone.html": "broken-link", "ok.html": "page"}
 
 
-def test_links_outside_the_inputs_are_rejected_unless_allowed(tmp_path):
+def test_links_outside_the_inputs_are_rejected_unless_allowed(tmp_path, read):
     secret = tmp_path / "outside" / "secret.txt"
     secret.parent.mkdir()
     secret.write_text("root:x:0:0:root:/root:/bin/bash and other lines of a password file that is long enough.")
@@ -94,7 +97,7 @@ def test_links_outside_the_inputs_are_rejected_unless_allowed(tmp_path):
     assert [i["origin"] for i in read(tmp_path, CFG, inputs, secret.parent)] == ["in/story.html", "outside/secret.txt"]
 
 
-def test_each_file_is_read_once_however_it_is_named(tmp_path):
+def test_each_file_is_read_once_however_it_is_named(tmp_path, read):
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "one.html").write_text(STORY.format("One."))
@@ -143,7 +146,7 @@ def test_file_names_that_are_not_utf8_are_kept_escaped(tmp_path):
     assert [(r["origin"], r["reason"]) for r in rejects] == [("in/bad\\xff.jsonl#1", "invalid-json")]
 
 
-def test_deep_json_and_huge_numbers_cost_one_line_each(tmp_path):
+def test_deep_json_and_huge_numbers_cost_one_line_each(tmp_path, read):
     good = json.dumps({"url": "https://n.example/ok", "text": "A line after the hostile ones is still read in full."})
     lines = [b"[" * 10_000 + b"]" * 10_000, b'{"text": "deep", "a": ' + b"{\"b\": " * 5_000 + b"1" + b"}" * 5_001,
              b'{"text": "big number", "n": ' + b"7" * 5_000 + b"}", b'{"text": "big float", "n": 1.' + b"5" * 5_000 + b"}",
@@ -219,7 +222,7 @@ def test_a_compressed_warc_record_stops_at_the_decompressed_limit(tmp_path):
     assert reasons(items) == ["page", "decompression-bomb"]
 
 
-def test_warc_of_requests_and_revisits_only_is_a_reject(tmp_path):
+def test_warc_of_requests_and_revisits_only_is_a_reject(tmp_path, read):
     (tmp_path / "requests.warc").write_bytes(_warc([("request", b""), ("request", b"")]))
     (item,) = read(tmp_path)
     assert item["reason"] == "no-pages" and "2 request" in item["detail"]
@@ -248,7 +251,7 @@ def _scan_in_child(folder: Path) -> list[str]:
         if shutil.which("setpriv") is None:
             pytest.skip("running as root without setpriv: file permissions cannot be tested")
         prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     done = subprocess.run([*prefix, sys.executable, "-c", textwrap.dedent(SCAN), str(folder)], env=env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -311,7 +314,7 @@ def test_no_process_outlives_a_killed_two_worker_build(tmp_path):
     """
     (tmp_path / "run.py").write_text(textwrap.dedent(code))
     mark = uuid.uuid4().hex
-    env = {**os.environ, "NC_TEST_MARK": mark, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "NC_TEST_MARK": mark, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     build_process = subprocess.Popen([sys.executable, "run.py"], cwd=tmp_path, env=env)
     deadline = time.monotonic() + 120
     # the build, the fork server, two workers and their extractor children

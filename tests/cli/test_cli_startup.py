@@ -10,7 +10,7 @@ from pathlib import Path
 import builder.cli
 from builder.cli.main import COMMANDS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_command_table_names_every_command_with_its_short_help():

@@ -11,7 +11,6 @@ from builder.ingest.combine import agrees, choose, stopped_short
 from builder.ingest.config import IngestConfig
 from builder.ingest.extract import extract_page, normalize_text, text_hash
 from builder.ingest.metadata import looks_like_person
-from builder.ingest.readers import read_inputs
 
 CFG = IngestConfig(isolate=False)
 PH = load_phrases(tuple(CleanConfig().phrase_languages))
@@ -66,16 +65,16 @@ def _page_without_url(host: str, n: int) -> str:
            f'<p>Partner: <a href="https://ads.example/x">ad</a></p></body></html>'
 
 
-def test_url_less_pages_of_three_hosts_in_one_folder_get_three_sites(tmp_path):
+def test_url_less_pages_of_three_hosts_in_one_folder_get_three_sites(tmp_path, scan):
     folder = tmp_path / "saved"
     folder.mkdir()
     for n, host in enumerate(["quayside.example", "moorland.example", "estuary.example"]):
         (folder / f"page{n}.html").write_text(_page_without_url(host, n), encoding="utf-8")
     (folder / "bare.txt").write_text("\n\n".join(story(9)), encoding="utf-8")
-    docs = [extract_page(raw, CFG) for raw in read_inputs([folder], CFG, base=tmp_path)]
+    docs = [extract_page(raw, CFG) for raw in scan([folder], CFG, tmp_path)]
     assert [d["site"] for d in docs] == [None, "quayside.example", "moorland.example", "estuary.example"]
     configured = IngestConfig(isolate=False, default_site="archive.example")
-    docs = [extract_page(raw, configured) for raw in read_inputs([folder], configured, base=tmp_path)]
+    docs = [extract_page(raw, configured) for raw in scan([folder], configured, tmp_path)]
     assert docs[0]["site"] == "archive.example" and docs[1]["site"] == "quayside.example"
 
 

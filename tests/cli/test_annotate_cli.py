@@ -2,7 +2,11 @@
 
 import json
 
+import pytest
+
+from builder.annotate.evaluate import read_gold
 from builder.cli.main import main
+from builder.errors import UserError
 
 TEXT = "Vladimir Putin met Emmanuel Macron in Moscow."
 #       0         1         2         3         4
@@ -69,3 +73,16 @@ def test_eval_names_a_bad_gold_line(tmp_path, capsys):
     path.write_text(json.dumps({"doc_id": "g1"}) + "\n")
     assert main(["eval", str(path)]) == 2
     assert "gold.jsonl:1" in capsys.readouterr().err
+
+
+def test_a_gold_line_keeps_the_line_separators_json_allows_in_its_strings(tmp_path):
+    """U+2028, U+2029 and U+0085 may stand unescaped in a JSON string (ensure_ascii=False writes them so):
+    the line is read whole, and the lines after it keep their numbers."""
+    texts = ["Ann spoke first\u2028and Bob after her.", "Next\x85record\u2029here."]
+    path = tmp_path / "gold.jsonl"
+    lines = [json.dumps({"doc_id": f"g{i}", "text": t}, ensure_ascii=False) for i, t in enumerate(texts)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert [doc["text"] for doc in read_gold(path)] == texts
+    path.write_text("\n".join(lines + [json.dumps({"doc_id": "g2"})]) + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match="gold.jsonl:3:"):
+        read_gold(path)

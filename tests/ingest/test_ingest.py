@@ -13,7 +13,6 @@ from warcio.warcwriter import WARCWriter
 from builder.ingest.config import IngestConfig
 from builder.ingest.decode import Undecodable, decode
 from builder.ingest.extract import canonical_url, extract_page
-from builder.ingest.readers import read_inputs
 
 CFG = IngestConfig()
 
@@ -29,13 +28,15 @@ who asked that her name not be used. Engineers checked the ramp overnight.</p>
 and that extra sailings were planned for the weekend market.</p></article></body></html>"""
 
 
-def pages(tmp_path, *names):
-    return list(read_inputs([tmp_path / n for n in names] or [tmp_path], CFG, base=tmp_path))
+@pytest.fixture
+def pages(tmp_path, scan):
+    """The raw pages and rejects that the build's input scan gives for the inputs named under tmp_path."""
+    return lambda *names, cfg=CFG: scan([tmp_path / n for n in names], cfg, tmp_path)
 
 
-def test_html_file_extracts_text_metadata_and_link_offsets(tmp_path):
+def test_html_file_extracts_text_metadata_and_link_offsets(tmp_path, pages):
     (tmp_path / "ferry.html").write_text(ARTICLE, encoding="utf-8")
-    (raw,) = pages(tmp_path, "ferry.html")
+    (raw,) = pages("ferry.html")
     doc = extract_page(raw, CFG)
     assert doc["title"] == "Ferry service resumes after storm"
     assert doc["authors"] == ["Mara Quill"]
@@ -48,11 +49,11 @@ def test_html_file_extracts_text_metadata_and_link_offsets(tmp_path):
     assert doc["text"][link["start"]:link["end"]] == "a short notice"
 
 
-def test_relative_links_resolve_against_the_canonical_url_and_site_name_is_kept(tmp_path):
+def test_relative_links_resolve_against_the_canonical_url_and_site_name_is_kept(tmp_path, pages):
     page = ARTICLE.replace('href="https://ferries.example/notice"', 'href="../timetables/winter"').replace(
         "</head>", '<meta property="og:site_name" content="The Tidewater Times"></head>')
     (tmp_path / "ferry.html").write_text(page, encoding="utf-8")
-    (raw,) = pages(tmp_path, "ferry.html")
+    (raw,) = pages("ferry.html")
     doc = extract_page(raw, CFG)
     (link,) = doc["links"]
     assert link["url"] == "https://www.tidewater.example/2026/02/timetables/winter"
@@ -93,11 +94,11 @@ to discuss the repairs to the north wall and the cost of dredging the inner basi
     assert doc["text"][link["start"] - 3:link["start"]] == "by "
 
 
-def test_plain_text_passes_through_normalised(tmp_path):
+def test_plain_text_passes_through_normalised(tmp_path, pages):
     folder = tmp_path / "scraped"
     folder.mkdir()
     (folder / "page.txt").write_text("Headline here\r\n\r\n\r\nFirst   paragraph\u200b of text that is long enough to keep.\n", encoding="utf-8")
-    (raw,) = pages(tmp_path, "scraped")
+    (raw,) = pages("scraped")
     doc = extract_page(raw, CFG)
     assert doc["text"] == "Headline here\n\nFirst paragraph of text that is long enough to keep."
     assert doc["site"] is None  # no URL and no ingest.default_site: a folder name is not a site
@@ -105,14 +106,14 @@ def test_plain_text_passes_through_normalised(tmp_path):
     assert raw["origin"] == "scraped/page.txt"
 
 
-def test_jsonl_plain_and_gzip_with_bad_lines(tmp_path):
+def test_jsonl_plain_and_gzip_with_bad_lines(tmp_path, pages):
     good = {"url": "https://a.example/1", "text": "A report on the harvest festival that drew a large crowd this year.",
             "fetched_at": "2026-03-01T10:00:00Z", "source": "a-site"}
     lines = [json.dumps(good), "{not json", json.dumps([1, 2]), json.dumps({"url": "x"}), json.dumps({"text": ""})]
     (tmp_path / "dump.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with gzip.open(tmp_path / "more.jsonl.gz", "wt", encoding="utf-8") as handle:
         handle.write(json.dumps(good) + "\n")
-    items = pages(tmp_path, "dump.jsonl", "more.jsonl.gz")
+    items = pages("dump.jsonl", "more.jsonl.gz")
     reasons = {i["origin"]: i.get("reason") for i in items}
     assert reasons == {"dump.jsonl#1": None, "dump.jsonl#2": "invalid-json", "dump.jsonl#3": "not-an-object",
                        "dump.jsonl#4": "no-content", "dump.jsonl#5": None, "more.jsonl.gz#1": None}
@@ -121,12 +122,12 @@ def test_jsonl_plain_and_gzip_with_bad_lines(tmp_path):
     assert extract_page(items[4], CFG)["reason"] == "empty"
 
 
-def test_gzip_bomb_stops_at_the_limit(tmp_path):
+def test_gzip_bomb_stops_at_the_limit(tmp_path, pages):
     line = (json.dumps({"text": "x" * 1000}) + "\n").encode()
     with gzip.open(tmp_path / "big.jsonl.gz", "wb") as handle:
         for _ in range(2000):
             handle.write(line)
-    items = list(read_inputs([tmp_path / "big.jsonl.gz"], IngestConfig(max_decompressed_bytes=100_000), base=tmp_path))
+    items = pages("big.jsonl.gz", cfg=IngestConfig(max_decompressed_bytes=100_000))
     assert items[-1]["reason"] == "decompression-bomb"
     assert sum("data" in i for i in items) < 100
 
@@ -142,28 +143,28 @@ def _warc(path, records, cut: int | None = None):
     path.write_bytes(data[:cut] if cut else data)
 
 
-def test_warc_responses_pages_and_rejects(tmp_path):
+def test_warc_responses_pages_and_rejects(tmp_path, pages):
     _warc(tmp_path / "crawl.warc.gz", [
         ("https://www.tidewater.example/ferry", "200 OK", "text/html; charset=utf-8", ARTICLE.encode()),
         ("https://www.tidewater.example/gone", "404 Not Found", "text/html", b"<p>missing</p>"),
         ("https://www.tidewater.example/logo.png", "200 OK", "image/png", b"\x89PNG\r\n\x1a\n\x00\x00"),
     ])
-    items = pages(tmp_path, "crawl.warc.gz")
+    items = pages("crawl.warc.gz")
     assert [i.get("reason") for i in items] == [None, "http-404", "unsupported-content-type"]
     doc = extract_page(items[0], CFG)
     assert doc["url"] == "https://www.tidewater.example/ferry"
     assert doc["fetched_at"].year == 2026 and "ferry sailed" in doc["text"]
 
 
-def test_truncated_warc_is_a_reject_not_a_crash(tmp_path):
+def test_truncated_warc_is_a_reject_not_a_crash(tmp_path, pages):
     _warc(tmp_path / "cut.warc.gz", [("https://t.example/a", "200 OK", "text/html", ARTICLE.encode() * 3)], cut=500)  # the whole file is about 860 bytes
-    items = pages(tmp_path, "cut.warc.gz")
+    items = pages("cut.warc.gz")
     assert [i.get("reason") for i in items] == ["truncated-archive"]
 
 
-def test_unsupported_file_is_a_reject(tmp_path):
+def test_unsupported_file_is_a_reject(tmp_path, pages):
     (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4 junk")
-    assert [i["reason"] for i in pages(tmp_path, "scan.pdf")] == ["unsupported-file-type"]
+    assert [i["reason"] for i in pages("scan.pdf")] == ["unsupported-file-type"]
 
 
 @pytest.mark.parametrize("data, reason", [(b"", "empty"), (b"  \n", "empty"), (b"\x00\x01\x02binary\x00", "binary"),

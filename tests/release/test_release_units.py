@@ -11,6 +11,7 @@ from builder.config import parse_config
 from builder.errors import UserError
 from builder.labels import class_label_names, entity_labels
 from builder.release.splits import split_of
+from builder.review.layers import layer_labels
 
 RATIOS = {"train": 0.8, "validation": 0.1, "test": 0.1}
 
@@ -39,6 +40,15 @@ def test_label_sets(tmp_path):
         {"entities": {"names": [{"label": "PERSON"}, {"label": "ORG"}], "numeric": [{"label": "DATE"}]},
          "claims": ["direct_quote"]}))
     assert class_label_names(tmp_path) == ["PERSON", "ORG", "DATE"]
+    # The review tools read the same file the same way, a layer at a time; a layer it leaves out has the defaults.
+    assert layer_labels("entities", tmp_path) == ["PERSON", "ORG", "DATE"]
+    assert layer_labels("claims", tmp_path) == ["direct_quote"]
+    assert layer_labels("sources", tmp_path) == layer_labels("sources") == ["hyperlink", "citation", "reference", "mention"]
+    assert layer_labels("entities") == ontonotes
     (tmp_path / "labels.json").write_text(json.dumps(["ORG", "ORG"]))
     with pytest.raises(UserError, match="distinct"):
         class_label_names(tmp_path)
+    (tmp_path / "labels.json").write_text('{"entities": {"names": [{"label": "PERSON"}')
+    for read in (class_label_names, lambda folder: layer_labels("entities", folder)):
+        with pytest.raises(UserError, match="labels.json: cannot read"):
+            read(tmp_path)

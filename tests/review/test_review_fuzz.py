@@ -1,7 +1,7 @@
 """Fuzzing the interchange readers and decision logs: whatever comes back from another tool or sits in a log,
 reading ends in spans inside the text or a message, never an exception; a log never loses a complete decision
 silently. Hypothesis' default example count here; a long run sets NEWSCORPUS_FUZZ_EXAMPLES
-(`python bench/fuzz_ingest.py --tests tests/test_review_fuzz.py --examples 5000`)."""
+(`python bench/fuzz_ingest.py --tests tests/review/test_review_fuzz.py --examples 5000`)."""
 
 from __future__ import annotations
 

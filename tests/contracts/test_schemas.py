@@ -5,7 +5,7 @@ from pathlib import Path
 from builder.records import DOCUMENT_SCHEMA, Document
 from builder.schemas import rendered
 
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 
 
 def test_schema_files_match_the_models():

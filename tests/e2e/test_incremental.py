@@ -19,7 +19,7 @@ from builder.engine.local import LocalEngine, Task
 from builder.pipeline import build
 from builder.stage import MapStage
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 ARTICLE = """<!doctype html><html><head><title>{title}</title></head><body>
 <nav><a href="/">Home</a> | <a href="/news">News</a></nav>

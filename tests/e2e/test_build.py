@@ -15,7 +15,7 @@ from builder.config import load_config, parse_config
 from builder.pipeline import build
 from builder.errors import UserError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DOCS = "data/documents/train-00000-of-00001.parquet"
 REJECTS = "data/rejects/train-00000-of-00001.parquet"
 

@@ -18,7 +18,7 @@ from builder.release.parquet import write_parquet
 from builder.release.release import make_release
 from builder.release.tables import SCHEMAS, release_features
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NAME_TYPES = ["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"]
 
 

@@ -17,7 +17,7 @@ from builder.pipeline import build
 from builder.remote import OUTPUT_LIST, mirror_input, upload_output
 from builder.errors import UserError
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SITE = EXAMPLES / "html" / "harbourgazette.example"
 DUMP = EXAMPLES / "jsonl" / "dump.jsonl"
 

@@ -14,7 +14,7 @@ from builder.release.manifest import read_manifest
 from builder.release.release import make_release
 from release_helpers import project, write_pages
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _documents(folder: Path) -> list[dict]:

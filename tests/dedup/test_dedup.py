@@ -11,11 +11,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from builder.dedup import minhash
-from builder.dedup.clusters import DedupIndex, index_shards, manifest_path
-from builder.pipeline import dedup_incremental, deduplicate
+from builder.dedup.clusters import DedupIndex, DedupStep, index_shards, manifest_path
 from builder.dedup.config import DedupConfig
 from builder.dedup.minhash import estimated_jaccard, permutations, signature
 from builder import shards as shard_io
+from builder.engine.keyed import keyed_tasks
 from builder.engine.local import LocalEngine
 from builder.stage import Shard
 from builder.hashing import stable_hash
@@ -50,11 +50,15 @@ def reprint(text: str) -> str:
     return " ".join(words)
 
 
-def run(tmp_path, docs: list[dict], cfg: DedupConfig | None = None, shard_size: int = 3) -> dict[str, dict]:
-    engine = LocalEngine(tmp_path / "work")
-    shard_list = write_shards(tmp_path, docs, shard_size)
-    out = deduplicate(shard_list, cfg or DedupConfig(), engine)
+def deduplicate(shard_list: list[Shard], cfg: DedupConfig, engine: LocalEngine) -> dict[str, dict]:
+    """Dedup as the build runs it (pipeline.py): the keyed step up to its apply stage, which then runs
+    alone (the build fuses it with the stages after it). The rows of every shard, by origin."""
+    out = engine.map(*keyed_tasks(engine, DedupStep(cfg, engine.work_dir), shard_list))
     return {r["origin"]: r for s in out for r in shard_io.read_rows(s.path)}
+
+
+def run(tmp_path, docs: list[dict], cfg: DedupConfig | None = None, shard_size: int = 3) -> dict[str, dict]:
+    return deduplicate(write_shards(tmp_path, docs, shard_size), cfg or DedupConfig(), LocalEngine(tmp_path / "work"))
 
 
 def write_shards(tmp_path, docs, shard_size, prefix="in") -> list[Shard]:
@@ -125,29 +129,28 @@ def test_shuffled_input_gives_same_clusters(tmp_path):
 
 
 def test_incremental_equals_full(tmp_path):
+    """A second build with new pages, in the same work folder, updates the first build's index: the same
+    clusters as one build of everything."""
     docs = corpus()
     full = run(tmp_path / "full", docs)
     engine = LocalEngine(tmp_path / "inc" / "work")
     old = write_shards(tmp_path / "inc", docs[:4], 2, prefix="old")
     deduplicate(old, DedupConfig(), engine)
-    index = DedupIndex.load(manifest_path(engine.work_dir))
+    first = DedupIndex.saved(manifest_path(engine.work_dir))
     new = write_shards(tmp_path / "inc", docs[4:], 2, prefix="new")
-    applied, grown, assignments = dedup_incremental(new, index, DedupConfig(), engine)
-    assert len(grown.entries) == len(index.entries) + len(new)
-    incremental = {r["origin"]: r for p in assignments.glob("*.parquet") for r in pq.read_table(p).to_pylist()}
+    incremental = deduplicate(old + new, DedupConfig(), engine)
+    assert len(DedupIndex.saved(manifest_path(engine.work_dir)).entries) == len(first.entries) + len(new)
     fields = ("id", "cluster_id", "is_canonical", "duplicate_kind", "similarity")
     assert {o: tuple(r[f] for f in fields) for o, r in full.items()} == {o: tuple(r[f] for f in fields) for o, r in incremental.items()}
-    assert {r["origin"] for s in applied for r in shard_io.read_rows(s.path)} == {d["origin"] for d in docs[4:]}
 
 
 def test_incremental_does_not_recompute_old_signatures(tmp_path):
     engine = LocalEngine(tmp_path / "work")
     old = write_shards(tmp_path, corpus()[:4], 2, prefix="old")
     deduplicate(old, DedupConfig(), engine)
-    index = DedupIndex.load(manifest_path(engine.work_dir))
     stamps = {p: p.stat().st_mtime_ns for p in (tmp_path / "work" / "dedup-index" / "signatures").glob("*.parquet")}
-    dedup_incremental(write_shards(tmp_path, corpus()[4:], 2, prefix="new"), index, DedupConfig(), engine)
-    assert all(p.stat().st_mtime_ns == t for p, t in stamps.items())
+    deduplicate(old + write_shards(tmp_path, corpus()[4:], 2, prefix="new"), DedupConfig(), engine)
+    assert stamps and all(p.stat().st_mtime_ns == t for p, t in stamps.items())
 
 
 def test_signature_estimates_jaccard():
@@ -189,8 +192,8 @@ def test_a_rebuild_updates_the_buckets_of_changed_shards_to_the_clusters_of_a_fr
     rewritten = doc("g/reprint", article(6), None, None)  # the reprint becomes a story of its own
     new = [doc("h/one", article(7), None, None), doc("h/two", article(8), None, None)]
     now = kept + write_shards(tmp_path, [docs[6], rewritten], 2, prefix="after") + write_shards(tmp_path, new, 2, prefix="new")
-    updated = {r["origin"]: r for s in deduplicate(now, cfg, engine) for r in shard_io.read_rows(s.path)}
-    fresh = {r["origin"]: r for s in deduplicate(now, cfg, LocalEngine(tmp_path / "fresh")) for r in shard_io.read_rows(s.path)}
+    updated = deduplicate(now, cfg, engine)
+    fresh = deduplicate(now, cfg, LocalEngine(tmp_path / "fresh"))
     fields = ("id", "cluster_id", "is_canonical", "duplicate_kind", "similarity")
     assert {o: tuple(r[f] for f in fields) for o, r in updated.items()} == {o: tuple(r[f] for f in fields) for o, r in fresh.items()}
     assert clusters(updated) >= {frozenset({"a/original", "b/exact-copy", "d/reprint"}), frozenset({"g/reprint"})}

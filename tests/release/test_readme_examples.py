@@ -12,7 +12,7 @@ import datasets
 from builder.release.manifest import read_manifest
 from release_helpers import PYTHON_BLOCK, run_card_example
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 INLINE_LOAD = re.compile(r'`(load_dataset\("(?:build|releases/1\.0\.0)"[^`\n]*\))`')  # one line each
 
 

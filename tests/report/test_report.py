@@ -1,7 +1,7 @@
 """The report's content: build and release folders give the figures that their Parquet files hold.
 
 Every expected count here is computed from the Parquet files with plain pyarrow/Counter, not by the report.
-The browser side (the page loads, charts draw) is tests/test_report_browser.py.
+The browser side (the page loads, charts draw) is tests/report/test_report_browser.py.
 """
 
 from __future__ import annotations

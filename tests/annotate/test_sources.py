@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from builder.annotate.claims import annotate_claims
 from builder.annotate.lexicons import load_outlets as lexicon_outlets
+from builder.errors import UserError
 from builder.annotate.sources import (Outlets, annotate_sources, hyperlink_sources, load_outlets, mention_sources,
                                       source_id)
 
@@ -141,3 +144,15 @@ def test_outlets_known_by_their_place_beyond_the_lexicon_are_mentions(nlp, text,
 ])
 def test_people_agencies_and_bracketed_names_are_not_mentions(nlp, text):
     assert mentions(nlp, text) == []
+
+
+def test_the_outlets_file_is_read_and_checked_by_the_lexicon_reader(tmp_path):
+    """The sources annotator reads outlets.jsonl as the entity lexicon does: a bad line is named, not skipped."""
+    post = {"name": "The Tarrow Post", "aliases": ["Tarrow Post"], "domain": "tarrowpost.example"}
+    (tmp_path / "outlets.jsonl").write_text(json.dumps(post) + "\n\n" + json.dumps({"name": ""}) + "\n")
+    with pytest.raises(UserError, match=r"outlets.jsonl:3: not a valid Outlet"):
+        load_outlets(tmp_path)
+    (tmp_path / "outlets.jsonl").write_text(json.dumps(post) + "\n")
+    outlets = load_outlets(tmp_path)
+    assert outlets.canonical("Tarrow Post") == "The Tarrow Post"
+    assert outlets.outlet_for_domain("www.tarrowpost.example") == "The Tarrow Post"

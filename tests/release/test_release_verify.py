@@ -113,7 +113,7 @@ def test_malformed_manifest_gives_one_line(copy, capsys, text, says):
 
 
 def test_release_prints_the_manifest_sha(tmp_path, examples_build, capsys):
-    repo = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[2]
     assert main(["release", "1.0.0", "--build", str(examples_build), "--releases", str(tmp_path), "-c", str(repo)]) == 0
     out = capsys.readouterr().out
     assert f"manifest sha256: {manifest_sha256(tmp_path / '1.0.0')}" in out

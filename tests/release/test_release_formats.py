@@ -32,7 +32,7 @@ from builder.release.tools import differences_line, model_digest, model_info, to
 from builder.release.verify import verify_release
 from release_helpers import build_and_release, project, run_card_example, write_pages
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
