@@ -137,11 +137,6 @@ class Reject(_Record):
 RETRY_REASONS = frozenset({"unreadable", "timeout", "too-much-memory", "extractor-crashed", "annotation-timeout"})
 
 
-def reject_row(stage: str, origin: str, reason: str, detail: str, url: Optional[str] = None) -> dict:
-    """A `Reject` as the plain dict stages return (every stage builds its rejects here, so none lacks a field)."""
-    return {"origin": origin, "url": url, "stage": stage, "reason": reason, "detail": detail}
-
-
 # ---------------------------------------------------------------------------------------------
 # Arrow schemas derived from the models: one source of truth for every Parquet file we write.
 

@@ -56,7 +56,7 @@ def _plain(rel: str) -> bool:
 
 
 def _refusal(name: str, rel: str, inside: bool) -> dict:
-    from builder.records import reject_row  # here: records imports pyarrow, and the CLI imports this module to start
+    from builder.rejects import reject_row  # here: the CLI imports this module to start
 
     if inside:
         return reject_row("ingest", f"{name}/{rel}", "unsafe-name", "a key of the remote listing with an empty, "
@@ -70,7 +70,7 @@ def _is_versions(value) -> bool:
 
 
 def _fetch_failed(origin: str, error: OSError) -> dict:
-    from builder.records import reject_row
+    from builder.rejects import reject_row
 
     return reject_row("ingest", origin, "unreadable", f"cannot fetch it: {error}; it is tried again at the next build")
 

@@ -6,7 +6,7 @@ workers should not import spaCy for it.
 
 from __future__ import annotations
 
-from builder.records import reject_row
+from builder.rejects import reject_row
 from builder.stage import MapStage
 
 

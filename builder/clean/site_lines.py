@@ -31,7 +31,7 @@ from builder.clean.edits import remove_spans
 from builder.clean.rules import is_paragraph, split_lines
 from builder.hashing import stable_hash
 from builder.ingest.extract import text_hash
-from builder.records import reject_row
+from builder.rejects import reject_row
 from builder.stage import MapStage
 
 KEY_COLUMNS = ["site", "text", "text_hash", "removals"]

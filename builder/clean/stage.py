@@ -1,7 +1,7 @@
 """Clean-side map stages: language identification and the language filter."""
 
 from builder.clean.language import detect_language
-from builder.records import reject_row
+from builder.rejects import reject_row
 from builder.libraries import library_versions
 from builder.stage import MapStage
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from builder.records import reject_row
+from builder.rejects import reject_row
 
 
 def reject(origin: str, reason: str, detail: str, url: str | None = None, stage: str = "ingest") -> dict:

@@ -1,5 +1,8 @@
 """Extraction in a killable child: slow or memory-hungry pages become rejects and the next page works."""
 
+import subprocess
+import sys
+
 from builder.ingest.config import IngestConfig
 from builder.ingest.guard import GuardedExtractor
 from builder.ingest.readers import page
@@ -45,3 +48,11 @@ def test_guarded_results_equal_inline_results():
         guard.close()
 
 
+
+
+def test_the_extractor_child_imports_no_pyarrow():
+    """The guard child (one per worker) builds reject rows; pyarrow and numpy there cost ~40 MiB each child."""
+    code = ("import sys, builder.ingest.guard, builder.ingest.extract; "
+            "print(sorted(m for m in ('pyarrow', 'numpy') if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert found == "[]"
