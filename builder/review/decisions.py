@@ -49,6 +49,9 @@ class Decision(BaseModel):
     text: Optional[str] = Field(None, description="its text then: re-checked against the document at merge")
     span: Optional[dict] = Field(None, description="the span's content after the decision; null for reject")
     new_text: Optional[str] = Field(None, description="for edit: the text at the span's new offsets")
+    context: Optional[list[str]] = Field(None, description="the text just before and after the span decided on "
+                                         "(see anchor.py): finds it again when a later build moved it")
+    new_context: Optional[list[str]] = Field(None, description="for edit: the same around the new offsets")
     undoes: Optional[int] = Field(None, description="for undo: the seq of the decision undone")
     via: Optional[str] = Field(None, description="where it came from: tui, apply, labelstudio, prodigy, brat")
 
@@ -229,7 +232,8 @@ class DecisionLog:
 
     @property
     def next_seq(self) -> int:
-        return self.decisions[-1].seq + 1 if self.decisions else 1
+        # The largest, not the last line's: lines a git merge put out of order must not make a seq used twice.
+        return max(d.seq for d in self.decisions) + 1 if self.decisions else 1
 
     def append(self, **fields) -> Decision:
         """Validate, write, flush and fsync one decision; return it once it is on disk."""
@@ -251,7 +255,7 @@ class DecisionLog:
     def undoable(self) -> Optional[Decision]:
         """The latest decision not yet undone (undo is not itself undoable: redo by deciding again)."""
         undone = {d.undoes for d in self.decisions if d.action == "undo"}
-        for decision in reversed(self.decisions):
+        for decision in sorted(self.decisions, key=lambda d: d.seq, reverse=True):
             if decision.action != "undo" and decision.seq not in undone:
                 return decision
         return None

@@ -115,11 +115,14 @@ def test_changed_text_flags_decisions_for_rereview_and_rerun_keeps_them(tmp_path
     rerun = {**doc_c, "entities": [{**doc_c["entities"][0], "id": "new-id"}]}
     view = merged_layers(rerun, decisions)
     assert [(e["text"], e["label"]) for e in view["entities"]] == [("Google", "ORG"), ("Apple", "ORG"), ("Berlin", "LOC")]
-    # The text changed under the decisions: they are flagged, not applied, not dropped silently.
-    edited = {**doc_c, "text": "Google and Alphabet opened offices in Berlin."}
+    # The text changed under the decisions: Berlin moved (its text and the text beside it are there, 3
+    # characters on), and its relabel follows it; Apple is gone, so its add is flagged, applied nowhere.
+    edited = {**doc_c, "text": "Google and Alphabet opened offices in Berlin.",
+              "entities": [doc_c["entities"][0], {**doc_c["entities"][1], "start": 38, "end": 44}]}
     view, flags = merge_document(edited, decisions)
-    assert {(f["start"], f["end"], f["reason"]) for f in flags} == {(35, 41, "stale"), (11, 16, "stale")}
-    assert [(e["text"], e["label"]) for e in view["entities"]] == [("Google", "ORG"), ("Berlin", "GPE")]
+    assert [(f["start"], f["end"], f["reason"]) for f in flags] == [(11, 16, "stale")]
+    assert "not in the text any more" in flags[0]["detail"]
+    assert [(e["start"], e["text"], e["label"]) for e in view["entities"]] == [(0, "Google", "ORG"), (38, "Berlin", "LOC")]
 
 
 def test_disagreement_is_flagged_and_the_adjudicator_wins(tmp_path):
