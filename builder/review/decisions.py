@@ -97,6 +97,26 @@ def log_path(annotations_dir: Path, annotator: str) -> Path:
     return annotations_dir / "decisions" / f"{check_name(annotator)}.jsonl"
 
 
+def name_key(annotator: str) -> str:
+    """What makes two spellings of a name one person: case, and '.', '_', '-' or spaces between its parts."""
+    return re.sub(r"[-_. ]+", "-", annotator.casefold()).strip("-")
+
+
+def known_name(annotations_dir: Path, annotator: str) -> str:
+    """The name a person's log already has when they give it in another case or with other separators
+    ("Ann-Lee", "ann_lee", "ann lee" from another tool): their work goes to their one log, under one name."""
+    check_name(annotator)
+    folder = Path(annotations_dir) / "decisions"
+    same = sorted({p.stem for p in folder.glob("*.jsonl") if name_key(p.stem) == name_key(annotator)}) \
+        if folder.is_dir() else []
+    if annotator in same or not same:
+        return annotator
+    if len(same) > 1:
+        raise UserError(f"{annotator!r} could be any of the logs {', '.join(same)} (names that differ only in case "
+                        "or separators): keep one of them, then give that name")
+    return same[0]
+
+
 @dataclass
 class LogContents:
     decisions: list[Decision] = field(default_factory=list)
@@ -163,7 +183,14 @@ def _first_error(exc: Exception) -> str:
 def read_all(annotations_dir: Path) -> tuple[list[Decision], list[str]]:
     """The decisions of every annotator under <annotations>/decisions, and warnings about torn lines."""
     decisions, warnings = [], []
-    for path in sorted((annotations_dir / "decisions").glob("*.jsonl")):
+    paths = sorted((annotations_dir / "decisions").glob("*.jsonl"))
+    spellings: dict[str, list[str]] = {}
+    for path in paths:
+        spellings.setdefault(name_key(path.stem), []).append(path.name)
+    warnings += [f"{' and '.join(names)} look like one person's logs (the names differ only in case or "
+                 "separators) but count as different people, each credited apart"
+                 for names in spellings.values() if len(names) > 1]
+    for path in paths:
         contents = read_log(path)
         decisions.extend(contents.decisions)
         if contents.torn_tail is not None:
@@ -177,9 +204,9 @@ class DecisionLog:
 
     def __init__(self, annotations_dir: Path, annotator: str, role: str = "annotator",
                  lock_dir: Optional[Path] = None):
-        self.annotator = check_name(annotator)
+        self.annotator = known_name(annotations_dir, annotator)
         self.role = role
-        self.path = log_path(annotations_dir, annotator)
+        self.path = log_path(annotations_dir, self.annotator)
         self.lock_path = lock_file(self.path, lock_dir or default_lock_dir(annotations_dir))
         self.decisions: list[Decision] = []
         self.by_doc: dict[str, list[Decision]] = {}  # the same decisions per document, for quick views

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from builder.errors import UserError
-from builder.review.decisions import DecisionLog
+from builder.review.decisions import DecisionLog, known_name
 from builder.review.interchange import ExportRecord, ExportedSpan, Returned, text_hash
 from builder.review.layers import LABEL_FIELD, attributes, span_identity
 from builder.review.merge import annotator_states
@@ -127,6 +127,7 @@ def import_returned(returned: list[Returned], record: ExportRecord, documents: l
     skipped, failures = [], []
     for item in returned:
         name = annotator or item.annotator
+        name = name and known_name(annotations_dir, name)  # "Ann Lee" from a tool is the ann-lee of a log
         doc = by_id.get(item.doc_id)
         if name is None:
             failures.append(f"{item.where}: no annotator recorded; pass --annotator NAME")

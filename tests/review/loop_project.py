@@ -21,7 +21,7 @@ from builder.review.session import load_documents
 TOML = """name = "loop"
 [build]
 inputs = ["inputs"]
-output = "build"
+output = "{output}"
 workers = 1
 [annotate]
 claims = false
@@ -50,10 +50,16 @@ def page(paragraphs: list[str], url: str = "https://herald.test/news/harbour-bri
                        paragraphs="\n".join(f"<p>{p}</p>" for p in paragraphs))
 
 
-def new_project(root: Path) -> Path:
+def new_project(root: Path, build_dir: Path | None = None) -> Path:
+    """A project folder; `build_dir` makes it review and release another project's build (built once)."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "newscorpus.toml").write_text(TOML, encoding="utf-8")
+    (root / "newscorpus.toml").write_text(TOML.format(output=build_dir or "build"), encoding="utf-8")
     return root
+
+
+def documents(root: Path) -> dict[str, dict]:
+    config = load_config(root)
+    return {d["id"]: d for d in load_documents(config.path(config.build.output), canonical_only=False)}
 
 
 def rebuild(root: Path, pages: dict[str, str]) -> dict[str, dict]:

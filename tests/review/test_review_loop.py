@@ -5,8 +5,12 @@ never applied to other words."""
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
-from loop_project import BRIDGE, apply, entity, line, new_project, only, page, rebuild, release, released
+import pytest
+from loop_project import (BRIDGE, apply, cli, documents, entity, line, new_project, only, page, rebuild, release,
+                          released)
 
 from builder.review.anchor import relocate
 
@@ -110,3 +114,60 @@ def test_decisions_on_a_page_that_became_a_duplicate_reach_its_canonical_copy(tm
         in result.warnings
     assert "1 decisions not applied: their document is not in this build" in result.warnings
     assert any(library["id"] in w and "Rotary Club" in w for w in result.warnings)
+
+
+@pytest.fixture(scope="module")
+def bridge_build(tmp_path_factory) -> Path:
+    """The bridge and library pages, built once; each test reviews and releases it from a project of its own."""
+    root = new_project(tmp_path_factory.mktemp("bridge"))
+    rebuild(root, {"bridge.html": page(BRIDGE), "library.html": page(LIBRARY, "https://herald.test/library",
+                                                                     title="Library reopens")})
+    return root / "build"
+
+
+def _bridge(root: Path) -> dict:
+    return next(d for d in documents(root).values() if "bridge" in d["text"])
+
+
+def _label_studio_export(root: Path, edit) -> Path:
+    """`newscorpus export` for Label Studio, and the file Label Studio gives back once someone submitted the
+    tasks; `edit(task)` sets the task's annotations."""
+    tasks_file = root / "tasks.json"
+    assert cli(root, "export", str(tasks_file), "--format", "labelstudio") == 0
+    tasks = json.loads(tasks_file.read_text(encoding="utf-8"))
+    for task in tasks:
+        task["annotations"] = []
+        edit(task)
+    returned = root / "from-label-studio.json"
+    returned.write_text(json.dumps(tasks), encoding="utf-8")
+    return returned
+
+
+def test_one_person_under_several_spellings_is_one_log_and_one_name_in_the_release(tmp_path, bridge_build):
+    root = new_project(tmp_path / "project", bridge_build)
+    doc = _bridge(root)
+    assert apply(root, "ann-lee", [line("accept", doc, entity(doc, "Ann Lee"))]) == 0
+    assert apply(root, "Ann_Lee", [line("accept", doc, entity(doc, "Delta Transit"))]) == 0
+
+    # In Label Studio she is "Ann Lee" (user details in the export) and rejected Millbrook.
+    millbrook = entity(doc, "Millbrook")
+
+    def submitted(task):
+        if task["data"]["doc_id"] == doc["id"]:
+            regions = [r for r in task["predictions"][0]["result"] if r["value"]["start"] != millbrook["start"]]
+            task["annotations"] = [{"id": 1, "completed_by": {"id": 7, "username": "Ann Lee"}, "result": regions}]
+
+    assert cli(root, "import", str(_label_studio_export(root, submitted)), "--format", "labelstudio") == 0
+    assert sorted(p.name for p in (root / "annotations" / "decisions").iterdir()) == ["ann-lee.jsonl"]
+    result = release(root, "1.0.0")
+    rows = [r for r in released(result.folder) if r["doc_id"] == doc["id"]]
+    assert {r["text"]: r["verified_by"] for r in rows if r["verified_by"]} == {"Ann Lee": ["ann-lee"],
+                                                                              "Delta Transit": ["ann-lee"]}
+    assert "Millbrook" not in {r["text"] for r in rows}
+
+    # Logs split before names were matched (two spellings on disk) are named in a warning.
+    elsewhere = new_project(tmp_path / "elsewhere", bridge_build)
+    assert apply(elsewhere, "Ann.Lee", [line("accept", doc, entity(doc, "Kingsport Herald"))]) == 0
+    shutil.copy(elsewhere / "annotations" / "decisions" / "Ann.Lee.jsonl", root / "annotations" / "decisions")
+    warnings = release(root, "1.0.1").warnings
+    assert any(w.startswith("Ann.Lee.jsonl and ann-lee.jsonl look like one person's logs") for w in warnings)
