@@ -6,7 +6,8 @@ offsets an `edit`, another label a `relabel`/`set_kind`, another speaker a `set_
 with no match a `reject`; a returned span with no match an `add`. Each decision is made on the span as the
 exported (merged) view had it, so it is about the same span whoever made that span.
 
-A document is skipped, with a message, when its text differs from the build's or a region's text differs
+A change to a span the person decided on after the export (their log's seq then is in the record) is not
+imported but listed: an older file must not overwrite their newer word. A document is skipped, with a message, when its text differs from the build's or a region's text differs
 from the document at its offsets (its offsets would point at other words). Everything is tried on in-memory
 copies of the logs first: if any decision cannot be made, nothing is written.
 """
@@ -60,10 +61,26 @@ def _mismatch(doc: dict, returned: Returned) -> Optional[str]:
 class _Importer:
     """Decisions of one person over one layer, made on the exported spans."""
 
-    def __init__(self, session: ReviewSession):
+    def __init__(self, session: ReviewSession, record: ExportRecord):
         self.session, self.layer = session, session.layer
         self.own = annotator_states(session.log.decisions).get(session.log.annotator, {})
+        # The person's last seq at export: their states after it are newer than the view they worked on.
+        self.since = None if record.seqs is None else record.seqs.get(session.log.annotator, 0)
         self.made = 0
+        self.newer: list[str] = []  # changes not imported, each with why
+        self.where = ""             # the part of the file being imported, for those messages
+
+    def _decided_since(self, doc_id: str, span: dict, change: str, where: str) -> bool:
+        """Whether the person decided on this span after the export; if so the file's change is not imported
+        (their later word stands) and is reported."""
+        state = self.own.get((doc_id, self.layer, span_identity(self.layer, span)))
+        if self.since is None or state is None or state.seq <= self.since:
+            return False
+        self.newer.append(f"{where}: {doc_id}: {self.session.log.annotator} decided on {span['start']}-{span['end']} "
+                          f"{self.session.document(doc_id)['text'][span['start']:span['end']]!r} after this export "
+                          f"(seq {state.seq}), so its change in the file ({change}) is not imported: export again "
+                          "to review that span there")
+        return True
 
     def _already(self, doc_id: str, span: Optional[dict], ident: tuple) -> bool:
         """Whether this person's state on the span is already what the decision would make it (a re-import)."""
@@ -74,46 +91,57 @@ class _Importer:
             return not state.present
         return state.present and attributes(self.layer, state.span) == attributes(self.layer, span)
 
-    def _decide(self, operation, *args) -> dict:
-        decision = operation(*args, via="import")
+    def _decide(self, about: dict, change: str, operation, doc_id: str, *args) -> Optional[dict]:
+        """Make one decision (the span after it), unless the person decided on `about` after the export: then
+        their later word stands, the file's change is reported, and None comes back."""
+        if self._decided_since(doc_id, about, change, self.where):
+            return None
+        decision = operation(doc_id, *args, via="import")
         self.made += 1
         return decision.span
 
-    def document(self, doc_id: str, exported: list[ExportedSpan], returned: list[dict]) -> None:
+    def document(self, doc_id: str, exported: list[ExportedSpan], returned: list[dict], where: str = "") -> None:
         label_field = LABEL_FIELD[self.layer]
         pairs, removed, added = _match(exported, returned)
-        s = self.session
+        s, self.where = self.session, where
         for e in removed:
             if not self._already(doc_id, None, span_identity(self.layer, e.content)):
-                self._decide(s.reject, doc_id, e.content)
+                self._decide(e.content, "removed", s.reject, doc_id, e.content)
         for e, r in pairs:
             span = e.content
             if (r["start"], r["end"]) != (e.shown["start"], e.shown["end"]):
                 moved = {**span, "start": r["start"], "end": r["end"]}
                 if not self._already(doc_id, moved, span_identity(self.layer, moved)):
-                    span = self._decide(s.edit, doc_id, span, r["start"], r["end"])
+                    span = self._decide(span, f"offsets {r['start']}-{r['end']}", s.edit, doc_id, span, r["start"],
+                                        r["end"])
+                    if span is None:
+                        continue
                 else:
                     span = moved
             if r["label"] != e.shown["label"]:
                 relabelled = {**span, label_field: r["label"]}
                 if not self._already(doc_id, relabelled, span_identity(self.layer, relabelled)):
-                    span = self._decide(s.relabel, doc_id, span, r["label"])
+                    span = self._decide(span, f"label {r['label']}", s.relabel, doc_id, span, r["label"])
+                    if span is None:
+                        continue
                 else:
                     span = relabelled
             if self.layer == "claims" and (r.get("speaker") or None) != (e.shown.get("speaker") or None):
                 spoken = {**span, "speaker": r.get("speaker") or None}
                 if not self._already(doc_id, spoken, span_identity(self.layer, spoken)):
-                    self._decide(s.set_speaker, doc_id, span, r.get("speaker"))
+                    self._decide(span, f"speaker {r.get('speaker')!r}", s.set_speaker, doc_id, span, r.get("speaker"))
         for r in sorted(added, key=lambda r: (r["start"], r["end"], r["label"])):
             fresh = s.new(doc_id, r["start"], r["end"], r["label"])
             if not self._already(doc_id, fresh, span_identity(self.layer, fresh)):
-                span = self._decide(s.add, doc_id, r["start"], r["end"], r["label"])
+                span = self._decide(fresh, f"added as {r['label']}", s.add, doc_id, r["start"], r["end"], r["label"])
+                if span is None:
+                    continue
             else:
                 span = fresh
             if r.get("speaker"):
                 spoken = {**span, "speaker": r["speaker"]}
                 if not self._already(doc_id, spoken, span_identity(self.layer, spoken)):
-                    self._decide(s.set_speaker, doc_id, span, r["speaker"])
+                    self._decide(span, f"speaker {r['speaker']!r}", s.set_speaker, doc_id, span, r["speaker"])
 
 
 def import_returned(returned: list[Returned], record: ExportRecord, documents: list[dict], annotations_dir: Path,
@@ -152,13 +180,15 @@ def import_returned(returned: list[Returned], record: ExportRecord, documents: l
                 if not rehearsal:
                     on_log(log)
                 target = log.rehearse() if rehearsal else log
-                importer = _Importer(ReviewSession(documents, target, layer, annotations_dir))
+                importer = _Importer(ReviewSession(documents, target, layer, annotations_dir), record)
                 for item in items:
                     try:
-                        importer.document(item.doc_id, record.spans(item.doc_id), item.spans)
+                        importer.document(item.doc_id, record.spans(item.doc_id), item.spans, item.where)
                     except UserError as exc:
                         failures.append(f"{item.where} ({name}): {exc}")
                 counts[name] = importer.made
+                if rehearsal:
+                    skipped += importer.newer
         if failures:
             return {}, skipped, failures
     return counts, skipped, failures

@@ -171,3 +171,42 @@ def test_one_person_under_several_spellings_is_one_log_and_one_name_in_the_relea
     shutil.copy(elsewhere / "annotations" / "decisions" / "Ann.Lee.jsonl", root / "annotations" / "decisions")
     warnings = release(root, "1.0.1").warnings
     assert any(w.startswith("Ann.Lee.jsonl and ann-lee.jsonl look like one person's logs") for w in warnings)
+
+
+def test_an_older_export_imported_after_newer_decisions_does_not_overwrite_them(tmp_path, bridge_build, capsys):
+    root = new_project(tmp_path / "project", bridge_build)
+    doc = _bridge(root)
+    herald, millbrook = entity(doc, "Kingsport Herald"), entity(doc, "Millbrook")
+    in_app, in_label_studio = [label for label in ("ORG", "GPE", "FAC") if label != herald["label"]][:2]
+
+    def submitted(task):  # her work in Label Studio on Monday's tasks; completed_by a bare user id
+        if task["data"]["doc_id"] == doc["id"]:
+            regions = []
+            for region in task["predictions"][0]["result"]:
+                if region["value"]["start"] == herald["start"]:
+                    region = {**region, "value": {**region["value"], "labels": [in_label_studio]}}
+                if region["value"]["start"] != millbrook["start"]:
+                    regions.append(region)
+            task["annotations"] = [{"id": 1, "completed_by": 7, "result": regions}]
+
+    returned = _label_studio_export(root, submitted)
+    # On Tuesday she relabels the Herald in the app (review apply here): her newer word.
+    assert apply(root, "ann", [line("relabel", doc, herald, label=in_app)]) == 0
+    capsys.readouterr()
+    # On Wednesday Monday's file comes back: the Millbrook reject is imported, the Herald change is not.
+    assert cli(root, "import", str(returned), "--format", "labelstudio", "--user", "7=ann") == 0
+    out = capsys.readouterr()
+    assert "ann: 1 decisions" in out.out
+    assert f"decided on {herald['start']}-{herald['end']} 'Kingsport Herald' after this export" in out.err
+    log = root / "annotations" / "decisions" / "ann.jsonl"
+    before = log.read_bytes()
+    # The same file imported again adds nothing (and says again what it leaves out: exit 1, nothing imported).
+    assert cli(root, "import", str(returned), "--format", "labelstudio", "--user", "7=ann") == 1
+    out = capsys.readouterr()
+    assert "no changes to import" in out.out and "after this export" in out.err
+    assert log.read_bytes() == before
+
+    rows = [r for r in released(release(root, "1.0.0").folder) if r["doc_id"] == doc["id"]]
+    assert [(r["label"], r["origin"], r["verified_by"]) for r in rows if r["text"] == "Kingsport Herald"] == \
+        [(in_app, "human:ann", ["ann"])]
+    assert "Millbrook" not in {r["text"] for r in rows}
