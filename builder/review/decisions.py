@@ -122,6 +122,7 @@ class LogContents:
     decisions: list[Decision] = field(default_factory=list)
     torn_tail: Optional[str] = None  # the unreadable last line, if the last write was interrupted
     good_bytes: int = 0              # length of the file up to the last complete decision
+    repeated: list[int] = field(default_factory=list)  # lines that repeat an earlier line's decision exactly
 
 
 def read_log(path: Path) -> LogContents:
@@ -132,7 +133,7 @@ def read_log(path: Path) -> LogContents:
     data = path.read_bytes()
     lines = data.split(b"\n")
     out.good_bytes = len(data)
-    seen: dict[int, int] = {}  # seq -> line
+    seen: dict[int, tuple[int, int]] = {}  # seq -> (line, index in out.decisions)
     for number, raw in numbered_lines(lines):
         try:
             decision = parse_line(raw)
@@ -143,11 +144,14 @@ def read_log(path: Path) -> LogContents:
                 break
             raise UserError(f"{path}:{number} is not a valid decision ({_first_error(exc)}); "
                             "fix or delete that line") from None
+        if decision.seq in seen and decision == out.decisions[seen[decision.seq][1]]:
+            out.repeated.append(number)  # the same line twice (a merge kept both copies): one decision
+            continue
         if decision.seq in seen:
-            raise UserError(f"{path}:{number} repeats seq {decision.seq} of line {seen[decision.seq]}: two "
+            raise UserError(f"{path}:{number} repeats seq {decision.seq} of line {seen[decision.seq][0]} with another decision: two "
                             "copies of this log were joined (e.g. by a git merge). Keep one copy's lines, or "
                             "move the other copy's lines to a log of another name") from None
-        seen[decision.seq] = number
+        seen[decision.seq] = (number, len(out.decisions))
         out.decisions.append(decision)
     return out
 
@@ -193,6 +197,9 @@ def read_all(annotations_dir: Path) -> tuple[list[Decision], list[str]]:
     for path in paths:
         contents = read_log(path)
         decisions.extend(contents.decisions)
+        if contents.repeated:
+            warnings.append(f"{path}: lines {', '.join(map(str, contents.repeated))} repeat earlier lines exactly "
+                            "(two copies of the log joined): each decision counts once")
         if contents.torn_tail is not None:
             warnings.append(f"{path}: ignored an unfinished last line (a session was interrupted mid-write): "
                             f"{contents.torn_tail[:80]!r}")

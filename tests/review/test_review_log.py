@@ -16,7 +16,7 @@ from test_review_common import TEXTS, documents, write_build
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 from builder.errors import UserError
-from builder.review.decisions import DecisionLog, read_log
+from builder.review.decisions import DecisionLog, read_all, read_log
 from builder.review.merge import merge_document, merged_layers
 from builder.review.session import ReviewSession
 
@@ -167,15 +167,30 @@ def test_a_damaged_line_is_caught_by_its_checksum(tmp_path):
         read_log(path)
 
 
-def test_a_repeated_seq_is_an_error_naming_both_lines(tmp_path):
+def test_a_log_joined_by_a_git_merge(tmp_path):
+    """Lines repeated exactly count once; lines out of order keep their seqs (the next one is the largest + 1);
+    two different decisions under one seq are an error naming both lines."""
     with DecisionLog(tmp_path, "ann") as log:
         session = ReviewSession(documents(), log, "entities", tmp_path)
         session.accept("doc-c", session.spans("doc-c")[0])
         session.accept("doc-c", session.spans("doc-c")[1])
     path = log.path
     lines = path.read_bytes().splitlines(keepends=True)
-    path.write_bytes(b"".join(lines + lines[:1]))  # two clones of the log joined by a merge
-    with pytest.raises(UserError, match=r"ann.jsonl:3 repeats seq 1 of line 1"):
+    path.write_bytes(b"".join([lines[1], lines[0], lines[1]]))  # both clones' lines, in the merge's order
+    contents = read_log(path)
+    assert sorted(d.seq for d in contents.decisions) == [1, 2] and contents.repeated == [3]
+    assert any("lines 3 repeat earlier lines exactly" in w for w in read_all(tmp_path)[1])
+    with DecisionLog(tmp_path, "ann") as log:
+        decision = ReviewSession(documents(), log, "entities", tmp_path).reject("doc-a", {"start": 0, "end": 11,
+                                                                                        "label": "PERSON"})
+        assert decision.seq == 3  # not 2 (the last line's + 1), which the log holds already
+        undone = log.undoable()
+    assert undone.seq == 3
+    lines = path.read_bytes().splitlines(keepends=True)
+    other_clone = lines[-1].replace(b'"seq":3', b'"seq":1')
+    other_clone = other_clone[:other_clone.index(b',"check"')] + b"}\n"  # as written by another clone (no check)
+    path.write_bytes(b"".join(lines + [other_clone]))
+    with pytest.raises(UserError, match=r"ann.jsonl:5 repeats seq 1 of line 2 with another decision"):
         read_log(path)
 
 
