@@ -13,7 +13,9 @@ Merge is a function of each person's *final state* per span, never of the order 
    source's kind) set where they agree; an attribute they disagree on keeps the machine's value and raises
    a `conflict` flag. All absent: the span is removed. Present for some, absent for others: a `conflict`
    flag, and the machine span stays as it is (unverified) until an adjudicator decides.
-4. `verified_by` names exactly the people whose state is the outcome; a span a person changed or added
+4. Entities only: a machine span nobody decided on, over the very words of a span people did decide on
+   (with another label; a new annotator version relabelled them), goes: words carry one entity label.
+5. `verified_by` names exactly the people whose state is the outcome; a span a person changed or added
    carries origin `human:<name>` (the first such name in alphabetical order).
 
 So agreement never removes a span, nobody is credited with a decision they did not make, and reading the
@@ -175,6 +177,9 @@ def _merge_layer(doc: dict, layer: str, decided: dict[tuple, list[State]], flags
                        if span is not by_identity[ident] else outcomes[ident])
     placed = {span_identity(layer, s) for s in machine}
     out.extend(s for ident, s in outcomes.items() if s is not None and ident not in placed)  # spans people added
+    if layer == "entities":  # words carry one entity label: the one people decided on outranks the machine's
+        reviewed = {(s["start"], s["end"]) for s in out if span_identity(layer, s) in decided}
+        out = [s for s in out if span_identity(layer, s) in decided or (s["start"], s["end"]) not in reviewed]
     return sorted(out, key=lambda s: (s.get("start") is None, s.get("start") or 0, s.get("end") or 0))
 
 

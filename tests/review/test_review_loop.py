@@ -210,3 +210,63 @@ def test_an_older_export_imported_after_newer_decisions_does_not_overwrite_them(
     assert [(r["label"], r["origin"], r["verified_by"]) for r in rows if r["text"] == "Kingsport Herald"] == \
         [(in_app, "human:ann", ["ann"])]
     assert "Millbrook" not in {r["text"] for r in rows}
+
+
+def test_a_team_and_an_adjudicator_reach_the_release_credited_and_a_rerelease_is_the_same_bytes(tmp_path, bridge_build):
+    root = new_project(tmp_path / "project", bridge_build)
+    doc = _bridge(root)
+    ann_lee, delta, greenway, millbrook, herald = (entity(doc, name) for name in (
+        "Ann Lee", "Delta Transit", "Greenway Construction", "Millbrook", "Kingsport Herald"))
+    relabel_to = "ORG" if herald["label"] != "ORG" else "GPE"
+    assert apply(root, "ann", [line("accept", doc, ann_lee), line("accept", doc, delta),
+                               line("accept", doc, greenway)]) == 0
+    assert apply(root, "bob", [line("accept", doc, ann_lee), line("reject", doc, delta), line("reject", doc, greenway),
+                               line("reject", doc, millbrook), {"action": "undo"}]) == 0  # bob takes Millbrook back
+    assert apply(root, "judy", [line("reject", doc, greenway), line("relabel", doc, herald, label=relabel_to)],
+                 "--adjudicator") == 0
+    result = release(root, "1.0.0")
+
+    rows = {r["text"]: r for r in released(result.folder) if r["doc_id"] == doc["id"]}
+    assert (rows["Ann Lee"]["origin"], rows["Ann Lee"]["verified_by"]) == (ann_lee["origin"], ["ann", "bob"])
+    assert (rows["Delta Transit"]["origin"], rows["Delta Transit"]["verified_by"]) == (delta["origin"], None)
+    assert "Greenway Construction" not in rows  # the adjudicator's word
+    assert (rows["Millbrook"]["origin"], rows["Millbrook"]["verified_by"]) == (millbrook["origin"], None)
+    assert (rows["Kingsport Herald"]["label"], rows["Kingsport Herald"]["origin"],
+            rows["Kingsport Herald"]["verified_by"]) == (relabel_to, "human:judy", ["judy"])
+    assert "1 spans people disagree on: kept as the machine made them (adjudicate)" in result.warnings
+    # The card and the manifest count exactly the spans people verified or made.
+    human = sum(1 for r in released(result.folder) if r["verified_by"] or r["origin"].startswith("human:"))
+    stats = json.loads((result.folder / "MANIFEST.json").read_text(encoding="utf-8"))["stats"]
+    assert human == stats["human_spans"] == 2
+    assert f"({human} of {stats['spans']} entity and claim spans)" in (result.folder / "README.md").read_text()
+    # The same build and logs released again: the same data, byte for byte.
+    again = release(root, "1.0.1")
+    data = sorted(p.relative_to(result.folder) for p in result.folder.glob("data/**/*.parquet"))
+    assert data and all((result.folder / p).read_bytes() == (again.folder / p).read_bytes() for p in data)
+
+
+def test_decisions_after_the_machine_annotator_changed(tmp_path):
+    """A new annotator version (here: a project gazetteer) changes the machine spans under the decisions."""
+    root = new_project(tmp_path / "project")
+    doc = only(rebuild(root, {"bridge.html": page(BRIDGE)}))
+    herald = entity(doc, "Kingsport Herald")
+    assert apply(root, "ann", [line("accept", doc, herald), line("reject", doc, entity(doc, "Millbrook")),
+                               line("accept", doc, entity(doc, "Ann Lee"))]) == 0
+    lexicons = root / "lexicons"
+    lexicons.mkdir()
+    other = "ORG" if herald["label"] != "ORG" else "PERSON"
+    (lexicons / "gazetteer.jsonl").write_text(json.dumps({"name": "Kingsport Herald", "label": other, "aliases": []})
+                                              + "\n", encoding="utf-8")
+    (lexicons / "outlets.jsonl").write_text(json.dumps({"name": "Coast Wire", "aliases": [], "domain": "coast.test"})
+                                            + "\n", encoding="utf-8")
+    text = (root / "newscorpus.toml").read_text().replace("claims = false", f'claims = false\nlexicons = "{lexicons}"')
+    (root / "newscorpus.toml").write_text(text)
+    new = only(rebuild(root, {"bridge.html": page(BRIDGE)}))
+    assert [e["label"] for e in new["entities"] if e["text"] == "Kingsport Herald"] == [other]  # the machine changed
+
+    rows = [r for r in released(release(root, "1.0.0").folder) if r["doc_id"] == doc["id"]]
+    assert [r["verified_by"] for r in rows if r["text"] == "Ann Lee"] == [["ann"]]
+    assert "Millbrook" not in {r["text"] for r in rows}
+    # What she accepted stays, hers; the machine's new label on those very words does not come in beside it.
+    assert [(r["label"], r["origin"], r["verified_by"]) for r in rows if r["text"] == "Kingsport Herald"] == \
+        [(herald["label"], "human:ann", ["ann"])]
