@@ -87,7 +87,7 @@ def merge_document(doc: dict, decisions: Iterable[Decision], layers: Iterable[st
 def merge_states(doc: dict, by_annotator: dict[str, dict[tuple, State]], layers: Iterable[str] = LAYERS,
                  review: bool = False) -> tuple[dict, list[dict]]:
     """merge_document from the people's final states (of this document) instead of their decisions."""
-    per_identity, flags = _placed(doc, by_annotator, layers)
+    per_identity, flags = placed_states(doc, by_annotator, layers)
     merged = dict(doc)
     for layer in layers:
         decided = {ident: states for (name, ident), states in per_identity.items() if name == layer}
@@ -97,7 +97,7 @@ def merge_states(doc: dict, by_annotator: dict[str, dict[tuple, State]], layers:
     return merged, flags
 
 
-def _placed(doc: dict, by_annotator: dict[str, dict[tuple, State]], layers: Iterable[str]
+def placed_states(doc: dict, by_annotator: dict[str, dict[tuple, State]], layers: Iterable[str]
             ) -> tuple[dict[tuple, list[State]], list[dict]]:
     """({(layer, identity): states}, stale flags): each state where its span is in this document's text now.
 
@@ -158,7 +158,7 @@ def _merge_layer(doc: dict, layer: str, decided: dict[tuple, list[State]], flags
     for span in machine:
         by_identity.setdefault(span_identity(layer, span), span)
     for ident in sorted(decided, key=repr):
-        fresh = sorted(decided[ident], key=lambda s: s.annotator)  # every state is in place (see _placed)
+        fresh = sorted(decided[ident], key=lambda s: s.annotator)  # every state is in place (see placed_states)
         deciders = [s for s in fresh if s.role == "adjudicator"] or fresh
         if all(s.present for s in deciders):
             outcomes[ident] = _keep(layer, by_identity.get(ident), deciders, fresh, doc, ident, flags)
