@@ -7,8 +7,10 @@ with no match a `reject`; a returned span with no match an `add`. Each decision 
 exported (merged) view had it, so it is about the same span whoever made that span.
 
 A change to a span the person decided on after the export (their log's seq then is in the record) is not
-imported but listed: an older file must not overwrite their newer word. A document is skipped, with a message, when its text differs from the build's or a region's text differs
-from the document at its offsets (its offsets would point at other words). Everything is tried on in-memory
+imported but listed: an older file must not overwrite their newer word. When a new build changed a document's text since the export, its changes are made on the exported text the
+file holds (brat, Label Studio and Prodigy files all do), so merge finds their spans in the new text (see
+anchor.py). A document is skipped, with a message, when neither the build's text nor the file's is the
+exported one, or a region's text differs from the document at its offsets (they would point at other words). Everything is tried on in-memory
 copies of the logs first: if any decision cannot be made, nothing is written.
 """
 
@@ -152,25 +154,37 @@ def import_returned(returned: list[Returned], record: ExportRecord, documents: l
     layer = record.layer
     by_id = {d["id"]: d for d in documents}
     groups: dict[str, list[Returned]] = {}
-    skipped, failures = [], []
+    skipped, failures, rebuilt = [], [], set()
     for item in returned:
         name = annotator or item.annotator
         name = name and known_name(annotations_dir, name)  # "Ann Lee" from a tool is the ann-lee of a log
         doc = by_id.get(item.doc_id)
+        exported = record.documents.get(item.doc_id)
+        if doc is not None and exported is not None and exported["text_hash"] != text_hash(doc["text"]) and \
+                item.text is not None and text_hash(item.text) == exported["text_hash"]:
+            # A new build changed the text since the export; the file holds the exported text. Decisions are made
+            # on that text (with its context), and merge finds their spans in the new text, or lists them.
+            doc = by_id[item.doc_id] = {**doc, "text": item.text}
+            rebuilt.add(item.doc_id)
         if name is None:
             failures.append(f"{item.where}: no annotator recorded; pass --annotator NAME")
         elif doc is None:
             skipped.append(f"{item.where}: {item.doc_id} is not in this build; skipped")
-        elif item.doc_id not in record.documents:
+        elif exported is None:
             skipped.append(f"{item.where}: {item.doc_id} was not in the export; skipped")
-        elif record.documents[item.doc_id]["text_hash"] != text_hash(doc["text"]):
-            skipped.append(f"{item.where}: {item.doc_id} changed since the export (new build); export again; skipped")
+        elif exported["text_hash"] != text_hash(doc["text"]):
+            skipped.append(f"{item.where}: {item.doc_id} changed since the export (new build), and the file does not "
+                           "hold the exported text to make its changes on; export again; skipped")
         elif (problem := _mismatch(doc, item)) is not None:
             skipped.append(problem)
         else:
             groups.setdefault(name, []).append(item)
     if failures:
         return {}, skipped, failures
+    if rebuilt:
+        skipped.append(f"{len(rebuilt)} documents changed in a build since the export: their changes are recorded "
+                       "on the exported text and apply where its words are unchanged (a release lists the others)")
+    documents = list(by_id.values())
     counts: dict[str, int] = {}
     for rehearsal in (True, False):
         for name, items in sorted(groups.items()):

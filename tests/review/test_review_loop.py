@@ -270,3 +270,38 @@ def test_decisions_after_the_machine_annotator_changed(tmp_path):
     # What she accepted stays, hers; the machine's new label on those very words does not come in beside it.
     assert [(r["label"], r["origin"], r["verified_by"]) for r in rows if r["text"] == "Kingsport Herald"] == \
         [(herald["label"], "human:ann", ["ann"])]
+
+
+def test_a_label_studio_file_of_the_previous_build_imported_after_a_rebuild(tmp_path, capsys):
+    root = new_project(tmp_path / "project")
+    doc = only(rebuild(root, {"bridge.html": page(BRIDGE)}))
+    herald, millbrook = entity(doc, "Kingsport Herald"), entity(doc, "Millbrook")
+    relabel_to = "ORG" if herald["label"] != "ORG" else "GPE"
+    shops = doc["text"].index("Shops")
+
+    def submitted(task):
+        regions = []
+        for region in task["predictions"][0]["result"]:
+            if region["value"]["start"] == herald["start"]:
+                region = {**region, "value": {**region["value"], "labels": [relabel_to]}}
+            if region["value"]["start"] != millbrook["start"]:
+                regions.append(region)
+        regions.append({"id": "new1", "from_name": "label", "to_name": "text", "type": "labels",
+                        "value": {"start": shops, "end": shops + 5, "text": "Shops", "labels": ["ORG"]}})
+        task["annotations"] = [{"id": 1, "completed_by": {"id": 3, "username": "ann"}, "result": regions}]
+
+    returned = _label_studio_export(root, submitted)
+    new = only(rebuild(root, {"bridge.html": page(["Crowds gathered at dawn to watch the first cars cross."] + BRIDGE[:2]
+                                                  + [BRIDGE[2].replace("Millbrook", "Westford"), BRIDGE[3]])}))
+    assert new["id"] == doc["id"] and new["text"] != doc["text"]
+    capsys.readouterr()
+    assert cli(root, "import", str(returned), "--format", "labelstudio") == 0
+    assert "1 documents changed in a build since the export" in capsys.readouterr().err
+    result = release(root, "1.0.0")
+    rows = {r["text"]: r for r in released(result.folder) if r["doc_id"] == doc["id"]}
+    text = new["text"]
+    assert (rows["Kingsport Herald"]["start"], rows["Kingsport Herald"]["label"], rows["Kingsport Herald"]["origin"]) \
+        == (text.index("Kingsport Herald"), relabel_to, "human:ann")
+    assert (rows["Shops"]["start"], rows["Shops"]["origin"]) == (text.index("Shops"), "human:ann")
+    assert "1 decisions not applied: the text they were made on changed or is gone (review again)" in result.warnings
+    assert rows.get("Westford", {}).get("verified_by") is None
