@@ -160,7 +160,11 @@ def export(out, fmt, layer, build_dir, annotations_dir):
     labels = layer_labels(layer, annotations_dir)
     module = {"labelstudio": labelstudio, "prodigy": prodigy, "brat": brat}[fmt]
     merged_from = sorted({d.annotator for d in decisions if d.layer == layer})
-    record = make_record(fmt, layer, views, documents, merged_from, {v["id"]: module.shown(v, layer) for v in views})
+    seqs = {}
+    for d in decisions:
+        seqs[d.annotator] = max(seqs.get(d.annotator, 0), d.seq)
+    record = make_record(fmt, layer, views, documents, merged_from, {v["id"]: module.shown(v, layer) for v in views},
+                         seqs)
     if fmt == "labelstudio":
         written = labelstudio.write(views, layer, labels, out, record.export_id)
         click.echo(f"{len(views)} tasks: {written[0]} (labeling config for the project: {written[1]})")

@@ -32,10 +32,9 @@ from builder.release.diff import diff_releases, format_diff
 from builder.labels import class_label_names
 from builder.release.manifest import ContentDigest, schema_signature, sha256_file, write_manifest
 from builder.release.tools import differences_line, tool_differences, tool_versions
-from builder.review.decisions import read_all
-from builder.review.merge import merged_layers
 from builder.release.parquet import ROW_GROUP_SIZE, WRITER_OPTIONS, ParquetSink
 from builder.release.splits import SPLITS, document_split
+from builder.release.reviewed import ReleaseDecisions
 from builder.release.stats import ReleaseStats
 from builder.release.tables import CONFIGS, SCHEMAS, encode_labels, flat_rows, release_features
 
@@ -69,22 +68,19 @@ def config_fingerprint(config) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def _iter_documents(files: list[Path], decisions: dict[str, list] | None = None) -> Iterator[dict]:
-    """Build documents, with the annotators' decisions merged over the machine layers (the human wins)."""
-    decisions = decisions or {}
+def _iter_documents(files: list[Path], decisions: ReleaseDecisions | None = None, collect: bool = False
+                    ) -> Iterator[dict]:
+    """Build documents, with the annotators' decisions merged over the machine layers (the human wins);
+    `collect` gathers what did not apply into `decisions.flags` (once per release, not once per pass)."""
     for path in files:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=ROW_GROUP_SIZE):
             for doc in batch.to_pylist():
-                yield merged_layers(doc, decisions[doc["id"]]) if doc["id"] in decisions else doc
+                yield decisions.apply(doc, collect) if decisions is not None else doc
 
 
-def human_decisions(config) -> tuple[dict[str, list], list[str]]:
-    """The project's decision logs (annotations/decisions/*.jsonl), grouped by document id; warnings."""
-    decisions, warnings = read_all(config.path("annotations"))
-    grouped: dict[str, list] = {}
-    for decision in decisions:
-        grouped.setdefault(decision.doc_id, []).append(decision)
-    return grouped, warnings
+def human_decisions(config, files: list[Path]) -> ReleaseDecisions:
+    """The project's decision logs (annotations/decisions/*.jsonl), each on the document the release holds."""
+    return ReleaseDecisions.load(config.path("annotations"), files, config.release.keep_duplicates)
 
 
 def _rejects(build_dir: Path) -> Counter:
@@ -96,12 +92,13 @@ class _Plan:
     """First pass over the build: which documents go where, the statistics, the input fingerprint."""
 
     def __init__(self, files: list[Path], config, label_ids: dict[str, int]):
-        self.decisions, self.warnings = human_decisions(config)
+        self.decisions = human_decisions(config, files)
+        self.warnings = self.decisions.warnings
         self.ratios = config.release.splits.model_dump()
         self.keep_duplicates = config.release.keep_duplicates
         self.stats = ReleaseStats()
         raw_hashes, unknown = [], set()
-        for doc in _iter_documents(files, self.decisions):
+        for doc in _iter_documents(files, self.decisions, collect=True):
             raw_hashes.append(doc["raw_hash"])
             unknown.update(e["label"] for e in doc["entities"] if e["label"] not in label_ids)
             if self.keeps(doc):
@@ -185,6 +182,7 @@ def make_release(config, version: str, build_dir: Path | None = None, releases_d
         removed = _remove_stale_staging(releases_dir)
         result = _release(config, version, build_dir, releases_dir, files, parent, labels, label_ids, features, plan)
         result.staging_removed = removed
+        result.warnings += plan.decisions.report(config.path(config.build.work_dir))
         return result
 
 

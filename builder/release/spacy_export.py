@@ -49,7 +49,7 @@ def export_spacy(config, out: Path, build_dir: Path | None = None) -> SpacyExpor
     from builder.release.splits import document_split
 
     files = build_documents(build_dir or config.path(config.build.output))
-    decisions, _ = human_decisions(config)
+    decisions = human_decisions(config, files)
     ratios = config.release.splits.model_dump()
     bins = {split: DocBin(store_user_data=False) for split in SPLIT_FILES}
     result, pipelines = SpacyExport(), {}

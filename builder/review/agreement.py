@@ -19,7 +19,7 @@ from typing import Optional
 
 from builder.review.decisions import Decision
 from builder.review.layers import LABEL_FIELD, attributes, reviewable
-from builder.review.merge import annotator_states, merged_layers
+from builder.review.merge import State, annotator_states, merged_layers, placed_states
 
 
 def annotator_spans(documents: dict[str, dict], decisions: list[Decision], layer: str) -> dict[str, dict[str, list]]:
@@ -110,10 +110,24 @@ def decided_spans(a: dict, b: dict, layer: str) -> dict:
                 [("keep" if a[k].present else "remove", "keep" if b[k].present else "remove") for k in shared])}
 
 
+def _in_place(documents: dict[str, dict], states: dict[str, dict[tuple, State]], layer: str
+              ) -> dict[str, dict[tuple, State]]:
+    """Each person's states where their spans are in the documents now (as merge places them): decisions made on
+    two builds meet on one span, and one whose words are gone counts for nobody."""
+    out: dict[str, dict[tuple, State]] = defaultdict(dict)
+    for doc_id in sorted({key[0] for own in states.values() for key in own}):
+        of_doc = {name: {k: v for k, v in own.items() if k[0] == doc_id} for name, own in states.items()}
+        for (_, ident), placed in placed_states(documents[doc_id], of_doc, (layer,))[0].items():
+            for state in placed:
+                out[state.annotator][(doc_id, layer, ident)] = state
+    return dict(out)
+
+
 def agreement(documents: dict[str, dict], decisions: list[Decision], layer: str) -> list[dict]:
     """One report per pair of annotators (adjudicators included: their agreement is informative too)."""
     spans = annotator_spans(documents, decisions, layer)
-    states = annotator_states(d for d in decisions if d.layer == layer and d.doc_id in documents)
+    states = _in_place(documents, annotator_states(d for d in decisions if d.layer == layer and d.doc_id in documents),
+                       layer)
     reports = []
     for a_name, b_name in combinations(sorted(spans), 2):
         a, b = spans[a_name], spans[b_name]

@@ -49,6 +49,9 @@ class Decision(BaseModel):
     text: Optional[str] = Field(None, description="its text then: re-checked against the document at merge")
     span: Optional[dict] = Field(None, description="the span's content after the decision; null for reject")
     new_text: Optional[str] = Field(None, description="for edit: the text at the span's new offsets")
+    context: Optional[list[str]] = Field(None, description="the text just before and after the span decided on "
+                                         "(see anchor.py): finds it again when a later build moved it")
+    new_context: Optional[list[str]] = Field(None, description="for edit: the same around the new offsets")
     undoes: Optional[int] = Field(None, description="for undo: the seq of the decision undone")
     via: Optional[str] = Field(None, description="where it came from: tui, apply, labelstudio, prodigy, brat")
 
@@ -94,11 +97,32 @@ def log_path(annotations_dir: Path, annotator: str) -> Path:
     return annotations_dir / "decisions" / f"{check_name(annotator)}.jsonl"
 
 
+def name_key(annotator: str) -> str:
+    """What makes two spellings of a name one person: case, and '.', '_', '-' or spaces between its parts."""
+    return re.sub(r"[-_. ]+", "-", annotator.casefold()).strip("-")
+
+
+def known_name(annotations_dir: Path, annotator: str) -> str:
+    """The name a person's log already has when they give it in another case or with other separators
+    ("Ann-Lee", "ann_lee", "ann lee" from another tool): their work goes to their one log, under one name."""
+    check_name(annotator)
+    folder = Path(annotations_dir) / "decisions"
+    same = sorted({p.stem for p in folder.glob("*.jsonl") if name_key(p.stem) == name_key(annotator)}) \
+        if folder.is_dir() else []
+    if annotator in same or not same:
+        return annotator
+    if len(same) > 1:
+        raise UserError(f"{annotator!r} could be any of the logs {', '.join(same)} (names that differ only in case "
+                        "or separators): keep one of them, then give that name")
+    return same[0]
+
+
 @dataclass
 class LogContents:
     decisions: list[Decision] = field(default_factory=list)
     torn_tail: Optional[str] = None  # the unreadable last line, if the last write was interrupted
     good_bytes: int = 0              # length of the file up to the last complete decision
+    repeated: list[int] = field(default_factory=list)  # lines that repeat an earlier line's decision exactly
 
 
 def read_log(path: Path) -> LogContents:
@@ -109,7 +133,7 @@ def read_log(path: Path) -> LogContents:
     data = path.read_bytes()
     lines = data.split(b"\n")
     out.good_bytes = len(data)
-    seen: dict[int, int] = {}  # seq -> line
+    seen: dict[int, tuple[int, int]] = {}  # seq -> (line, index in out.decisions)
     for number, raw in numbered_lines(lines):
         try:
             decision = parse_line(raw)
@@ -120,11 +144,14 @@ def read_log(path: Path) -> LogContents:
                 break
             raise UserError(f"{path}:{number} is not a valid decision ({_first_error(exc)}); "
                             "fix or delete that line") from None
+        if decision.seq in seen and decision == out.decisions[seen[decision.seq][1]]:
+            out.repeated.append(number)  # the same line twice (a merge kept both copies): one decision
+            continue
         if decision.seq in seen:
-            raise UserError(f"{path}:{number} repeats seq {decision.seq} of line {seen[decision.seq]}: two "
+            raise UserError(f"{path}:{number} repeats seq {decision.seq} of line {seen[decision.seq][0]} with another decision: two "
                             "copies of this log were joined (e.g. by a git merge). Keep one copy's lines, or "
                             "move the other copy's lines to a log of another name") from None
-        seen[decision.seq] = number
+        seen[decision.seq] = (number, len(out.decisions))
         out.decisions.append(decision)
     return out
 
@@ -160,9 +187,19 @@ def _first_error(exc: Exception) -> str:
 def read_all(annotations_dir: Path) -> tuple[list[Decision], list[str]]:
     """The decisions of every annotator under <annotations>/decisions, and warnings about torn lines."""
     decisions, warnings = [], []
-    for path in sorted((annotations_dir / "decisions").glob("*.jsonl")):
+    paths = sorted((annotations_dir / "decisions").glob("*.jsonl"))
+    spellings: dict[str, list[str]] = {}
+    for path in paths:
+        spellings.setdefault(name_key(path.stem), []).append(path.name)
+    warnings += [f"{' and '.join(names)} look like one person's logs (the names differ only in case or "
+                 "separators) but count as different people, each credited apart"
+                 for names in spellings.values() if len(names) > 1]
+    for path in paths:
         contents = read_log(path)
         decisions.extend(contents.decisions)
+        if contents.repeated:
+            warnings.append(f"{path}: lines {', '.join(map(str, contents.repeated))} repeat earlier lines exactly "
+                            "(two copies of the log joined): each decision counts once")
         if contents.torn_tail is not None:
             warnings.append(f"{path}: ignored an unfinished last line (a session was interrupted mid-write): "
                             f"{contents.torn_tail[:80]!r}")
@@ -174,9 +211,9 @@ class DecisionLog:
 
     def __init__(self, annotations_dir: Path, annotator: str, role: str = "annotator",
                  lock_dir: Optional[Path] = None):
-        self.annotator = check_name(annotator)
+        self.annotator = known_name(annotations_dir, annotator)
         self.role = role
-        self.path = log_path(annotations_dir, annotator)
+        self.path = log_path(annotations_dir, self.annotator)
         self.lock_path = lock_file(self.path, lock_dir or default_lock_dir(annotations_dir))
         self.decisions: list[Decision] = []
         self.by_doc: dict[str, list[Decision]] = {}  # the same decisions per document, for quick views
@@ -229,7 +266,8 @@ class DecisionLog:
 
     @property
     def next_seq(self) -> int:
-        return self.decisions[-1].seq + 1 if self.decisions else 1
+        # The largest, not the last line's: lines a git merge put out of order must not make a seq used twice.
+        return max(d.seq for d in self.decisions) + 1 if self.decisions else 1
 
     def append(self, **fields) -> Decision:
         """Validate, write, flush and fsync one decision; return it once it is on disk."""
@@ -251,7 +289,7 @@ class DecisionLog:
     def undoable(self) -> Optional[Decision]:
         """The latest decision not yet undone (undo is not itself undoable: redo by deciding again)."""
         undone = {d.undoes for d in self.decisions if d.action == "undo"}
-        for decision in reversed(self.decisions):
+        for decision in sorted(self.decisions, key=lambda d: d.seq, reverse=True):
             if decision.action != "undo" and decision.seq not in undone:
                 return decision
         return None

@@ -91,6 +91,9 @@ class ExportRecord(BaseModel):
     layer: str
     build: str                     # digest of the build's (document id, text hash) pairs
     merged_from: list[str]         # annotators whose decisions the exported view holds
+    # Each annotator's last seq when the view was exported: an import does not overwrite a decision made
+    # after it (the person's newer word) with what they did on the older view. None in older records.
+    seqs: Optional[dict[str, int]] = None
     documents: dict[str, dict]     # doc_id -> {"text_hash": ..., "spans": [ExportedSpan]}
 
     def spans(self, doc_id: str) -> list[ExportedSpan]:
@@ -111,7 +114,7 @@ def span_id(layer: str, span: dict, n: int) -> str:
 
 
 def make_record(fmt: str, layer: str, views: list[dict], documents: list[dict], merged_from: list[str],
-                shown: dict[str, list[dict]]) -> ExportRecord:
+                shown: dict[str, list[dict]], seqs: Optional[dict[str, int]] = None) -> ExportRecord:
     """The record of an export; `shown[doc_id]` is each exported span as the file shows it (in export order)."""
     docs = {}
     for view in views:
@@ -120,7 +123,7 @@ def make_record(fmt: str, layer: str, views: list[dict], documents: list[dict], 
             spans.append({"id": span_id(layer, span, n), "content": content(span), "shown": seen})
         docs[view["id"]] = {"text_hash": text_hash(view["text"]), "spans": spans}
     record = ExportRecord(format=fmt, layer=layer, build=build_digest(documents), merged_from=merged_from,
-                          documents=docs)
+                          documents=docs, seqs=seqs)
     body = record.model_dump_json()
     record.export_id = f"{fmt}-{layer}-" + hashlib.blake2b(body.encode(), digest_size=6).hexdigest()
     return record

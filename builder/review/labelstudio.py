@@ -3,7 +3,8 @@
 Regions are `labels` results on the text, with our span ids as region ids; a claim's speaker rides along as a
 per-region `textarea` result with the region's id (see `labeling_config`, which declares both).
 Only submitted annotations count (not cancelled ones, not drafts, not predictions), one person per
-`completed_by`; Label Studio gives a numeric user id there unless the export includes user details, so a
+`completed_by` (an annotation another user changed since, `updated_by`, is reported and left out: whose changes
+are whose cannot be told); Label Studio gives a numeric user id there unless the export includes user details, so a
 number is resolved through the user details elsewhere in the same file, `--user ID=NAME` or `--annotator`.
 """
 
@@ -103,6 +104,7 @@ class _User(BaseModel):
 class _Annotation(BaseModel):
     id: Optional[StrictInt] = None
     completed_by: Union[StrictInt, _User, None] = None
+    updated_by: Union[StrictInt, _User, None] = None  # the last person who changed it (Label Studio 1.x)
     result: list[_Result] = []
     was_cancelled: bool = False
 
@@ -172,9 +174,15 @@ def read(path: Path, users: dict[str, str], annotator: Optional[str]) -> ImportR
                 continue
             latest[_user_key(annotation.completed_by)] = annotation  # a later submission replaces an earlier one
         for key, annotation in latest.items():
+            where = f"{path}: task #{index} (id {task.id})"
+            if annotation.updated_by is not None and _user_key(annotation.updated_by) != key:
+                report.problems.append(f"{where}: annotation {annotation.id} was made by user {key} and last changed "
+                                       f"by user {_user_key(annotation.updated_by)}; which of its changes are whose "
+                                       "cannot be told, so it is not imported (let its author submit it again, or "
+                                       "export the other person's own annotation)")
+                continue
             name = annotator or known.get(key) or (annotator_name(annotation.completed_by.model_dump())
                                                    if isinstance(annotation.completed_by, _User) else None)
-            where = f"{path}: task #{index} (id {task.id})"
             if name is None:
                 report.failed.append(f"{where}: completed_by is user {key}, whose name this export does not hold; "
                                      "pass --user ID=NAME (or export with user details)")

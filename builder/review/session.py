@@ -14,6 +14,7 @@ import pyarrow.dataset as pads
 
 from builder.errors import UserError
 from builder.layout import build_documents
+from builder.review.anchor import context_of
 from builder.review.decisions import Decision, DecisionLog
 from builder.review.layers import (CHIP, LABEL_FIELD, LAYERS, content, layer_labels, new_span, reviewable,
                                    span_identity, target, with_chips)
@@ -99,6 +100,7 @@ class ReviewSession:
         text = self.document(doc_id)["text"]
         return self.log.append(action=action, doc_id=doc_id, layer=self.layer, start=span["start"],
                                end=span["end"], text=text[span["start"]:span["end"]], span=after, via=via,
+                               context=context_of(text, span["start"], span["end"]),
                                target=None if action == "add" else target(self.layer, span), **extra)
 
     def accept(self, doc_id: str, span: dict, via: str = "tui") -> Decision:
@@ -134,7 +136,8 @@ class ReviewSession:
         after = {**content(span), "start": start, "end": end}
         if "text" in after:
             after["text"] = text[start:end]
-        return self._decide(doc_id, "edit", span, after, via, new_text=text[start:end])
+        return self._decide(doc_id, "edit", span, after, via, new_text=text[start:end],
+                            new_context=context_of(text, start, end))
 
     def set_speaker(self, doc_id: str, span: dict, speaker: Optional[str], via: str = "tui") -> Decision:
         self._claims_only("a speaker")

@@ -80,3 +80,20 @@ def test_agreement_counts_only_spans_both_decided_on(tmp_path):
     # kappa on keep/remove: pairs (keep, keep), (remove, keep): po 1/2, pe (1*2 + 1*0)/4 = 1/2 -> 0.
     assert decided["keep_kappa"] == pytest.approx(0.0)
     assert report["documents"] == 1  # only doc-c was reviewed by both
+
+
+def test_decisions_made_on_two_builds_of_a_text_meet_on_one_span(tmp_path):
+    """ann reviewed doc-c before a new build changed its text, bob after: Berlin is one span to both, and ann's
+    decision on Google, which the new text lost, counts for nobody."""
+    old = {d["id"]: d for d in documents()}
+    ann = _annotate(tmp_path, "ann", "entities", [("accept", "doc-c", 35, 41), ("accept", "doc-c", 0, 6)])
+    text = "Update: Alphabet and Apple opened offices in Berlin."
+    berlin = old["doc-c"]["entities"][1]
+    new_c = {**old["doc-c"], "text": text, "entities": [{**berlin, "start": text.index("Berlin"),
+                                                         "end": text.index("Berlin") + 6}]}
+    with DecisionLog(tmp_path, "bob") as log:
+        session = ReviewSession([new_c], log, "entities", tmp_path)
+        session.reject("doc-c", session.span_at("doc-c", text.index("Berlin"), text.index("Berlin") + 6))
+        bob = list(log.decisions)
+    (report,) = agreement({"doc-c": new_c}, ann + bob, "entities")
+    assert (report["decided"]["spans"], report["decided"]["agree"]) == (1, 0)

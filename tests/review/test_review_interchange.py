@@ -349,3 +349,20 @@ def test_untouched_round_trips_on_the_examples_build_leave_the_release_as_it_was
     assert read_all(annotations)[0] == []
     second = make_release(config, "1.0.1", examples_build, tmp_path / "releases").folder
     assert _release_digests(first) == _release_digests(second)
+
+
+def test_label_studio_annotation_changed_by_another_user_is_reported_not_credited(reviewed, tmp_path, capsys):
+    """Label Studio lets a manager (or another annotator) change someone's annotation; its result then mixes
+    two people's changes, and crediting them all to completed_by would name the wrong person for some."""
+    build, annotations, tasks_file, tasks = _ls_export(reviewed, tmp_path)
+    task = next(t for t in tasks if t["data"]["doc_id"] == "doc-c")
+    other = next(t for t in tasks if t["data"]["doc_id"] == "doc-a")
+    task["annotations"] = [{"id": 1, "completed_by": 3, "updated_by": 4, "result": []}]
+    other["annotations"] = [{"id": 2, "completed_by": 3, "updated_by": 3, "result": []}]  # her own later change
+    exported = tmp_path / "ls.json"
+    exported.write_text(json.dumps([task, other]))
+    assert _cli("import", exported, "--format", "labelstudio", "--user", "3=carol", "--user", "4=dave",
+                "--build", build, "--annotations", annotations) == 0
+    assert "annotation 1 was made by user 3 and last changed by user 4" in capsys.readouterr().err
+    made = {(d.annotator, d.doc_id) for d in read_all(annotations)[0] if d.annotator != "ann"}
+    assert made == {("carol", "doc-a")}

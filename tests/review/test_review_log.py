@@ -16,7 +16,7 @@ from test_review_common import TEXTS, documents, write_build
 REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
 
 from builder.errors import UserError
-from builder.review.decisions import DecisionLog, read_log
+from builder.review.decisions import DecisionLog, read_all, read_log
 from builder.review.merge import merge_document, merged_layers
 from builder.review.session import ReviewSession
 
@@ -115,11 +115,14 @@ def test_changed_text_flags_decisions_for_rereview_and_rerun_keeps_them(tmp_path
     rerun = {**doc_c, "entities": [{**doc_c["entities"][0], "id": "new-id"}]}
     view = merged_layers(rerun, decisions)
     assert [(e["text"], e["label"]) for e in view["entities"]] == [("Google", "ORG"), ("Apple", "ORG"), ("Berlin", "LOC")]
-    # The text changed under the decisions: they are flagged, not applied, not dropped silently.
-    edited = {**doc_c, "text": "Google and Alphabet opened offices in Berlin."}
+    # The text changed under the decisions: Berlin moved (its text and the text beside it are there, 3
+    # characters on), and its relabel follows it; Apple is gone, so its add is flagged, applied nowhere.
+    edited = {**doc_c, "text": "Google and Alphabet opened offices in Berlin.",
+              "entities": [doc_c["entities"][0], {**doc_c["entities"][1], "start": 38, "end": 44}]}
     view, flags = merge_document(edited, decisions)
-    assert {(f["start"], f["end"], f["reason"]) for f in flags} == {(35, 41, "stale"), (11, 16, "stale")}
-    assert [(e["text"], e["label"]) for e in view["entities"]] == [("Google", "ORG"), ("Berlin", "GPE")]
+    assert [(f["start"], f["end"], f["reason"]) for f in flags] == [(11, 16, "stale")]
+    assert "not in the text any more" in flags[0]["detail"]
+    assert [(e["start"], e["text"], e["label"]) for e in view["entities"]] == [(0, "Google", "ORG"), (38, "Berlin", "LOC")]
 
 
 def test_disagreement_is_flagged_and_the_adjudicator_wins(tmp_path):
@@ -164,15 +167,30 @@ def test_a_damaged_line_is_caught_by_its_checksum(tmp_path):
         read_log(path)
 
 
-def test_a_repeated_seq_is_an_error_naming_both_lines(tmp_path):
+def test_a_log_joined_by_a_git_merge(tmp_path):
+    """Lines repeated exactly count once; lines out of order keep their seqs (the next one is the largest + 1);
+    two different decisions under one seq are an error naming both lines."""
     with DecisionLog(tmp_path, "ann") as log:
         session = ReviewSession(documents(), log, "entities", tmp_path)
         session.accept("doc-c", session.spans("doc-c")[0])
         session.accept("doc-c", session.spans("doc-c")[1])
     path = log.path
     lines = path.read_bytes().splitlines(keepends=True)
-    path.write_bytes(b"".join(lines + lines[:1]))  # two clones of the log joined by a merge
-    with pytest.raises(UserError, match=r"ann.jsonl:3 repeats seq 1 of line 1"):
+    path.write_bytes(b"".join([lines[1], lines[0], lines[1]]))  # both clones' lines, in the merge's order
+    contents = read_log(path)
+    assert sorted(d.seq for d in contents.decisions) == [1, 2] and contents.repeated == [3]
+    assert any("lines 3 repeat earlier lines exactly" in w for w in read_all(tmp_path)[1])
+    with DecisionLog(tmp_path, "ann") as log:
+        decision = ReviewSession(documents(), log, "entities", tmp_path).reject("doc-a", {"start": 0, "end": 11,
+                                                                                        "label": "PERSON"})
+        assert decision.seq == 3  # not 2 (the last line's + 1), which the log holds already
+        undone = log.undoable()
+    assert undone.seq == 3
+    lines = path.read_bytes().splitlines(keepends=True)
+    other_clone = lines[-1].replace(b'"seq":3', b'"seq":1')
+    other_clone = other_clone[:other_clone.index(b',"check"')] + b"}\n"  # as written by another clone (no check)
+    path.write_bytes(b"".join(lines + [other_clone]))
+    with pytest.raises(UserError, match=r"ann.jsonl:5 repeats seq 1 of line 2 with another decision"):
         read_log(path)
 
 

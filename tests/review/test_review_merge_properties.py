@@ -3,7 +3,7 @@
 The model below is written from the rules in the annotators' docs, not from merge.py: per person, the last word
 on each span (offsets + label) after undos; per span, adjudicators decide if they said anything, else the
 annotators who did; all keep -> kept (verified by those who kept it), all remove -> removed, mixed -> the
-machine's span as it was.
+machine's span as it was; a machine span nobody decided on, over the offsets of a span decided on, goes.
 """
 
 from __future__ import annotations
@@ -87,7 +87,9 @@ def model(logs: dict[str, list[Decision]]) -> dict[tuple, tuple]:
             spans[key] = tuple(sorted(n for n, v in said.items() if v))
         elif not any(deciding.values()):
             spans.pop(key, None)
-    return spans
+    decided = {k for mine in words.values() for k in mine}
+    reviewed = {(start, end) for (start, end, label) in spans if (start, end, label) in decided}
+    return {k: v for k, v in spans.items() if k in decided or k[:2] not in reviewed}
 
 
 def merged(decisions: list[Decision]) -> dict[tuple, tuple]:
