@@ -312,7 +312,7 @@ class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
     name = "entities"
-    version = "4"
+    version = "5"
     components = ("ner", "lexicon_ruler")  # the ruler (added in prepare when config.ruler) writes doc.spans only
 
     def __init__(self, config: AnnotateConfig):

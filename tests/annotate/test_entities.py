@@ -166,6 +166,25 @@ def test_surnames_link_to_the_full_name_in_the_document():
     assert [s["start"] for s in linked] == [0, 29, text.rindex("Witkoff")]
 
 
+def test_a_first_name_the_model_left_out_makes_the_full_name():
+    """'Hours before Nora Vellacott's goal': the model tags only the surname, and as ORG; the first name before it
+    makes the person, and the surname's other mentions are hers."""
+    text = "Hours before Nora Vellacott's goal, the coach spoke. Vellacott scored twice."
+    spans = [{"start": 53, "end": 62, "label": "PERSON", "text": "Vellacott", "linked": None}]
+    linked = link(text, spans, NameIndex())
+    assert [(s["text"], s["label"], s["entity"]) for s in linked] == [
+        ("Nora Vellacott", "PERSON", "Nora Vellacott"), ("Vellacott", "PERSON", "Nora Vellacott")]
+
+
+def test_of_two_full_names_with_one_surname_the_one_with_a_first_name_owns_it():
+    text = "Marcus Halberd testified. Questioning Halberd was the aim. Halberd left early."
+    spans = [{"start": 0, "end": 14, "label": "PERSON", "text": "Marcus Halberd", "linked": None},
+             {"start": 26, "end": 45, "label": "PERSON", "text": "Questioning Halberd", "linked": None},
+             {"start": 59, "end": 66, "label": "ORG", "text": "Halberd", "linked": None}]
+    last = link(text, spans, NameIndex())[-1]
+    assert (last["text"], last["label"], last["entity"]) == ("Halberd", "PERSON", "Marcus Halberd")
+
+
 def test_aliases_link_to_the_canonical_name():
     spans = [{"start": 4, "end": 8, "label": "GPE", "text": "U.S.", "linked": None}]
     (span,) = link("The U.S. agreed.", spans, NameIndex(canonical={("GPE", "U.S."): "United States"}))
