@@ -7,7 +7,7 @@ longer model span covers it), keeps each span within one line, trims it the way 
 drops names of heading lines that running text never uses, kinds of things (annotations/not_names.txt) and
 credentials after a person's name. All-caps stretches are read again by the NER alone on a title-case copy;
 cited web domains are ORG, and so are stations ("ABC 7": a lexicon network and its channel number; call signs
-such as "WSB-TV"). Then `linking.link` gives each mention its document entity.
+such as "WSB-TV") and outlets the text cites by what they publish ("the Ars Technica piece": sources.cited_names). Then `linking.link` gives each mention its document entity.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from builder.bundled import ANNOTATIONS
 from builder.labels import LABELS_FILE, entity_labels
 from builder.annotate.lines import caps_stretches, heading_ranges, occurs_in, recased, running_text
 from builder.annotate.linking import link
+from builder.annotate.sources import cited_names
 
 # Other languages' pipelines use CoNLL-style labels; map the ones that have an OntoNotes twin.
 LABEL_MAP = {"PER": "PERSON"}
@@ -238,12 +239,18 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
     for x in lexicon:
         if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
             x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
+    # Outlets the text cites by what they publish ("the Ars Technica piece") are organisations, whatever the
+    # NER made of a name it did not know (a person, most often).
+    people = [(m["start"], m["end"]) for m in model if m["label"] == "PERSON"]
+    outlets = {name for _, _, name in cited_names(text, people)}
     found, previous = [], None
     for span in _merge(text, model, lexicon):
         start, end, label = span["start"], span["end"], span["label"]
+        name = text[start:end]
+        if name in outlets and not span["linked"] and label in NAME_TYPES:
+            span, label = {**span, "label": "ORG"}, "ORG"
         if label not in labels:
             continue
-        name = text[start:end]
         if label == "PERSON" and not span["linked"] and " " in name and name.split()[-1] in ORG_DESIGNATORS:
             span = {**span, "label": "ORG"}  # "Google Cloud", "Searchlight Cyber": a company
         if label in NAME_TYPES and not any(c.isupper() for c in name) and not span.get("domain"):

@@ -185,7 +185,7 @@ def _shaped_name(text: str, start: int, end: int) -> tuple[int, str]:
     return start, name
 
 
-def _cited_names(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+def cited_names(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """(start, end, name) of the names _CITED_NAME finds. A person's name is no outlet where a person fits as
     well ("Ann Lee's column", "reported by Ann Lee"); the NER's PERSON is not trusted in "the Ars Technica piece",
     where a person's name does not stand (it reads unknown outlets' names as people), nor for a name no person has
@@ -205,7 +205,7 @@ def _candidates(text: str, outlets: Outlets, people: list[tuple[int, int]] = ())
     """(start, end, name, cited) of every outlet-like name in the text, longest first where they overlap; `cited`
     when its own words show it is an outlet's (_CITED_NAME), with no need of the parse. `people`: the spans of
     PERSON names, which are never outlets found by their context."""
-    cited = _cited_names(text, people)
+    cited = cited_names(text, people)
     found = [(start, end, name, True) for start, end, name in cited]
     for name in {name for _, _, name in cited}:  # the document's own outlets: each other place they are named
         found += [(m.start(), m.end(), name, False)

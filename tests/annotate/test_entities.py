@@ -185,6 +185,13 @@ def test_of_two_full_names_with_one_surname_the_one_with_a_first_name_owns_it():
     assert (last["text"], last["label"], last["entity"]) == ("Halberd", "PERSON", "Marcus Halberd")
 
 
+def test_an_outlet_cited_by_what_it_publishes_is_an_organisation(stage):
+    text = ("The Harlan Vesper piece drew wide notice among engineers. Engineers wrote to Harlan Vesper about the "
+            "findings, and Harlan Vesper printed their letters.")
+    row = annotate(stage, text)
+    assert {(e["text"], e["label"]) for e in row["entities"]} == {("Harlan Vesper", "ORG")}
+
+
 def test_aliases_link_to_the_canonical_name():
     spans = [{"start": 4, "end": 8, "label": "GPE", "text": "U.S.", "linked": None}]
     (span,) = link("The U.S. agreed.", spans, NameIndex(canonical={("GPE", "U.S."): "United States"}))
