@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from builder.annotate.claims import annotate_claims
+from builder.annotate.claims_quotes import quote_segments
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +21,10 @@ def claims_of(nlp, text):
 
 def reported(nlp, text):
     return [(c["kind"], c["text"]) for c in claims_of(nlp, text)]
+
+
+def quoted_words(text):
+    return [text[s:e] for s, e in quote_segments(text)]
 
 
 # -- verbs of stating a finding or a view report through a that-clause -----------------------------------------
@@ -153,9 +158,16 @@ def test_a_quoted_word_after_a_report_stays_a_quote(nlp):
     ("Ann Lee told the panel, “The pier will reopen in May.’’ Then she left.", "The pier will reopen in May"),
 ])
 def test_a_quotation_closes_with_a_mark_of_another_style(text, quoted):
-    from builder.annotate.claims_quotes import quote_segments
+    assert quoted_words(text) == [quoted]
 
-    assert [text[s:e] for s, e in quote_segments(text)] == [quoted]
+
+@pytest.mark.parametrize("text, quoted", [
+    ("Ann Lee, chief executive of the guild, said: 'Pay for builders is falling.' She left.", ["Pay for builders is falling"]),
+    ("The 'Lee' plan cut builders' pay in the '90s, Ann Lee said.", []),
+    ("Tom's 'Bay' plan failed, and Ann Lee said, \"It cost us dearly.\"", ["It cost us dearly"]),
+])
+def test_straight_single_marks_quote_only_in_the_shape_of_a_quotation(text, quoted):
+    assert quoted_words(text) == quoted
 
 
 @pytest.mark.parametrize("text", [
