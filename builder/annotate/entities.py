@@ -35,6 +35,9 @@ may june july august september october november december jan feb mar apr jun jul
 _INSTRUMENT_CODE = re.compile(r"^[A-Z]{2,}[a-z]?\d+[a-z]?\d*$")
 # Labels whose spans a possessive splits in two (an organisation's unit, a place's building).
 _SPLIT_LABELS = frozenset({"ORG", "FAC", "GPE", "LOC"})
+# Owners whose possessive belongs to a name ("People's Liberation Army", "Women's Health"): plurals take "'s" only
+# when irregular.
+_PLURAL_OWNERS = frozenset({"people", "children", "women", "men"})
 # The last word of an organisation's name, never of a person's: "Google Cloud", "Searchlight Cyber" are
 # companies when the NER, knowing neither word, calls them people.
 ORG_DESIGNATORS = frozenset("""Inc Inc. Corp Corp. Co. Ltd Ltd. LLC PLC Group Labs Systems Technologies Software
@@ -128,14 +131,20 @@ def _span(tokens: list, label: str, linked: str | None, shift: int = 0) -> dict 
 
 def _ent_spans(ent, shift: int = 0) -> list[dict]:
     """The model's entity as spans: one, or two where a possessive joins two names ("Northwestern
-    University's Kellogg School" -> "Northwestern University" + "Kellogg School": the gold spec keeps the
-    possessive outside every name). Both parts keep the label. A one-word owner stays inside ("People's
-    Liberation Army", "Children's Hospital": there the possessive is part of the official name)."""
+    University's Kellogg School" -> "Northwestern University" + "Kellogg School", "Google's Gemini" -> "Google" +
+    "Gemini": the gold spec keeps the possessive outside every name). Both parts keep the label. A plural owner
+    stays inside ("People's Liberation Army", "Children's Hospital": there the possessive is part of the official
+    name). A person's name ends at a possessive ("Lee's 2016 campaign"): what follows is a name of its own only
+    when capitalised ("theCUBE's Ann Lee")."""
     label = LABEL_MAP.get(ent.label_, ent.label_)
     tokens = _trim(_line_pieces(list(ent)), label)
-    cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 1 < i < len(tokens) - 1
-                and tokens[i + 1].text[:1].isupper()), None)
-    parts = [tokens] if cut is None or label not in _SPLIT_LABELS else [tokens[:cut], tokens[cut + 1:]]
+    cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 0 < i < len(tokens) - 1
+                and (i > 1 or tokens[0].lower_ not in _PLURAL_OWNERS)
+                and (tokens[i + 1].text[:1].isupper() or label == "PERSON")), None)
+    if cut is None or label not in _SPLIT_LABELS | {"PERSON"}:
+        parts = [tokens]
+    else:
+        parts = [tokens[:cut]] + ([tokens[cut + 1:]] if tokens[cut + 1].text[:1].isupper() else [])
     return [span for part in parts if (span := _span(part, label, None, shift))]
 
 
