@@ -81,6 +81,17 @@ def _opens_sentence(token) -> bool:
         before.is_quote and token.i > 1 and token.doc[token.i - 2].text in (".", "!", "?", ":"))
 
 
+def _first_name_at(tokens: list) -> int:
+    """Where a person's name starts after words that are no name ("Superintendent Jennifer McCormick", "Browns DL
+    Sheldon Richardson": a title or a team the lexicon of titles does not know): at the first word that is a
+    first name, when one stands before the surname. 0 when there is none, or when the name opens with one."""
+    from builder.annotate.claims_speakers import first_name_genders
+
+    first_names = first_name_genders()
+    at = next((k for k, t in enumerate(tokens[:-1]) if t.lower_ in first_names and t.text[:1].isupper()), 0)
+    return 0 if any(t.text in POSSESSIVES for t in tokens[:at]) else at  # an owner is a name: split, not cut
+
+
 def _trim(tokens: list, label: str, model: bool = True) -> list:
     """Drop what the guidelines keep outside a name: titles, a leading 'the', possessives, punctuation.
     A model span also loses a sentence's capitalised opening "The" ("The White House said") and a trailing
@@ -98,6 +109,7 @@ def _trim(tokens: list, label: str, model: bool = True) -> list:
             tokens = tokens[1:]
         if tokens and tokens[0].lower_ in TITLES:
             return []  # only a title ("the President"): not a name
+        tokens = tokens[_first_name_at(tokens):]
     while tokens and (tokens[-1].text in POSSESSIVES or tokens[-1].is_punct):
         tokens = tokens[:-1]
     return tokens

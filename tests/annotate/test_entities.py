@@ -203,6 +203,13 @@ def test_a_one_word_owner_is_a_name_of_its_own_but_a_plural_owner_is_part_of_the
     assert ("People's Liberation Army", "ORG") in spans
 
 
+def test_a_person_name_starts_at_its_first_name_after_a_title_the_lexicon_lacks(stage):
+    row = annotate(stage, "Republican state schools Superintendent Mara Ellison has cited a new study. "
+                          "Mary Ann Kessler spoke first.")
+    persons = [e["text"] for e in row["entities"] if e["label"] == "PERSON"]
+    assert persons == ["Mara Ellison", "Mary Ann Kessler"]
+
+
 def test_aliases_link_to_the_canonical_name():
     spans = [{"start": 4, "end": 8, "label": "GPE", "text": "U.S.", "linked": None}]
     (span,) = link("The U.S. agreed.", spans, NameIndex(canonical={("GPE", "U.S."): "United States"}))
