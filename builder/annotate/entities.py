@@ -22,6 +22,7 @@ from builder.annotate.config import AnnotateConfig
 from builder.bundled import ANNOTATIONS
 from builder.labels import LABELS_FILE, entity_labels
 from builder.annotate.lines import caps_stretches, heading_ranges, occurs_in, recased, running_text
+from builder.annotate.claims_speakers import FIRST_NAMES_FILE, first_name_genders
 from builder.annotate.linking import link
 from builder.annotate.sources import cited_names
 
@@ -85,8 +86,6 @@ def _first_name_at(tokens: list) -> int:
     """Where a person's name starts after words that are no name ("Superintendent Jennifer McCormick", "Browns DL
     Sheldon Richardson": a title or a team the lexicon of titles does not know): at the first word that is a
     first name, when one stands before the surname. 0 when there is none, or when the name opens with one."""
-    from builder.annotate.claims_speakers import first_name_genders
-
     first_names = first_name_genders()
     at = next((k for k, t in enumerate(tokens[:-1]) if t.lower_ in first_names and t.text[:1].isupper()), 0)
     return 0 if any(t.text in POSSESSIVES for t in tokens[:at]) else at  # an owner is a name: split, not cut
@@ -352,7 +351,9 @@ class EntityAnnotator:
         self.settings = {"numeric": config.numeric, "ruler": config.ruler, "link": config.link,
                          "lexicons": lexicons.fingerprint(config.lexicons),
                          "labels": hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest(),
-                         "not_names": hashlib.blake2b(NOT_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
+                         "not_names": hashlib.blake2b(NOT_NAMES_FILE.read_bytes(), digest_size=8).hexdigest(),
+                         # first names start a person's name and make a lone surname a person (linking.py)
+                         "first_names": hashlib.blake2b(FIRST_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
         self.config_hash = hashlib.blake2b(json.dumps(self.settings, sort_keys=True).encode(), digest_size=4).hexdigest()
 
     def prepare(self, nlp) -> None:
