@@ -188,6 +188,12 @@ def test_a_document_shows_or_finds_what_it_states(nlp, text, content):
     assert reported(nlp, text) == [("attributed", content)]
 
 
+def test_data_is_a_document_whatever_its_lemma(nlp):
+    # The lemmatizer makes "Data" "datum".
+    assert reported(nlp, "Data suggests that most drivers want slower streets.") == [
+        ("attributed", "most drivers want slower streets")]
+
+
 @pytest.mark.parametrize("text, content", [
     ("The ministry published a study showing that rents rose by a third.", "rents rose by a third"),
     ("There is new evidence suggesting that the drug slows memory loss.", "the drug slows memory loss"),
