@@ -205,6 +205,7 @@ class ClaimFinder:
         self.line_starts = StartIndex([{"start": i + 1} for i, ch in enumerate(self.text) if ch == "\n"])
         self.headings = QuoteIndex(heading_ranges(self.text))  # heading lines, as sorted disjoint ranges
         self._verbs_outside: dict[int, dict | None] = {}
+        self._quote_reports: list[dict] = []  # {start, end, cue, speaker} of contents that are quotations
 
     def _add(self, kind, start, end, cue, speaker, sent) -> dict | None:
         start, end = _trim(self.text, start, end)
@@ -420,8 +421,13 @@ class ClaimFinder:
                 continue
             if self._not_reported(verb, subject, lemma) or self.text[start] == "(":
                 continue  # a parenthesis after the verb is an aside, not what it reports
+            cue = _cue_text(verb) if not made_clear else self.doc[verb.i - len(_cue_text(verb).split()) + 1:
+                                                                   made_clear[2] + 1].text
             if self._quote_itself(start, end) or self._framed_quote(start, end):
-                continue  # '"...," Trump said': the quote itself is the claim (rule_direct_quote takes the cue)
+                # '"...," Trump said': the quote itself is the claim; its cue and speaker are this verb's.
+                speaker = self.speakers.resolve(subject).name if subject is not None else None
+                self._quote_reports.append({"start": start, "end": end, "cue": cue, "speaker": speaker})
+                continue
             speaker, kind = None, "indirect_quote"
             if subject is not None:
                 resolved = self.speakers.resolve(subject, content)
@@ -435,8 +441,6 @@ class ClaimFinder:
                     speaker = self._previous_speaker(subject.idx)
             elif lemma not in self.lex.speech or verb.dep_ == "amod":
                 continue
-            cue = _cue_text(verb) if not made_clear else self.doc[verb.i - len(_cue_text(verb).split()) + 1:
-                                                                   made_clear[2] + 1].text
             if kind == "attributed" and subject is not None and subject.i < verb.i:
                 cue = self.doc[subject.i:verb.i + 1].text if verb.i - subject.i <= 2 else cue
             self._add(kind, start, end, cue, speaker, sent)
@@ -630,7 +634,11 @@ class ClaimFinder:
         return True
 
     def _claim_around(self, start, end, sent) -> dict | None:
-        """The reported-speech claim of this sentence whose cue introduces the quote (or contains it)."""
+        """The reported-speech claim of this sentence whose cue introduces the quote (or contains it); first, a
+        reporting verb whose content is this quotation."""
+        reported = [r for r in self._quote_reports if r["start"] <= start and end <= r["end"] + 2 and r["speaker"]]
+        if reported:
+            return reported[0]
         same = [c for c in self.claims_by_sentence.get((sent.start_char, sent.end_char), ())
                 if c["kind"] != "direct_quote"]
         containing = [c for c in same if c["start"] <= start and end <= c["end"] + 2]

@@ -232,6 +232,13 @@ def test_a_quoted_sentence_with_framing_words_is_a_direct_quote_only(nlp):
     assert sorted(c["kind"] for c in claims_of(nlp, text)) == ["direct_quote", "indirect_quote"]
 
 
+def test_a_framed_quote_keeps_the_verb_that_reports_it(nlp):
+    text = ("Tom Baker spoke first. Ann Lee said in a statement, “We are pleased and relieved” at the outcome, "
+            "adding that the talks would go on.")
+    quotes = [c for c in claims_of(nlp, text) if c["kind"] == "direct_quote"]
+    assert [(c["text"], c["speaker"], c["cue"]) for c in quotes] == [("We are pleased and relieved", "Ann Lee", "said")]
+
+
 def test_a_quoted_section_heading_is_no_claim(nlp):
     text = 'The hearing lasted six hours.\n2. "A channel of our own"\nAnn Lee told the panel that he had acted alone.'
     assert [c["kind"] for c in claims_of(nlp, text)] == ["indirect_quote"]
