@@ -205,7 +205,8 @@ class ClaimFinder:
         self.line_starts = StartIndex([{"start": i + 1} for i, ch in enumerate(self.text) if ch == "\n"])
         self.headings = QuoteIndex(heading_ranges(self.text))  # heading lines, as sorted disjoint ranges
         self._verbs_outside: dict[int, dict | None] = {}
-        self._quote_reports: list[dict] = []  # {start, end, cue, speaker} of contents that are quotations
+        # Contents of reporting verbs that are quotations, by sentence: {start, end, cue, speaker}.
+        self._quote_reports: dict[tuple[int, int], list[dict]] = {}
 
     def _add(self, kind, start, end, cue, speaker, sent) -> dict | None:
         start, end = _trim(self.text, start, end)
@@ -426,7 +427,8 @@ class ClaimFinder:
             if self._quote_itself(start, end) or self._framed_quote(start, end):
                 # '"...," Trump said': the quote itself is the claim; its cue and speaker are this verb's.
                 speaker = self.speakers.resolve(subject).name if subject is not None else None
-                self._quote_reports.append({"start": start, "end": end, "cue": cue, "speaker": speaker})
+                self._quote_reports.setdefault((sent.start_char, sent.end_char), []).append(
+                    {"start": start, "end": end, "cue": cue, "speaker": speaker})
                 continue
             speaker, kind = None, "indirect_quote"
             if subject is not None:
@@ -636,7 +638,8 @@ class ClaimFinder:
     def _claim_around(self, start, end, sent) -> dict | None:
         """The reported-speech claim of this sentence whose cue introduces the quote (or contains it); first, a
         reporting verb whose content is this quotation."""
-        reported = [r for r in self._quote_reports if r["start"] <= start and end <= r["end"] + 2 and r["speaker"]]
+        reported = [r for r in self._quote_reports.get((sent.start_char, sent.end_char), ())
+                    if r["start"] <= start and end <= r["end"] + 2 and r["speaker"]]
         if reported:
             return reported[0]
         same = [c for c in self.claims_by_sentence.get((sent.start_char, sent.end_char), ())
