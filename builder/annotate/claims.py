@@ -3,14 +3,18 @@
 Named rule families (each tested in tests/annotate/test_claims.py):
 - rule_reported_speech: a reporting verb with a content clause or object ("X said (that) ...", "..., X said.",
   "X told Y that ...", "X accused Y of ...", "X has made it clear that ..."; mixed quotation 'X said the plan was
-  "a disaster"' too). Speaker = the verb's subject -> `indirect_quote`; a subject that is a document, recording,
-  unnamed source or outlet ("reports indicate", "video shows", "Bloomberg reported") -> `attributed`. The content
+  "a disaster"' too). Speaker = the verb's subject (a participle's noun: "a study showing"; a relative pronoun's
+  antecedent: "Ann Lee, who argued") -> `indirect_quote`; a subject that is a document, recording, unnamed source
+  or outlet ("reports indicate", "video shows", "people familiar with the talks said", "Bloomberg reported") ->
+  `attributed`, and a document's finding may be a plain object ("studies show modest benefits"). Directives
+  ("urged X to act") report nothing; a quoted sentence with the writer's framing words around it is a direct quote only. The content
   is the clause after the verb (before it only for an inverted cue: "..., said Ann Lee"), within the verb's
   paragraph; negated and hypothetical verbs, the writer's own remarks ("It is worth noting that") and inferences
   ("..., suggesting that") report nothing (`_not_reported`).
 - rule_attribution_phrase: "according to ...", "as reported by ..." -> `attributed`, span = the rest of the clause.
 - rule_hedge: "reportedly", "allegedly" -> `attributed`, span = the clause they modify, cue included.
-- rule_passive_report: "it is believed to ...", "has been seen as ..." -> `attributed`.
+- rule_passive_report: "it is believed to ...", "has been seen as ...", "was accused of" -> `attributed`; with an
+  agent ("is accused by critics of ...") the agent's `indirect_quote`.
 - rule_direct_quote: every quotation segment (claims_quotes) -> `direct_quote`; speaker and cue from the
   reporting verb of its sentence (or of the quote it continues); short quotes with no cue are scare quotes.
 - rule_chip: a citation chip backs the sentence it is glued to: its sources join that sentence's claims, or the
@@ -30,7 +34,7 @@ from pathlib import Path
 from builder.annotate.candidates import ClaimPlaces, verb_exceptions
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
 from builder.annotate.claims_quotes import quote_segments
-from builder.annotate.lines import heading_ranges
+from builder.annotate.lines import heading_ranges, is_quoted_heading
 from builder.annotate.claims_speakers import FIRST_NAMES_FILE, GROUP_PRONOUNS, SpeakerResolver, canonical_entities
 from builder.bundled import ANNOTATIONS
 from builder.errors import UserError
@@ -69,6 +73,10 @@ class Lexicon:
     # Optional in a user's copy of the file (added after it was published).
     inference: frozenset = frozenset()
     that_only: frozenset = frozenset()
+    directive: frozenset = frozenset()
+    findings: frozenset = frozenset()
+    unnamed_people: frozenset = frozenset()
+    unnamed_markers: frozenset = frozenset()
 
 
 def load_lexicon(path: str = str(LEXICON_FILE)) -> Lexicon:
@@ -197,6 +205,8 @@ class ClaimFinder:
         self.line_starts = StartIndex([{"start": i + 1} for i, ch in enumerate(self.text) if ch == "\n"])
         self.headings = QuoteIndex(heading_ranges(self.text))  # heading lines, as sorted disjoint ranges
         self._verbs_outside: dict[int, dict | None] = {}
+        # Contents of reporting verbs that are quotations, by sentence: {start, end, cue, speaker}.
+        self._quote_reports: dict[tuple[int, int], list[dict]] = {}
 
     def _add(self, kind, start, end, cue, speaker, sent) -> dict | None:
         start, end = _trim(self.text, start, end)
@@ -230,11 +240,16 @@ class ClaimFinder:
         """The verb's subject; participles and conjuncts share their head's ("..., adding that ...")."""
         if _inverted_conjunct(verb):
             return self._inverted_subject(verb)  # "..., states Ann Lee.": not the subject of the clause before
+        if verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ == "NOUN":
+            return verb.head  # "a study showing ...", "evidence suggesting that ...": the noun does the reporting
         token = verb
         for _ in range(4):
             subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
             if subjects:  # "said co-founder Erin Matsuda" parses as several subjects: the named one wins
-                return next((c for c in subjects if c.pos_ == "PROPN"), subjects[0])
+                subject = next((c for c in subjects if c.pos_ == "PROPN"), subjects[0])
+                if subject.tag_ in ("WP", "WDT") and token.dep_ == "relcl":
+                    return token.head  # "experts like Ann Lee who argue ...", "a study, which found that ...": the antecedent
+                return subject
             # "..., adding that", "after accusing them of": the participle's subject is its head clause's.
             if token.dep_ not in _CLAUSE_LINKS or token.head.i == token.i:
                 break
@@ -256,7 +271,7 @@ class ClaimFinder:
     def _content(self, verb) -> tuple[int, int] | None:
         """Characters of the reported content: a proposition (the rule in reporting_verbs.json, `_rule`).
         A content clause with a subject of its own ("said (that) the plant would close"), the verb's object
-        being that subject ("urged the mayor to resign"); a non-finite clause only for verbs whose subject
+        being that subject ("warned the mayor to expect delays"); a non-finite clause only for verbs whose subject
         asserts it ("denied knowing"); an object with a predicate ("described the deal as a mistake",
         "accused the envoy of siding with Russia"). Not "threatened to leave", "demanding a deal",
         "defending the plan", nor an embedded question ("explained what was in the calls")."""
@@ -280,7 +295,7 @@ class ClaimFinder:
                     first = verb.doc[first.i + 1]  # "said that ...": the content starts after "that"
                 return first.idx, _subtree_span(clause)[1]
             told = [o for o in objects if o.dep_ == "dobj" and o.i < clause.i]
-            if told:  # "urged the mayor to resign": the object is the clause's subject
+            if told:  # "warned the mayor to expect delays": the object is the clause's subject
                 return told[0].left_edge.idx, _subtree_span(clause)[1]
             if lemma in self.lex.intent or lemma not in self.lex.nonfinite_reports:
                 return None
@@ -386,6 +401,8 @@ class ClaimFinder:
             made_clear = lemma == "make" and self._made_clear(verb)
             if verb.pos_ not in ("VERB", "AUX") or (lemma not in self.reporting and not made_clear):
                 continue
+            if lemma in self.lex.directive:
+                continue  # "urged the board to act", "recommends that everyone get a shot": an action asked for
             if any(c.dep_ == "auxpass" for c in verb.children):
                 continue  # "is said to" belongs to rule_passive_report
             if self._in_quote(verb.idx, verb.idx + 1):
@@ -395,6 +412,8 @@ class ClaimFinder:
             content = made_clear[:2] if made_clear else self._content(verb)
             inside = content is None and self._parenthetical(verb)
             content = content or inside
+            if not content and lemma in self.lex.evidence:
+                content = self._document_content(verb, self._subject(verb))
             if not content or self._too_deep(verb):
                 continue
             subject = self._subject(verb)
@@ -403,12 +422,18 @@ class ClaimFinder:
                 continue
             if self._not_reported(verb, subject, lemma) or self.text[start] == "(":
                 continue  # a parenthesis after the verb is an aside, not what it reports
-            if self._quote_itself(start, end):
-                continue  # '"...," Trump said': the quote itself is the claim (rule_direct_quote takes the cue)
+            cue = _cue_text(verb) if not made_clear else self.doc[verb.i - len(_cue_text(verb).split()) + 1:
+                                                                   made_clear[2] + 1].text
+            if self._quote_itself(start, end) or self._framed_quote(start, end):
+                # '"...," Trump said': the quote itself is the claim; its cue and speaker are this verb's.
+                speaker = self.speakers.resolve(subject).name if subject is not None else None
+                self._quote_reports.setdefault((sent.start_char, sent.end_char), []).append(
+                    {"start": start, "end": end, "cue": cue, "speaker": speaker})
+                continue
             speaker, kind = None, "indirect_quote"
             if subject is not None:
                 resolved = self.speakers.resolve(subject, content)
-                documentary = subject.lemma_.lower() in self.lex.source_nouns
+                documentary = subject.lemma_.lower() in self.lex.source_nouns or self._unnamed_source(subject)
                 if resolved.is_outlet or documentary:
                     kind = "attributed"
                 elif lemma not in self.lex.speech:
@@ -418,11 +443,46 @@ class ClaimFinder:
                     speaker = self._previous_speaker(subject.idx)
             elif lemma not in self.lex.speech or verb.dep_ == "amod":
                 continue
-            cue = _cue_text(verb) if not made_clear else self.doc[verb.i - len(_cue_text(verb).split()) + 1:
-                                                                   made_clear[2] + 1].text
             if kind == "attributed" and subject is not None and subject.i < verb.i:
                 cue = self.doc[subject.i:verb.i + 1].text if verb.i - subject.i <= 2 else cue
             self._add(kind, start, end, cue, speaker, sent)
+
+    def _document_content(self, verb, subject) -> tuple[int, int] | None:
+        """What a document or data set shows or found, for evidence verbs: a clause with or without "that" ("the
+        report found children had no beds") or a plain object ("studies show additional benefits", "a review
+        found significant weight loss"): a finding, where a person's "found the school lonely" is none."""
+        if subject is None or subject.lemma_.lower() not in self.lex.source_nouns:
+            return None
+        for child in verb.rights:
+            if child.dep_ == "ccomp" and any(c.dep_ in _SUBJECT_DEPS for c in child.children):
+                first = child.left_edge
+                first = first.doc[first.i + 1] if first.lower_ == "that" and first.dep_ == "mark" else first
+                return first.idx, _subtree_span(child)[1]
+            if child.dep_ == "dobj" and verb.lemma_.lower() in self.lex.findings:
+                return _subtree_span(child)
+        return None
+
+    def _unnamed_source(self, subject) -> bool:
+        """'people familiar with the talks', 'a person briefed on the call': an anonymous source (the claim is
+        `attributed`), where 'one trade expert' or 'White House advisers' are people described (reported speech
+        with no name)."""
+        if subject.lemma_.lower() not in self.lex.unnamed_people:
+            return False
+        phrase = subject.doc[subject.left_edge.i:min(subject.right_edge.i, subject.i + 6) + 1]
+        return any(t.lemma_.lower() in self.lex.unnamed_markers for t in phrase)
+
+    def _framed_quote(self, start: int, end: int) -> bool:
+        """'Still, "there is little evidence," notes Lee', 'Lee warns that "people should wait," largely because
+        ...': content whose clause (its root) is inside quotation marks that open or close it is the speaker's
+        own sentence, a direct quote with the writer's words around it; unlike mixed quotation ('Lee said the
+        plan was "a disaster"'), where the clause is the writer's and only a fragment is quoted."""
+        span = self.doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not self.quoted.holds(span.root.idx):
+            return False
+        subjects = [c for c in span.root.children if c.dep_ in _SUBJECT_DEPS]
+        if not subjects or not all(self.quoted.holds(c.idx) for c in subjects):
+            return False  # 'the DEA says that the border "remains the main entry point"': the subject is the writer's
+        return self.quoted.holds(start) or self.quoted.holds(end - 1)
 
     def _paragraph_part(self, anchor: int, start: int, end: int) -> tuple[int, int]:
         """[start, end) cut to the paragraph (line) holding `anchor`: the parser sometimes runs a sentence across
@@ -504,19 +564,26 @@ class ClaimFinder:
 
     def rule_passive_report(self, sent):
         for verb in sent:
-            if verb.lemma_.lower() not in self.lex.passive_reports:
-                continue
+            if verb.lemma_.lower() not in self.lex.passive_reports or self._in_quote(verb.idx, verb.idx + 1):
+                continue  # (a verb inside quoted words belongs to the quote)
             if not any(c.dep_ == "auxpass" for c in verb.children):
                 continue
-            if not any(c.dep_ in ("xcomp", "prep", "ccomp", "oprd") for c in verb.children):
+            # "is accused by critics of ...": the agent reports it (named or not), as "critics accuse him of"; the
+            # parser hangs the complement on the agent's noun.
+            agent = next((g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None)
+            complements = [*verb.children, *(agent.children if agent is not None else ())]
+            if not any(c.dep_ in ("xcomp", "prep", "ccomp", "oprd") for c in complements):
                 continue
             if self._too_deep(verb) or _negated(verb) or any(
                     c.dep_ == "aux" and c.tag_ == "MD" and c.lower_ != "will" for c in verb.children):
                 continue  # "cannot be seen", "can be understood": a possibility, not a report
             root = verb if verb.dep_ == "ROOT" else verb.head
             start, end = _subtree_span(root) if root.dep_ != "ROOT" else (sent.start_char, sent.end_char)
-            self._add("attributed", start, end, _cue_text(verb) + (" as" if any(
-                c.lower_ == "as" for c in verb.children) else ""), None, sent)
+            cue = _cue_text(verb) + (" as" if any(c.lower_ == "as" for c in verb.children) else "")
+            if agent is None:
+                self._add("attributed", start, end, cue, None, sent)
+            else:
+                self._add("indirect_quote", start, end, cue, self.speakers.resolve(agent).name, sent)
 
     def rule_direct_quote(self):
         previous = None  # the last quote's claim, for quotes continued across paragraphs
@@ -552,6 +619,8 @@ class ClaimFinder:
             return False
         if _title_like(span) or _NAMING.search(self.text[max(0, start - 24):start]):
             return True  # a title, or a name given ('known as "shiriki hubs"', 'sometimes called "labs"')
+        if is_quoted_heading(self.text[slice(*self._paragraph_part(start, 0, len(self.text)))]):
+            return True  # '3. "Not some irregular channel"': a section heading repeating a quote of the body
         if words >= _SCARE_QUOTE_WORDS or any(t.pos_ in ("VERB", "AUX") for t in span):
             return False
         before = self.text[max(sent.start_char, start - 3):start].strip(" \"“‘«„'")
@@ -567,7 +636,12 @@ class ClaimFinder:
         return True
 
     def _claim_around(self, start, end, sent) -> dict | None:
-        """The reported-speech claim of this sentence whose cue introduces the quote (or contains it)."""
+        """The reported-speech claim of this sentence whose cue introduces the quote (or contains it); first, a
+        reporting verb whose content is this quotation."""
+        reported = [r for r in self._quote_reports.get((sent.start_char, sent.end_char), ())
+                    if r["start"] <= start and end <= r["end"] + 2 and r["speaker"]]
+        if reported:
+            return reported[0]
         same = [c for c in self.claims_by_sentence.get((sent.start_char, sent.end_char), ())
                 if c["kind"] != "direct_quote"]
         containing = [c for c in same if c["start"] <= start and end <= c["end"] + 2]
@@ -700,7 +774,7 @@ class ClaimsAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["claims"]; runs after entities and sources."""
 
     name = "claims"
-    version = "4"
+    version = "5"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):

@@ -1,7 +1,12 @@
 """Quotation segments of a text: the words between quotation marks, in any common style.
 
 Pairs: "..." (straight, paired in order), “...”, «...», „...“, and ‘...’ only when the opening mark follows a
-space or bracket (otherwise ’ is an apostrophe). A quote left open at the end of a paragraph continues in the
+space or bracket (otherwise ’ is an apostrophe). A double quotation opened straight or curly closes with either
+mark or with two closing single marks ("...”, “...", “...’’: pages mix styles, and wire copy writes ’’ for ”):
+left unpaired, such a quote would run to the paragraph's end or be lost. Straight single marks quote in British
+style ("said: 'The costs are rising.'"), but they are apostrophes far more often: one opens a quote only after a
+space, colon or bracket and before a capital letter, and closes it only right after a comma, full stop, question
+or exclamation mark ("builders' pay" or "the '90s" open or close nothing). A quote left open at the end of a paragraph continues in the
 next paragraph when that one opens with a quotation mark (news convention): each paragraph's part is its own
 segment. Segment spans exclude the marks and a trailing comma, period or space inside them (but keep ? and !).
 """
@@ -11,6 +16,8 @@ from __future__ import annotations
 import re
 
 _PAIRS = {"“": "”", "«": "»", "„": "“", "‘": "’"}
+# Closing marks of a double quotation opened with `"` or `“`, longest first.
+_DOUBLE_CLOSERS = ("’’", "''", '"', "”")
 _TRIM = " ,.\u00a0\t"
 _PARAGRAPH = re.compile(r"[^\n]+")
 
@@ -42,10 +49,26 @@ def quote_segments(text: str) -> list[tuple[int, int]]:
         while i < p_end:
             ch = text[i]
             if open_at is None:
-                if ch == '"':
-                    open_at, closer = i, '"'
+                if ch in '"“':
+                    open_at, closer = i, "double"
                 elif ch in _PAIRS and (ch != "‘" or _opens_single(text, i)):
                     open_at, closer = i, _PAIRS[ch]
+                elif ch == "'" and (i == p_start or text[i - 1] in " :([") and text[i + 1:i + 2].isupper():
+                    open_at, closer = i, "'"
+            elif closer == "'" and ch in '\'"“':
+                if ch != "'":  # the single mark was an apostrophe after all ("'Bob' was late"): a real quote opens
+                    open_at, closer = i, "double"
+                elif text[i - 1] in ",.!?" and _closes_single(text, i):
+                    seg = _segment(text, open_at + 1, i)
+                    if seg:
+                        segments.append(seg)
+                    open_at = None
+            elif closer == "double" and text.startswith(_DOUBLE_CLOSERS, i):
+                seg = _segment(text, open_at + 1, i)
+                if seg:
+                    segments.append(seg)
+                open_at = None
+                i += 1 if text[i] in "’'" else 0  # the second mark of ’’ closes nothing more
             elif ch == closer and (closer != "’" or _closes_single(text, i)):
                 seg = _segment(text, open_at + 1, i)
                 if seg:

@@ -7,7 +7,7 @@ longer model span covers it), keeps each span within one line, trims it the way 
 drops names of heading lines that running text never uses, kinds of things (annotations/not_names.txt) and
 credentials after a person's name. All-caps stretches are read again by the NER alone on a title-case copy;
 cited web domains are ORG, and so are stations ("ABC 7": a lexicon network and its channel number; call signs
-such as "WSB-TV"). Then `linking.link` gives each mention its document entity.
+such as "WSB-TV") and outlets the text cites by what they publish ("the Ars Technica piece": sources.cited_names). Then `linking.link` gives each mention its document entity.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from builder.annotate.config import AnnotateConfig
 from builder.bundled import ANNOTATIONS
 from builder.labels import LABELS_FILE, entity_labels
 from builder.annotate.lines import caps_stretches, heading_ranges, occurs_in, recased, running_text
+from builder.annotate.claims_speakers import FIRST_NAMES_FILE, first_name_genders
 from builder.annotate.linking import link
+from builder.annotate.sources import cited_names
 
 # Other languages' pipelines use CoNLL-style labels; map the ones that have an OntoNotes twin.
 LABEL_MAP = {"PER": "PERSON"}
@@ -34,6 +36,9 @@ may june july august september october november december jan feb mar apr jun jul
 _INSTRUMENT_CODE = re.compile(r"^[A-Z]{2,}[a-z]?\d+[a-z]?\d*$")
 # Labels whose spans a possessive splits in two (an organisation's unit, a place's building).
 _SPLIT_LABELS = frozenset({"ORG", "FAC", "GPE", "LOC"})
+# Owners whose possessive belongs to a name ("People's Liberation Army", "Women's Health"): plurals take "'s" only
+# when irregular.
+_PLURAL_OWNERS = frozenset({"people", "children", "women", "men"})
 # The last word of an organisation's name, never of a person's: "Google Cloud", "Searchlight Cyber" are
 # companies when the NER, knowing neither word, calls them people.
 ORG_DESIGNATORS = frozenset("""Inc Inc. Corp Corp. Co. Ltd Ltd. LLC PLC Group Labs Systems Technologies Software
@@ -77,6 +82,15 @@ def _opens_sentence(token) -> bool:
         before.is_quote and token.i > 1 and token.doc[token.i - 2].text in (".", "!", "?", ":"))
 
 
+def _first_name_at(tokens: list) -> int:
+    """Where a person's name starts after words that are no name ("Superintendent Jennifer McCormick", "Browns DL
+    Sheldon Richardson": a title or a team the lexicon of titles does not know): at the first word that is a
+    first name, when one stands before the surname. 0 when there is none, or when the name opens with one."""
+    first_names = first_name_genders()
+    at = next((k for k, t in enumerate(tokens[:-1]) if t.lower_ in first_names and t.text[:1].isupper()), 0)
+    return 0 if any(t.text in POSSESSIVES for t in tokens[:at]) else at  # an owner is a name: split, not cut
+
+
 def _trim(tokens: list, label: str, model: bool = True) -> list:
     """Drop what the guidelines keep outside a name: titles, a leading 'the', possessives, punctuation.
     A model span also loses a sentence's capitalised opening "The" ("The White House said") and a trailing
@@ -94,6 +108,7 @@ def _trim(tokens: list, label: str, model: bool = True) -> list:
             tokens = tokens[1:]
         if tokens and tokens[0].lower_ in TITLES:
             return []  # only a title ("the President"): not a name
+        tokens = tokens[_first_name_at(tokens):]
     while tokens and (tokens[-1].text in POSSESSIVES or tokens[-1].is_punct):
         tokens = tokens[:-1]
     return tokens
@@ -127,14 +142,20 @@ def _span(tokens: list, label: str, linked: str | None, shift: int = 0) -> dict 
 
 def _ent_spans(ent, shift: int = 0) -> list[dict]:
     """The model's entity as spans: one, or two where a possessive joins two names ("Northwestern
-    University's Kellogg School" -> "Northwestern University" + "Kellogg School": the gold spec keeps the
-    possessive outside every name). Both parts keep the label. A one-word owner stays inside ("People's
-    Liberation Army", "Children's Hospital": there the possessive is part of the official name)."""
+    University's Kellogg School" -> "Northwestern University" + "Kellogg School", "Google's Gemini" -> "Google" +
+    "Gemini": the gold spec keeps the possessive outside every name). Both parts keep the label. A plural owner
+    stays inside ("People's Liberation Army", "Children's Hospital": there the possessive is part of the official
+    name). A person's name ends at a possessive ("Lee's 2016 campaign"): what follows is a name of its own only
+    when capitalised ("theCUBE's Ann Lee")."""
     label = LABEL_MAP.get(ent.label_, ent.label_)
     tokens = _trim(_line_pieces(list(ent)), label)
-    cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 1 < i < len(tokens) - 1
-                and tokens[i + 1].text[:1].isupper()), None)
-    parts = [tokens] if cut is None or label not in _SPLIT_LABELS else [tokens[:cut], tokens[cut + 1:]]
+    cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 0 < i < len(tokens) - 1
+                and (i > 1 or tokens[0].lower_ not in _PLURAL_OWNERS)
+                and (tokens[i + 1].text[:1].isupper() or label == "PERSON")), None)
+    if cut is None or label not in _SPLIT_LABELS | {"PERSON"}:
+        parts = [tokens]
+    else:
+        parts = [tokens[:cut]] + ([tokens[cut + 1:]] if tokens[cut + 1].text[:1].isupper() else [])
     return [span for part in parts if (span := _span(part, label, None, shift))]
 
 
@@ -238,12 +259,18 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
     for x in lexicon:
         if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
             x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
+    # Outlets the text cites by what they publish ("the Ars Technica piece") are organisations, whatever the
+    # NER made of a name it did not know (a person, most often).
+    people = [(m["start"], m["end"]) for m in model if m["label"] == "PERSON"]
+    outlets = {name for _, _, name in cited_names(text, people)}
     found, previous = [], None
     for span in _merge(text, model, lexicon):
         start, end, label = span["start"], span["end"], span["label"]
+        name = text[start:end]
+        if name in outlets and not span["linked"] and label in NAME_TYPES:
+            span, label = {**span, "label": "ORG"}, "ORG"
         if label not in labels:
             continue
-        name = text[start:end]
         if label == "PERSON" and not span["linked"] and " " in name and name.split()[-1] in ORG_DESIGNATORS:
             span = {**span, "label": "ORG"}  # "Google Cloud", "Searchlight Cyber": a company
         if label in NAME_TYPES and not any(c.isupper() for c in name) and not span.get("domain"):
@@ -312,7 +339,7 @@ class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
     name = "entities"
-    version = "4"
+    version = "5"
     components = ("ner", "lexicon_ruler")  # the ruler (added in prepare when config.ruler) writes doc.spans only
 
     def __init__(self, config: AnnotateConfig):
@@ -324,7 +351,9 @@ class EntityAnnotator:
         self.settings = {"numeric": config.numeric, "ruler": config.ruler, "link": config.link,
                          "lexicons": lexicons.fingerprint(config.lexicons),
                          "labels": hashlib.blake2b(LABELS_FILE.read_bytes(), digest_size=8).hexdigest(),
-                         "not_names": hashlib.blake2b(NOT_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
+                         "not_names": hashlib.blake2b(NOT_NAMES_FILE.read_bytes(), digest_size=8).hexdigest(),
+                         # first names start a person's name and make a lone surname a person (linking.py)
+                         "first_names": hashlib.blake2b(FIRST_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
         self.config_hash = hashlib.blake2b(json.dumps(self.settings, sort_keys=True).encode(), digest_size=4).hexdigest()
 
     def prepare(self, nlp) -> None:

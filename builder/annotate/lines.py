@@ -26,6 +26,21 @@ def is_heading(line: str) -> bool:
     return all(w[0].isupper() for i, w in enumerate(words) if i == 0 or w.lower() not in _MINOR_WORDS)
 
 
+# A line that is one quotation and nothing else, maybe numbered ('3. "A channel of our own"').
+_QUOTED_LINE = re.compile(r'^\s*(?:\d{1,2}[.)]\s+)?["“‘]([^"“”\n]+)["”’]\s*$')
+
+
+def is_quoted_heading(line: str) -> bool:
+    """A line holding only a short quotation with no sentence punctuation: a section heading made of a quote
+    ('"My fears have been realized"'), a sign or a chant; a quoted sentence standing alone ends with its full
+    stop, question or exclamation mark ('"We will not stop."') and is a quote."""
+    match = _QUOTED_LINE.match(line)
+    if match is None:
+        return False
+    words = match.group(1).strip()
+    return len(words.split()) <= MAX_HEADING_WORDS and words[-1:] not in ".!?,…;:"
+
+
 def heading_ranges(text: str) -> list[tuple[int, int]]:
     """(start, end) of every heading line of `text`, in order."""
     ranges, start = [], 0

@@ -3,10 +3,12 @@
   1. lexicon names: ruler spans carry their canonical name; other mentions are looked up by alias
      ("U.S." -> "United States"); a bare surname or common-word alias ("Harris") only in a document
      that also writes the full name (lexicons.NameIndex).
-  2. name forms: a one-word mention equal to the surname of a full PERSON name in the document is that
+  2. name forms: a one-word mention right after a first name the model left out ("Zach" + "Parise" ORG) is that
+     person's full name; a one-word mention equal to the surname of a full PERSON name in the document is that
      person ("Witkoff" -> "Steve Witkoff"), whatever label the model gave it (surnames tagged GPE/ORG);
      a generational suffix is not the surname ("Kennedy" -> "Robert Kennedy Jr."), nor a word that is never
-     a name (annotations/not_names.txt).
+     a name (annotations/not_names.txt); where two "full names" end in the surname, one opening with a first
+     name wins over one that does not ("Alexander Vindman", not a heading's "Questioning Vindman").
   3. consistency: a surface form the model labelled differently in one document takes its majority label.
   4. propagation: later occurrences of a document's names that the model missed become mentions too
      (the gold annotates every repeat).
@@ -38,13 +40,43 @@ def _canonical_names(text: str, spans: list[dict], names: NameIndex) -> None:
 
 def _surnames(spans: list[dict], not_names: frozenset[str]) -> dict[str, str]:
     """Last word of each multi-word PERSON -> its entity, when only one person in the document has it
-    (never a word that is not a name: "AI" of a company the model took for a person, "Securiti AI")."""
+    (never a word that is not a name: "AI" of a company the model took for a person, "Securiti AI"); of
+    several, the only one whose first word is a first name."""
+    from builder.annotate.claims_speakers import first_name_genders
+
+    first_names = first_name_genders()
     owners: dict[str, set[str]] = defaultdict(set)
     for span in spans:
         words = name_words(span["text"])
         if span["label"] == "PERSON" and len(words) > 1 and words[-1] not in not_names:
             owners[words[-1]].add(span["entity"])
-    return {word: next(iter(names)) for word, names in owners.items() if len(names) == 1}
+    surnames = {}
+    for word, names in owners.items():
+        named = [n for n in names if n.split()[0].lower() in first_names] if len(names) > 1 else list(names)
+        if len(named) == 1:
+            surnames[word] = named[0]
+    return surnames
+
+
+def _first_names_left_out(text: str, spans: list[dict]) -> list[dict]:
+    """'Zach Parise' read as "Parise" (ORG, or nothing there and PERSON elsewhere): a one-word mention's form
+    (not a group, NORP) written right after a capitalised first name that no mention covers is, there, that
+    person's full name. The spans, with those full names in place of the one-word mentions they cover."""
+    from builder.annotate.claims_speakers import first_name_genders
+
+    forms = {s["text"] for s in spans if not s["linked"] and s["label"] != "NORP" and " " not in s["text"]}
+    if not forms:
+        return spans
+    first_names = first_name_genders()
+    taken = [(s["start"], s["end"]) for s in spans]
+    pattern = re.compile(r"(?<![\w.'’-])([A-Z][a-z]+) (" + "|".join(map(re.escape, sorted(forms))) + r")(?!\w)")
+    full = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if match.group(1).lower() in first_names and not any(s < match.end(1) and start < e for s, e in taken):
+            full.append({"start": start, "end": end, "label": "PERSON", "text": match.group(), "linked": None})
+    covered = {(f["start"] + len(f["text"]) - len(f["text"].split()[-1]), f["end"]) for f in full}
+    return [s for s in spans if (s["start"], s["end"]) not in covered] + full
 
 
 def _link_name_forms(spans: list[dict], surnames: dict[str, str]) -> None:
@@ -119,6 +151,7 @@ def link(text: str, spans: list[dict], names: NameIndex, not_names: frozenset[st
          blocked: list[tuple[int, int]] = ()) -> list[dict]:
     """The mentions with their entities; `blocked` are places the annotator judged not names (a credential
     "MD" after a person's name), where propagation adds no mention."""
+    spans = _first_names_left_out(text, spans)
     _canonical_names(text, spans, names)
     surnames = _surnames(spans, not_names)
     _link_name_forms(spans, surnames)

@@ -8,8 +8,11 @@ Four kinds (records.SourceLink):
   "told The Hill", "according to the Financial Times"), only where the parse shows it reporting, not merely
   being talked about. An outlet is a name of the outlet lexicon (platforms and agencies are not outlets), a
   name of a newspaper's shape ("the Argus Leader", "People's Daily", "the Chronicle", "Wheeling
-  News-Register"), a lexicon outlet with a station's call sign ("CBS DFW"), a name in a dateline ("(WABC) --")
-  or the short name someone talks to ("told BSS", "tells TODAY.com", "told theCUBE"). A shaped name links to the
+  News-Register"), a lexicon outlet with a station's call sign ("CBS DFW"), a name in a dateline ("(WABC) --"),
+  the short name someone talks to ("told BSS", "tells TODAY.com", "told theCUBE"), or a name known by what it
+  publishes ("a VentureBeat article", "a piece from MIT Technology Review", "as reported by MarketScreener", "a memo
+  viewed by STAT"), which is then an outlet at its other mentions in the document too ("an Ars Technica report",
+  where the parse shows it reporting). A shaped name links to the
   lexicon when one of its forms is written so, or when it is the short form ("the Post") of an outlet named
   before in the document or of the document's own site.
 The claims annotator reads the mention spans: an outlet is a source, never a speaker.
@@ -34,7 +37,8 @@ _REPORTING_HEADS = {
     "confirm", "obtain", "see", "review", "learn", "break", "show", "allege", "note", "speak", "talk",
     "disclose", "describe", "explain", "add", "claim", "announce", "estimate", "find", "analysis",
     "investigation", "story", "article", "reporting", "coverage", "poll", "survey", "source",
-    "transcript", "document", "recording", "leak", "contact", "footage",
+    "transcript", "document", "recording", "leak", "contact", "footage", "email", "via", "piece", "test",
+    "experiment", "evaluation", "cover",
 }
 # Dependency relations along which "being the origin" travels upwards from the outlet's name.
 _CARRY_DEPS = {"conj", "appos", "pobj", "prep", "compound", "poss", "nsubj", "nsubjpass", "dobj", "agent",
@@ -61,6 +65,18 @@ _CALL_SIGN = r"(?:\s(?:[A-Z]{2,5}|\d{1,2}))"
 _DATELINE_NAME = re.compile(r"(?<=\()[A-Z][A-Za-z.&]{1,15}(?=\)\s*[-–—])")
 _TOLD_NAME = re.compile(r"\b(?:told|tells|tell|telling)\s+([A-Za-z][\w-]*\.(?:com|org|net|news|co\.uk)|[A-Z]{2,6}|[a-z]+[A-Z]\w*)"
                         r"(?=\s*(?:[,.;:\"“”]|that\b|in\b|on\b|$))", re.M)
+# Outlets outside the lexicon known by what they publish or do as outlets: "a VentureBeat article", "The Ars Technica
+# piece", "CNN's story", "a piece from MIT Technology Review", "as reported by MarketScreener", "a notice viewed by
+# STAT". A name so found is an outlet of the document: its other occurrences are candidates like lexicon names.
+_CONTEXT_WORD = r"(?:[A-Z](?:[\w&-]|\.(?=\w))*)"  # a capitalised word, acronym or domain; no final full stop
+_CONTEXT_NAME = r"(" + _CONTEXT_WORD + r"(?:\s" + _CONTEXT_WORD + r"){0,3}|[a-z]+[A-Z]\w*)"
+_JOURNALISM = r"(?:article|piece|story|column|editorial|op-ed|coverage|podcast|newsletter)s?"
+_CITED_NAME = re.compile(
+    r"\b(?:[Aa]n?|[Tt]he|[Aa]nother|[Tt]his|[Tt]hat)\s" + _CONTEXT_NAME + r"(?:['’]s)?\s" + _JOURNALISM + r"\b"
+    + r"|(?<![\w&])" + _CONTEXT_NAME + r"['’]s\s" + _JOURNALISM + r"\b"
+    + r"|\b" + _JOURNALISM + r"\s(?:from|in)\s(?:the\s)?" + _CONTEXT_NAME + r"(?![\w&])"
+    + r"|\b(?:reported|covered|viewed|reviewed|obtained|seen)\sby\s(?:the\s)?" + _CONTEXT_NAME + r"(?![\w&])")
+_PERSON_SHAPE = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z'’]+)*")  # "Ann Lee", "Lee-Smith": what a person is called
 # "(Reuters) -" / "(AP) —" wire datelines.
 _DATELINE = re.compile(r"\(\s*$")
 _DATELINE_AFTER = re.compile(r"^\s*\)\s*[-–—]")
@@ -169,23 +185,46 @@ def _shaped_name(text: str, start: int, end: int) -> tuple[int, str]:
     return start, name
 
 
-def _candidates(text: str, outlets: Outlets) -> list[tuple[int, int, str]]:
-    """(start, end, name) of every outlet-like name in the text, longest first where they overlap."""
+def cited_names(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """(start, end, name) of the names _CITED_NAME finds. A person's name is no outlet where a person fits as
+    well ("Ann Lee's column", "reported by Ann Lee"); the NER's PERSON is not trusted in "the Ars Technica piece",
+    where a person's name does not stand (it reads unknown outlets' names as people), nor for a name no person has
+    (an acronym, a domain, a camel-case name: "viewed by STAT", "reported by MarketScreener")."""
     found = []
+    for match in _CITED_NAME.finditer(text):
+        group = next(g for g in range(1, 5) if match.group(g) is not None)
+        start, end = match.span(group)
+        name = match.group(group)
+        person = _PERSON_SHAPE.fullmatch(name) and any(s < end and start < e for s, e in people)
+        if group in (1, 3) or not person:
+            found.append((start, end, name))
+    return found
+
+
+def _candidates(text: str, outlets: Outlets, people: list[tuple[int, int]] = ()) -> list[tuple[int, int, str, bool]]:
+    """(start, end, name, cited) of every outlet-like name in the text, longest first where they overlap; `cited`
+    when its own words show it is an outlet's (_CITED_NAME), with no need of the parse. `people`: the spans of
+    PERSON names, which are never outlets found by their context."""
+    cited = cited_names(text, people)
+    found = [(start, end, name, True) for start, end, name in cited]
+    if cited:  # the document's own outlets: each other place they are named (one pass for all of them)
+        names = sorted({name for _, _, name in cited}, key=len, reverse=True)
+        others = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, names)) + r")(?![\w&])")
+        found += [(m.start(), m.end(), m.group(), False) for m in others.finditer(text)]
     for pattern in (outlets.stations, outlets.pattern):
         if pattern is not None:
-            found += [(m.start(), m.end(), m.group()) for m in pattern.finditer(text)]
+            found += [(m.start(), m.end(), m.group(), False) for m in pattern.finditer(text)]
     for match in _SHAPED.finditer(text):
         start, name = _shaped_name(text, *match.span())
-        found.append((start, match.end(), name))
-    found += [(m.start(), m.end(), m.group()) for m in _DATELINE_NAME.finditer(text)]
-    found += [(m.start(1), m.end(1), m.group(1)) for m in _TOLD_NAME.finditer(text)]
-    found.sort(key=lambda c: (c[0], -c[1]))
+        found.append((start, match.end(), name, False))
+    found += [(m.start(), m.end(), m.group(), False) for m in _DATELINE_NAME.finditer(text)]
+    found += [(m.start(1), m.end(1), m.group(1), False) for m in _TOLD_NAME.finditer(text)]
+    found.sort(key=lambda c: (c[0], -c[1], not c[3]))
     chosen, last_end = [], -1
-    for start, end, name in found:
-        if start >= last_end:
-            chosen.append((start, end, name))
-            last_end = end
+    for candidate in found:
+        if candidate[0] >= last_end:
+            chosen.append(candidate)
+            last_end = candidate[1]
     return chosen
 
 
@@ -206,14 +245,18 @@ def _outlet_of(name: str, outlets: Outlets, named_before: list[str], home: str |
     return None
 
 
+def _people(doc) -> list[tuple[int, int]]:
+    return [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"] if doc is not None else []
+
+
 def mention_sources(text: str, doc, outlets: Outlets, home: str | None = None) -> list[dict]:
     """Outlets named in the text as the origin of information, with start/end at the name as written.
     `home` is the outlet of the document's own site, for its short form ("the Chronicle")."""
     sources, named_before = [], []
-    for start, end, name in _candidates(text, outlets):
+    for start, end, name, cited in _candidates(text, outlets, _people(doc)):
         outlet = _outlet_of(name, outlets, named_before, home)
         named_before.append(outlet or name)
-        if not (_is_dateline(text, start, end) or (doc is not None and _reports_in_parse(doc, start, end))):
+        if not (cited or _is_dateline(text, start, end) or (doc is not None and _reports_in_parse(doc, start, end))):
             continue
         sources.append({
             "id": source_id("mention", start, end, name), "kind": "mention", "name": name, "outlet": outlet,
@@ -243,7 +286,7 @@ class SourcesAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["sources"]; runs after entities."""
 
     name = "sources"
-    version = "3"
+    version = "4"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):
@@ -255,7 +298,7 @@ class SourcesAnnotator:
 
     def places(self, row: dict, nlp) -> list[tuple[int, int]]:
         """Where the parse is read: the outlet-like names, whether they report is in their sentence's parse."""
-        return [(start, end) for start, end, _ in _candidates(row["text"], self.outlets)]
+        return [(start, end) for start, end, _, _ in _candidates(row["text"], self.outlets)]
 
     def annotate(self, doc, row: dict, model: str) -> None:
         home = self.outlets.outlet_for_domain(row.get("site") or urlsplit(row.get("url") or "").hostname)

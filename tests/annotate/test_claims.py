@@ -327,8 +327,8 @@ def test_intent_verb_with_a_clause_of_its_own_reports(nlp):
 def test_object_with_a_predicate_reports(nlp):
     (described,) = claims_of(nlp, "Ann Lee described the new toll as a tax on the poor.")
     assert described["text"] == "the new toll as a tax on the poor"
-    (urged,) = claims_of(nlp, "Tom Baker urged the mayor to reopen the market.")
-    assert urged["text"] == "the mayor to reopen the market" and urged["speaker"] == "Tom Baker"
+    (accused,) = claims_of(nlp, "Tom Baker accused the mayor of hiding the report.")
+    assert accused["text"] == "the mayor of hiding the report" and accused["speaker"] == "Tom Baker"
     (denied,) = claims_of(nlp, "Rosa Diaz denied knowing about the missing funds.")
     assert denied["cue"] == "denied" and "knowing" in denied["text"]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from builder.annotate.claims import annotate_claims
+from builder.annotate.claims_quotes import quote_segments
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +21,10 @@ def claims_of(nlp, text):
 
 def reported(nlp, text):
     return [(c["kind"], c["text"]) for c in claims_of(nlp, text)]
+
+
+def quoted_words(text):
+    return [text[s:e] for s, e in quote_segments(text)]
 
 
 # -- verbs of stating a finding or a view report through a that-clause -----------------------------------------
@@ -143,3 +148,99 @@ def test_a_quoted_name_after_a_naming_word_is_not_a_quote(nlp, text):
 def test_a_quoted_word_after_a_report_stays_a_quote(nlp):
     text = 'Tom Baker called the plan "reckless" on Monday.'
     assert [c["text"] for c in claims_of(nlp, text) if c["kind"] == "direct_quote"] == ["reckless"]
+
+
+# -- classes of errors on unseen news (issue 19, second round) --------------------------------------------------
+
+@pytest.mark.parametrize("text, quoted", [
+    ('She said, “We will rebuild the pier," and left the room.', "We will rebuild the pier"),
+    ('"The pier will reopen in May,” Ann Lee said.', "The pier will reopen in May"),
+    ("Ann Lee told the panel, “The pier will reopen in May.’’ Then she left.", "The pier will reopen in May"),
+])
+def test_a_quotation_closes_with_a_mark_of_another_style(text, quoted):
+    assert quoted_words(text) == [quoted]
+
+
+@pytest.mark.parametrize("text, quoted", [
+    ("Ann Lee, chief executive of the guild, said: 'Pay for builders is falling.' She left.", ["Pay for builders is falling"]),
+    ("The 'Lee' plan cut builders' pay in the '90s, Ann Lee said.", []),
+    ("Tom's 'Bay' plan failed, and Ann Lee said, \"It cost us dearly.\"", ["It cost us dearly"]),
+])
+def test_straight_single_marks_quote_only_in_the_shape_of_a_quotation(text, quoted):
+    assert quoted_words(text) == quoted
+
+
+@pytest.mark.parametrize("text", [
+    "The council urged residents to boil their tap water for a week.",
+    "Doctors recommend that every adult get a booster before the winter.",
+    "The union asked its members to stay at home on Friday.",
+])
+def test_a_directive_reports_no_statement(nlp, text):
+    assert claims_of(nlp, text) == []
+
+
+@pytest.mark.parametrize("text, content", [
+    ("Several studies show modest benefits for older patients.", "modest benefits for older patients"),
+    ("The audit found serious gaps in the hospital's records.", "serious gaps in the hospital's records"),
+    ("That report found inspectors had skipped two of the mines.", "inspectors had skipped two of the mines"),
+])
+def test_a_document_shows_or_finds_what_it_states(nlp, text, content):
+    assert reported(nlp, text) == [("attributed", content)]
+
+
+def test_data_is_a_document_whatever_its_lemma(nlp):
+    # The lemmatizer makes "Data" "datum".
+    assert reported(nlp, "Data suggests that most drivers want slower streets.") == [
+        ("attributed", "most drivers want slower streets")]
+
+
+@pytest.mark.parametrize("text, content", [
+    ("The ministry published a study showing that rents rose by a third.", "rents rose by a third"),
+    ("There is new evidence suggesting that the drug slows memory loss.", "the drug slows memory loss"),
+])
+def test_a_document_modified_by_a_reporting_participle_is_the_source(nlp, text, content):
+    assert reported(nlp, text) == [("attributed", content)]
+
+
+def test_a_relative_pronoun_speaks_for_the_name_it_follows(nlp):
+    text = "The plan drew criticism from Ann Lee, who argued that the tax would hurt small farms."
+    (claim,) = claims_of(nlp, text)
+    assert (claim["kind"], claim["text"], claim["speaker"]) == ("indirect_quote", "the tax would hurt small farms", "Ann Lee")
+
+
+def test_an_anonymous_source_is_attributed_and_a_described_speaker_is_reported_speech(nlp):
+    (claim,) = claims_of(nlp, "People familiar with the talks said the two firms would merge next year.")
+    assert (claim["kind"], claim["speaker"]) == ("attributed", None)
+    (claim,) = claims_of(nlp, "Two local farmers said the harvest was a month late.")
+    assert (claim["kind"], claim["speaker"]) == ("indirect_quote", None)
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("He is viewed as the favourite to lead the party.", "attributed"),
+    ("The firm was accused of hiding losses from its investors.", "attributed"),
+    ("The mayor is accused by critics of ignoring the flood warnings.", "indirect_quote"),
+])
+def test_passive_views_and_accusations(nlp, text, kind):
+    assert [c["kind"] for c in claims_of(nlp, text)] == [kind]
+
+
+def test_a_quoted_sentence_with_framing_words_is_a_direct_quote_only(nlp):
+    text = "Still, “the new rules will not stop the leaks,” says Ann Lee."
+    assert [c["kind"] for c in claims_of(nlp, text)] == ["direct_quote"]
+    # Mixed quotation: the clause and its subject are the writer's, only the predicate is quoted.
+    text = "Ann Lee said that the new rules “will not stop the leaks.”"
+    assert sorted(c["kind"] for c in claims_of(nlp, text)) == ["direct_quote", "indirect_quote"]
+
+
+def test_a_framed_quote_keeps_the_verb_that_reports_it(nlp):
+    text = ("Tom Baker spoke first. Ann Lee said in a statement, “We are pleased and relieved” at the outcome, "
+            "adding that the talks would go on.")
+    quotes = [c for c in claims_of(nlp, text) if c["kind"] == "direct_quote"]
+    assert [(c["text"], c["speaker"], c["cue"]) for c in quotes] == [("We are pleased and relieved", "Ann Lee", "said")]
+
+
+def test_a_quoted_section_heading_is_no_claim(nlp):
+    text = 'The hearing lasted six hours.\n2. "A channel of our own"\nAnn Lee told the panel that he had acted alone.'
+    assert [c["kind"] for c in claims_of(nlp, text)] == ["indirect_quote"]
+    text = 'The hearing lasted six hours.\n"We acted alone, and we would do it again."\nAnn Lee said so twice.'
+    assert [c["kind"] for c in claims_of(nlp, text)] == ["direct_quote"]

@@ -146,6 +146,31 @@ def test_people_agencies_and_bracketed_names_are_not_mentions(nlp, text):
     assert mentions(nlp, text) == []
 
 
+@pytest.mark.parametrize("text, name", [
+    ("As a Harbour Wire article on the port explains, the cranes are twenty years old.", "Harbour Wire"),
+    ("The Quayside Ledgerline piece builds on an earlier survey of dock workers.", "Quayside Ledgerline"),
+    ("A piece from Coastal Tech Review notes that the cranes break down weekly.", "Coastal Tech Review"),
+    ("The port raised $2 billion last year, as reported by DockScreener.", "DockScreener"),
+    ("In a memo viewed by PORTWIRE, the company said the cranes would be replaced.", "PORTWIRE"),
+])
+def test_outlets_known_by_what_they_publish_are_mentions(nlp, text, name):
+    assert [found for found, _, _ in mentions(nlp, text)] == [name]
+
+
+def test_an_outlet_known_by_its_context_is_one_at_its_other_mentions(nlp):
+    text = ("A Harbour Wire article on the port drew wide notice. The cranes failed twice in May, "
+            "according to Harbour Wire. Harbour Wire opened an office in the port in 2020.")
+    assert [written for _, _, written in mentions(nlp, text)] == ["Harbour Wire", "Harbour Wire"]
+
+
+@pytest.mark.parametrize("text", [
+    "The cranes were first reported broken by Ann Lee, a dock worker.",
+    "Ann Lee's column on the port ran for ten years.",
+])
+def test_people_known_by_their_writing_are_not_outlets(nlp, text):
+    assert mentions(nlp, text) == []
+
+
 def test_the_outlets_file_is_read_and_checked_by_the_lexicon_reader(tmp_path):
     """The sources annotator reads outlets.jsonl as the entity lexicon does: a bad line is named, not skipped."""
     post = {"name": "The Tarrow Post", "aliases": ["Tarrow Post"], "domain": "tarrowpost.example"}
