@@ -58,20 +58,15 @@ class AttributeMap:
     """spaCy's AttributeRuler of a pipeline as look-up tables: the same TAG, POS, MORPH, LEMMA and DEP values
     for each token (later patterns win, as there). Knows the pattern kinds English pipelines ship: token keys
     TAG, LOWER, DEP, IS_SPACE with a value, an IN or NOT_IN list or a REGEX; ValueError for any other (then the stage
-    runs the real ruler).
+    runs the real ruler)."""
 
-    Every key a pattern tests is a function of a token's (TAG, LOWER, DEP) (IS_SPACE is the text's), so a token is
-    read as that triple of ints from one array, and the rules that can start at it, with what its own values
-    satisfy, are found once per distinct triple: no spaCy Token objects, which cost more than the look-ups."""
-
-    _FIELDS = ("TAG", "LOWER", "DEP", "IS_SPACE")  # a token's view: (tag, lower, dep, is_space)
+    _GETTERS = {"TAG": lambda t: t.tag_, "LOWER": lambda t: t.lower_, "DEP": lambda t: t.dep_,
+                "IS_SPACE": lambda t: t.is_space}
     COLUMNS = ("TAG", "POS", "MORPH", "LEMMA", "DEP")
 
     def __init__(self, vocab, patterns: list[dict]):
-        import numpy
         from spacy.parts_of_speech import IDS as POS_IDS
 
-        self.strings = vocab.strings
         self.by_key: dict[tuple, list] = {}  # (tag or None, lower or None) of a rule's first token -> rules
         for order, entry in enumerate(patterns):
             values = {}
@@ -85,10 +80,6 @@ class AttributeMap:
                 rule = (order, [self._token_tests(spec) for spec in pattern], entry.get("index", 0), values)
                 for key in product(*(self._listed(pattern[0].get(name)) for name in ("TAG", "LOWER"))):
                     self.by_key.setdefault(key, []).append(rule)
-        self._ids: dict[tuple, int] = {}  # (tag, lower, dep) ids of a token -> its entry (see _entry)
-        self._entries: list[tuple] = []
-        self._orders = numpy.zeros((0, len(self.COLUMNS)), dtype="int64")  # per entry: see _tables
-        self._values = numpy.zeros((0, len(self.COLUMNS)), dtype="uint64")
 
     @staticmethod
     def _listed(wanted) -> list:
@@ -99,10 +90,10 @@ class AttributeMap:
             return list(wanted["IN"])
         return [None]
 
-    def _token_tests(self, spec: dict) -> list[tuple[int, Callable]]:
+    def _token_tests(self, spec: dict) -> list[tuple[Callable, Callable]]:
         tests = []
         for key, wanted in spec.items():
-            if key not in self._FIELDS:
+            if key not in self._GETTERS:
                 raise ValueError(f"attribute ruler pattern key {key}")
             if isinstance(wanted, dict) and list(wanted) == ["IN"]:
                 test = frozenset(wanted["IN"]).__contains__
@@ -114,72 +105,38 @@ class AttributeMap:
                 test = partial(eq, wanted)  # (str.__eq__ answers NotImplemented, which is true, for a bool)
             else:
                 raise ValueError(f"attribute ruler pattern value {wanted!r}")
-            tests.append((self._FIELDS.index(key), test))
+            tests.append((self._GETTERS[key], test))
         return tests
 
-    def _entry(self, ids: tuple) -> int:
-        """The number of the entry for tokens with these (tag, lower, dep) ids: the values the one-token rules
-        that match such a token set (per column, the last rule's, with its order) and the longer rules whose
-        first token it matches (their next tokens are read per document)."""
-        tag, lower, dep = (self.strings[i] for i in ids)
-        view = (tag, lower, dep, lower.isspace())
-        own: dict[int, tuple[int, int]] = {}  # column -> (order, value)
-        longer = []
-        for key in ((tag, lower), (tag, None), (None, lower), (None, None)):
-            for order, pattern, index, values in self.by_key.get(key, ()):
-                if not all(test(view[field]) for field, test in pattern[0]):
-                    continue
-                if len(pattern) > 1:
-                    longer.append((order, pattern, index, values))
-                    continue
-                for column, value in values.items():
-                    if own.get(column, (-1,))[0] <= order:
-                        own[column] = (order, value)
-        self._ids[ids] = len(self._entries)
-        self._entries.append((view, own, longer))
-        return self._ids[ids]
-
-    def _tables(self):
-        """Per column, each entry's order and value of its own rules (order -1: none sets the column); rows for
-        the entries added since the last call are appended."""
-        import numpy
-
-        if len(self._orders) < len(self._entries):
-            added = self._entries[len(self._orders):]
-            orders = numpy.full((len(added), len(self.COLUMNS)), -1, dtype="int64")
-            values = numpy.zeros((len(added), len(self.COLUMNS)), dtype="uint64")
-            for n, (_, own, _) in enumerate(added):
-                for column, (order, value) in own.items():
-                    orders[n, column], values[n, column] = order, value
-            self._orders = numpy.concatenate([self._orders, orders])
-            self._values = numpy.concatenate([self._values, values])
-        return self._orders, self._values
+    @staticmethod
+    def _matches(tokens: list, at: int, pattern: list) -> bool:
+        if at + len(pattern) > len(tokens):
+            return False
+        for k, tests in enumerate(pattern):
+            for get, test in tests:
+                if not test(get(tokens[at + k])):
+                    return False
+        return True
 
     def __call__(self, doc):
-        import numpy
         from spacy.attrs import IDS
 
-        ids, entries = self._ids, self._entries
-        numbers = [ids[key] if key in ids else self._entry(key)
-                   for key in map(tuple, doc.to_array(["TAG", "LOWER", "DEP"]).tolist())]
-        if not numbers:
+        tokens = list(doc)
+        hits = []
+        none = ()
+        for i, token in enumerate(tokens):
+            tag, lower = token.tag_, token.lower_
+            for key in ((tag, lower), (tag, None), (None, lower), (None, None)):
+                for order, pattern, index, values in self.by_key.get(key, none):
+                    if self._matches(tokens, i, pattern):
+                        hits.append((order, i, i + index + (len(pattern) if index < 0 else 0), values))
+        if not hits:
             return doc
-        orders, values = (table[numbers] for table in self._tables())
-        hits = []  # (order, first token, target, values) of the longer rules
-        for i, n in enumerate(numbers):
-            for order, pattern, index, set_values in entries[n][2]:
-                if i + len(pattern) <= len(numbers) and all(
-                        test(entries[numbers[i + k]][0][field]) for k in range(1, len(pattern)) for field, test in pattern[k]):
-                    hits.append((order, i, i + index + (len(pattern) if index < 0 else 0), set_values))
         columns = [IDS[name] for name in self.COLUMNS]
         array = doc.to_array(columns)
-        own = orders >= 0
-        array[own] = values[own]
-        # A longer rule's value stands unless a later rule (or the same rule from a later token) set the column.
-        for order, first, target, set_values in sorted(hits, key=lambda hit: hit[:2]):
-            for column, value in set_values.items():
-                if (order, first) > (int(orders[target, column]), target):
-                    array[target, column] = value
+        for _, _, target, values in sorted(hits, key=lambda hit: hit[:2]):
+            for column, value in values.items():
+                array[target, column] = value
         return doc.from_array(columns, array)
 
 
