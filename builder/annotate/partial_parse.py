@@ -163,9 +163,9 @@ _COPIED = ("TAG", "POS", "MORPH", "LEMMA", "HEAD", "DEP")
 class Layout:
     """A Doc's token starts and rule sentences, found once for `units` and `parse_units`."""
 
-    def __init__(self, doc):
+    def __init__(self, doc, text: str | None = None):
         self.doc = doc
-        self.text = doc.text  # spaCy rebuilds it from the tokens on every access
+        self.text = doc.text if text is None else text  # spaCy rebuilds doc.text from the tokens on every access
         self.starts = doc.to_array("IDX").astype("int64")
         self.sentences, self.lines = sentence_starts(self.text, self.starts) if len(doc) else ([], set())
 

@@ -228,7 +228,7 @@ class Annotation:
         starts it would see after a full parse there (an entity never crosses one)."""
         if partial is None:
             return list(nlp.pipe(texts, batch_size=len(texts)))
-        layouts = [Layout(nlp.make_doc(text)) for text in texts]
+        layouts = [Layout(nlp.make_doc(text), text) for text in texts]
         parse_units([(layout, layout.units(found)) for layout, found in zip(layouts, places)], partial[1],
                     self.config.batch_size, self.config.batch_chars, check)
         return list(nlp.pipe([layout.doc for layout in layouts], batch_size=len(layouts)))

@@ -78,6 +78,26 @@ def test_the_attribute_map_sets_what_the_attribute_ruler_sets(nlp):
             assert mapper(mine).to_array(columns).tolist() == ruler(theirs).to_array(columns).tolist()
 
 
+def test_the_attribute_map_lets_the_later_rule_win_between_one_and_two_token_rules():
+    spacy = pytest.importorskip("spacy")
+    patterns = [  # "na" and "ta" are each set by a one-token and a two-token rule, once in each order
+        {"patterns": [[{"LOWER": "gon"}, {"LOWER": "na"}]], "attrs": {"LEMMA": "to"}, "index": 1},
+        {"patterns": [[{"LOWER": "na"}]], "attrs": {"LEMMA": "na", "POS": "PART"}},
+        {"patterns": [[{"LOWER": "ta"}]], "attrs": {"LEMMA": "ta", "POS": "PART"}},
+        {"patterns": [[{"LOWER": "got"}, {"LOWER": "ta"}]], "attrs": {"LEMMA": "to"}, "index": -1},
+        {"patterns": [[{"IS_SPACE": True}]], "attrs": {"POS": "SPACE"}},
+    ]
+    blank = spacy.blank("en")
+    ruler = blank.add_pipe("attribute_ruler")
+    ruler.add_patterns(patterns)
+    mapper = AttributeMap(blank.vocab, patterns)
+    columns = ["TAG", "POS", "MORPH", "LEMMA", "DEP"]
+    for text in ["I'm gon na go, got ta run.  Gon na?", "got ta", "na ta gon"]:  # the same tokens again, at the end
+        mine, theirs = mapper(blank(text)), ruler(blank(text))
+        assert mine.to_array(columns).tolist() == theirs.to_array(columns).tolist()
+    assert [t.lemma_ for t in mapper(blank("gon na got ta na"))] == ["", "na", "", "to", "na"]  # later rules win
+
+
 def test_the_parse_of_a_unit_is_written_into_the_whole_doc_at_its_tokens(nlp):
     with nlp.select_pipes(enable=["ner"]):
         doc = nlp(ARTICLE)
