@@ -187,9 +187,10 @@ def _inverted_conjunct(verb) -> bool:
 class ClaimFinder:
     """Finds the claims of one parsed document. Plain dicts in, plain dicts out."""
 
-    def __init__(self, doc, entities: list[dict] | None, sources: list[dict], lexicon: Lexicon | None = None):
+    def __init__(self, doc, entities: list[dict] | None, sources: list[dict], lexicon: Lexicon | None = None,
+                 text: str | None = None):
         self.doc = doc
-        self.text = doc.text
+        self.text = doc.text if text is None else text  # spaCy builds doc.text from the tokens on every access
         self.lex = lexicon or load_lexicon()
         self.sources = sources
         outlet_spans = [(s["start"], s["end"]) for s in sources if s.get("kind") == "mention"]
@@ -197,7 +198,7 @@ class ClaimFinder:
         self.quoted = QuoteIndex(self.quotes)
         self.sentences = Sentences(doc)
         self.speakers = SpeakerResolver(doc, canonical_entities(doc, entities), outlet_spans, self.lex.descriptions,
-                                        self.quoted, self.sentences, self.lex.organisations)
+                                        self.quoted, self.sentences, self.lex.organisations, self.text)
         self.reporting = self.lex.speech | self.lex.evidence
         self.claims: list[dict] = []
         self.claims_by_sentence: dict[tuple[int, int], list[dict]] = {}
@@ -522,7 +523,7 @@ class ClaimFinder:
         return self.spoken.items[at]["speaker"] if at >= 0 else None
 
     def rule_attribution_phrase(self, sent):
-        lowered = sent.text.lower()
+        lowered = self.text[sent.start_char:sent.end_char].lower()
         for phrase in self.lex.attribution_phrases:
             at = lowered.find(phrase)
             if at < 0:
@@ -765,9 +766,10 @@ class ClaimFinder:
 
 
 def annotate_claims(doc, entities: list[dict] | None = None, sources: list[dict] | None = None,
-                    lexicon: Lexicon | None = None) -> list[dict]:
-    """Claims of a parsed document (spaCy Doc over Document.text), given its entities and source links."""
-    return ClaimFinder(doc, entities, sources or [], lexicon).run()
+                    lexicon: Lexicon | None = None, text: str | None = None) -> list[dict]:
+    """Claims of a parsed document (spaCy Doc over Document.text, `text` when the caller has it), given its
+    entities and source links."""
+    return ClaimFinder(doc, entities, sources or [], lexicon, text).run()
 
 
 class ClaimsAnnotator:
@@ -800,7 +802,7 @@ class ClaimsAnnotator:
         return find(row["text"], row.get("sources") or []) if find else None
 
     def annotate(self, doc, row: dict, model: str) -> None:
-        claims = annotate_claims(doc, row.get("entities"), row.get("sources"), self.lexicon)
+        claims = annotate_claims(doc, row.get("entities"), row.get("sources"), self.lexicon, row["text"])
         for claim in claims:
             claim["origin"] = f"{ORIGIN}:{model}"
         row["claims"] = claims

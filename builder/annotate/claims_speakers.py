@@ -77,12 +77,12 @@ def canonical_entities(doc, entities: list[dict] | None) -> list[dict]:
     return mentions
 
 
-def weak_mentions(doc, entities: list[dict]) -> set[tuple[int, int]]:
+def weak_mentions(doc, entities: list[dict], text: str) -> set[tuple[int, int]]:
     """(start, end) of the mentions of weak entities: named once in the whole text, and that once on a heading
     line or with a word the tagger reads as a verb. A misread heading ("Hosting Cook") would otherwise be the
     nearest "person" of every "he said" below it."""
     counts = Counter(e["entity"] for e in entities)
-    headings = StartIndex([{"start": start, "end": end} for start, end in heading_ranges(doc.text)])
+    headings = StartIndex([{"start": start, "end": end} for start, end in heading_ranges(text)])
     weak = set()
     for e in entities:
         if counts[e["entity"]] > 1:
@@ -97,14 +97,15 @@ def weak_mentions(doc, entities: list[dict]) -> set[tuple[int, int]]:
 
 class SpeakerResolver:
     def __init__(self, doc, entities: list[dict], outlet_spans: list[tuple[int, int]], descriptions: set[str],
-                 quotes: QuoteIndex, sentences: Sentences, organisations: set[str] = frozenset()):
+                 quotes: QuoteIndex, sentences: Sentences, organisations: set[str] = frozenset(),
+                 text: str | None = None):
         self.organisations = organisations
         self.doc = doc
-        self.text = doc.text  # spaCy rebuilds doc.text from the tokens on every access: read it once
+        self.text = doc.text if text is None else text  # spaCy rebuilds doc.text from the tokens on every access
         self.sentences = sentences
         # Without any entity model run (a pipeline with no NER, no entity layer) a proper noun is all there is.
         self._names_known = bool(entities) or doc.has_annotation("ENT_IOB")
-        weak = weak_mentions(doc, entities)
+        weak = weak_mentions(doc, entities, self.text)
         entities = [e for e in entities if (e["start"], e["end"]) not in weak]
         self.entities = StartIndex(entities)
         self.names = _LongerNames(self.entities.items)

@@ -179,13 +179,14 @@ def _recased_spans(text: str, stretches: list[tuple[int, int]], read) -> list[di
     return spans
 
 
-def _model_spans(doc, read=None) -> list[dict]:
-    """The model's spans of the Doc; over all-caps stretches, those of a title-case reading (when `read`)."""
+def _model_spans(doc, text: str, read=None) -> list[dict]:
+    """The model's spans of the Doc (over `text`); over all-caps stretches, those of a title-case reading (when
+    `read`)."""
     model = [span for ent in doc.ents for span in _ent_spans(ent)]
-    stretches = caps_stretches(doc.text) if read else []
+    stretches = caps_stretches(text) if read else []
     if not stretches:
         return model
-    return sorted([m for m in model if not _overlaps(m, stretches)] + _recased_spans(doc.text, stretches, read),
+    return sorted([m for m in model if not _overlaps(m, stretches)] + _recased_spans(text, stretches, read),
                   key=lambda s: (s["start"], s["end"]))
 
 
@@ -240,19 +241,20 @@ def _merge(text: str, model: list[dict], lexicon: list[dict]) -> list[dict]:
 
 
 def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = None,
-             not_names: frozenset[str] = frozenset(), read=None, dropped: list | None = None) -> list[dict]:
+             not_names: frozenset[str] = frozenset(), read=None, dropped: list | None = None,
+             text: str | None = None) -> list[dict]:
     """Entity spans of a spaCy Doc as plain dicts, trimmed; `linked` is the lexicon's canonical name.
 
     The model's spans (doc.ents; over all-caps stretches those of `read`, the NER on a title-case copy)
     merged with the lexicon ruler's (doc.spans["lexicon"]); names on heading lines count only when they
     also occur in running text; `not_names` and credentials after a person's name are dropped (their
-    (start, end) appended to `dropped` when given)."""
+    (start, end) appended to `dropped` when given). `text`: the Doc's text when the caller has it."""
     from spacy.util import filter_spans  # here, not at the top: a build without annotation never imports spaCy
 
-    text = doc.text  # built from the tokens on every access: read it once
+    text = doc.text if text is None else text  # spaCy builds doc.text from the tokens on every access
     headings = heading_ranges(text)
     running = running_text(text, headings)
-    model = _model_spans(doc, read)
+    model = _model_spans(doc, text, read)
     matches = filter_spans(doc.spans.get(LEXICON_SPANS, []))  # "Dmitry Peskov", not also "Peskov" inside it
     lexicon = [_span(list(match), match.label_, match.id_ or None) for match in matches]
     lexicon = _stations(text, [x for x in lexicon if x]) + _domains(text)
@@ -370,7 +372,7 @@ class EntityAnnotator:
             self._names[id(doc.vocab)] = lexicons.NameIndex.build(self.config.lexicons, common)
         names = self._names[id(doc.vocab)]
         dropped: list[tuple[int, int]] = []
-        spans = mentions(doc, self.labels, names, self.not_names, read, dropped)
+        spans = mentions(doc, self.labels, names, self.not_names, read, dropped, row["text"])
         if self.config.link:
             spans = link(row["text"], spans, names, self.not_names, dropped)
         origin = f"{self.name}@{self.version}:{model}:{self.config_hash}"

@@ -201,16 +201,11 @@ def cited_names(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int
     return found
 
 
-def _candidates(text: str, outlets: Outlets, people: list[tuple[int, int]] = ()) -> list[tuple[int, int, str, bool]]:
-    """(start, end, name, cited) of every outlet-like name in the text, longest first where they overlap; `cited`
-    when its own words show it is an outlet's (_CITED_NAME), with no need of the parse. `people`: the spans of
-    PERSON names, which are never outlets found by their context."""
-    cited = cited_names(text, people)
-    found = [(start, end, name, True) for start, end, name in cited]
-    if cited:  # the document's own outlets: each other place they are named (one pass for all of them)
-        names = sorted({name for _, _, name in cited}, key=len, reverse=True)
-        others = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, names)) + r")(?![\w&])")
-        found += [(m.start(), m.end(), m.group(), False) for m in others.finditer(text)]
+def outlet_scan(text: str, outlets: Outlets) -> list[tuple[int, int, str, bool]]:
+    """The outlet-like names of `_candidates` found without the NER's people: lexicon outlets and stations,
+    newspaper shapes, datelines, the short name someone talks to. The places and the annotation of a document
+    share one scan (SourcesAnnotator)."""
+    found = []
     for pattern in (outlets.stations, outlets.pattern):
         if pattern is not None:
             found += [(m.start(), m.end(), m.group(), False) for m in pattern.finditer(text)]
@@ -219,6 +214,21 @@ def _candidates(text: str, outlets: Outlets, people: list[tuple[int, int]] = ())
         found.append((start, match.end(), name, False))
     found += [(m.start(), m.end(), m.group(), False) for m in _DATELINE_NAME.finditer(text)]
     found += [(m.start(1), m.end(1), m.group(1), False) for m in _TOLD_NAME.finditer(text)]
+    return found
+
+
+def _candidates(text: str, outlets: Outlets, people: list[tuple[int, int]] = (),
+                scanned: list | None = None) -> list[tuple[int, int, str, bool]]:
+    """(start, end, name, cited) of every outlet-like name in the text, longest first where they overlap; `cited`
+    when its own words show it is an outlet's (_CITED_NAME), with no need of the parse. `people`: the spans of
+    PERSON names, which are never outlets found by their context. `scanned`: the text's outlet_scan, when done."""
+    cited = cited_names(text, people)
+    found = [(start, end, name, True) for start, end, name in cited]
+    if cited:  # the document's own outlets: each other place they are named (one pass for all of them)
+        names = sorted({name for _, _, name in cited}, key=len, reverse=True)
+        others = re.compile(r"(?<![\w&])(?:" + "|".join(map(re.escape, names)) + r")(?![\w&])")
+        found += [(m.start(), m.end(), m.group(), False) for m in others.finditer(text)]
+    found += outlet_scan(text, outlets) if scanned is None else scanned
     found.sort(key=lambda c: (c[0], -c[1], not c[3]))
     chosen, last_end = [], -1
     for candidate in found:
@@ -249,11 +259,13 @@ def _people(doc) -> list[tuple[int, int]]:
     return [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"] if doc is not None else []
 
 
-def mention_sources(text: str, doc, outlets: Outlets, home: str | None = None) -> list[dict]:
+def mention_sources(text: str, doc, outlets: Outlets, home: str | None = None,
+                    scanned: list | None = None) -> list[dict]:
     """Outlets named in the text as the origin of information, with start/end at the name as written.
-    `home` is the outlet of the document's own site, for its short form ("the Chronicle")."""
+    `home` is the outlet of the document's own site, for its short form ("the Chronicle"); `scanned`: the
+    text's outlet_scan, when done."""
     sources, named_before = [], []
-    for start, end, name, cited in _candidates(text, outlets, _people(doc)):
+    for start, end, name, cited in _candidates(text, outlets, _people(doc), scanned):
         outlet = _outlet_of(name, outlets, named_before, home)
         named_before.append(outlet or name)
         if not (cited or _is_dateline(text, start, end) or (doc is not None and _reports_in_parse(doc, start, end))):
@@ -267,7 +279,7 @@ def mention_sources(text: str, doc, outlets: Outlets, home: str | None = None) -
 
 
 def annotate_sources(text: str, doc, links: list[dict], existing: list[dict], outlets: Outlets,
-                     home: str | None = None) -> list[dict]:
+                     home: str | None = None, scanned: list | None = None) -> list[dict]:
     """All source links of a document: the clean stage's chips and references first, then hyperlinks, mentions."""
     sources = [dict(s) for s in existing if s.get("kind") not in ("hyperlink", "mention")]
     for source in sources:
@@ -275,10 +287,12 @@ def annotate_sources(text: str, doc, links: list[dict], existing: list[dict], ou
             source["outlet"] = outlets.canonical_by_form.get(source["name"]) or outlets.outlet_for_domain(
                 source.get("domain") or (source["name"] if "." in source["name"] else None))
     sources += hyperlink_sources(links, outlets)
-    sources += mention_sources(text, doc, outlets, home)
+    sources += mention_sources(text, doc, outlets, home, scanned)
     return sources
 
 
+# Outlet scans kept between a document's places and its annotation: more than a batch (annotate.batch_size).
+_SCANS_KEPT = 1024
 _SOURCE_FIELDS = ("id", "kind", "name", "outlet", "domain", "url", "start", "end", "count", "context")
 
 
@@ -292,17 +306,24 @@ class SourcesAnnotator:
     def __init__(self, config):
         self.outlets = load_outlets(config.lexicons)
         self.settings = {"lexicons": lexicons.fingerprint(config.lexicons)}  # see EntityAnnotator.settings
+        # text -> its outlet_scan, from places() to annotate() of the same document (taken out there); cleared
+        # when it grows past _SCANS_KEPT (documents placed but never annotated: over their time budget).
+        self._scans: dict[str, list] = {}
 
     def prepare(self, nlp) -> None:
         """Nothing to add to the pipeline: mentions are found by the outlet lexicon and the parse."""
 
     def places(self, row: dict, nlp) -> list[tuple[int, int]]:
         """Where the parse is read: the outlet-like names, whether they report is in their sentence's parse."""
-        return [(start, end) for start, end, _, _ in _candidates(row["text"], self.outlets)]
+        if len(self._scans) >= _SCANS_KEPT:
+            self._scans.clear()
+        scanned = self._scans[row["text"]] = outlet_scan(row["text"], self.outlets)
+        return [(start, end) for start, end, _, _ in _candidates(row["text"], self.outlets, scanned=scanned)]
 
     def annotate(self, doc, row: dict, model: str) -> None:
         home = self.outlets.outlet_for_domain(row.get("site") or urlsplit(row.get("url") or "").hostname)
-        found = annotate_sources(row["text"], doc, row.get("links") or [], row.get("sources") or [], self.outlets, home)
+        found = annotate_sources(row["text"], doc, row.get("links") or [], row.get("sources") or [], self.outlets, home,
+                                 self._scans.pop(row["text"], None))
         row["sources"] = [{key: source.get(key) for key in _SOURCE_FIELDS} for source in found]
 
     def skip(self, row: dict, reason: str) -> None:
