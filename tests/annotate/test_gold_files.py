@@ -30,7 +30,23 @@ def is_span(value) -> bool:
 
 
 def test_there_are_gold_sets_to_check():
-    assert len(SETS) >= 4
+    names = {path.stem for path in SETS}
+    assert {"wcxb-dev2", "news-dev3", "news-dev4", "news-dev5", "news-dev6"} <= names, names
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_each_doc_id_names_its_corpus_page(path):
+    # doc_id is how a page is matched across sets and to dev.jsonl: it must follow from the page it points at
+    for doc in documents(path):
+        prefix, keep = {"wcxb_dev_articles": ("wcxb", None), "scrapinghub_aeb": ("aeb", 12)}[doc["corpus"]]
+        assert doc["doc_id"] == f"{prefix}-{doc['id'][:keep]}" and doc["file"] == f"gold/{doc['id']}.json"
+
+
+@pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
+def test_entities_do_not_overlap(path):
+    for doc in documents(path):
+        spans = sorted((entity["start"], entity["end"]) for entity in doc["entities"])
+        assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:])), doc["doc_id"]
 
 
 @pytest.mark.parametrize("path", SETS, ids=lambda p: p.name)
