@@ -216,6 +216,7 @@ class DecisionLog:
         self.path = log_path(annotations_dir, self.annotator)
         self.lock_path = lock_file(self.path, lock_dir or default_lock_dir(annotations_dir))
         self.decisions: list[Decision] = []
+        self._top_seq = 0  # the largest seq in the log (next_seq)
         self.by_doc: dict[str, list[Decision]] = {}  # the same decisions per document, for quick views
         self.repaired: Optional[str] = None
         self.dry_run = False
@@ -238,6 +239,7 @@ class DecisionLog:
             raise UserError(f"{self.path} holds decisions of {', '.join(sorted(strangers))}: "
                             "each annotator writes only their own log")
         self.decisions = contents.decisions
+        self._top_seq = max((d.seq for d in self.decisions), default=0)
         for decision in self.decisions:
             self.by_doc.setdefault(decision.doc_id, []).append(decision)
         if contents.torn_tail is not None:  # trim the unconfirmed fragment so the next line starts clean
@@ -266,8 +268,9 @@ class DecisionLog:
 
     @property
     def next_seq(self) -> int:
-        # The largest, not the last line's: lines a git merge put out of order must not make a seq used twice.
-        return max(d.seq for d in self.decisions) + 1 if self.decisions else 1
+        # After the largest, not the last line's: lines a git merge put out of order must not make a seq used
+        # twice. Kept as a number, not a max over the log per decision: that made a long apply quadratic.
+        return self._top_seq + 1
 
     def append(self, **fields) -> Decision:
         """Validate, write, flush and fsync one decision; return it once it is on disk."""
@@ -279,6 +282,7 @@ class DecisionLog:
             handle.flush()
             os.fsync(handle.fileno())
         self.decisions.append(decision)
+        self._top_seq = max(self._top_seq, decision.seq)
         self.by_doc.setdefault(decision.doc_id, []).append(decision)
         return decision
 
@@ -301,7 +305,7 @@ class Rehearsal(DecisionLog):
 
     def __init__(self, log: DecisionLog):  # not DecisionLog.__init__: a rehearsal takes no lock, opens no file
         self.annotator, self.role, self.path, self.lock_path = log.annotator, log.role, log.path, log.lock_path
-        self.decisions = list(log.decisions)
+        self.decisions, self._top_seq = list(log.decisions), log._top_seq
         self.by_doc = {doc_id: list(ds) for doc_id, ds in log.by_doc.items()}
         self.repaired, self.dry_run = None, True
         self._lock = self._file = None
