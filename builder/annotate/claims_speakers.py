@@ -11,6 +11,9 @@
   whose previous sentence opens with the same pronoun as subject ("He said ... / He also said") continues
   that chain; a description is the person the article writes it next to ("President Ann Lee", "Ann Lee, the
   mayor") most often, however far back;
+- a body or its voice owned by a name speaks for that name: "Russia's foreign ministry said" -> Russia, "the
+  French foreign ministry" -> French, "a spokesperson for the Acme Office" -> Acme Office, "Acme officials say" ->
+  Acme (a body is a word of `organisations`, a voice one of `voices`; "Lee's lawyer" is someone else);
 - never someone named in the very clause the subject reports: "She said Ann Lee would resign" is not Ann Lee's
   claim, nor is "The president said he would not meet Ann Lee" (a pronoun or description is not bound by a name
   it c-commands);
@@ -98,8 +101,9 @@ def weak_mentions(doc, entities: list[dict], text: str) -> set[tuple[int, int]]:
 class SpeakerResolver:
     def __init__(self, doc, entities: list[dict], outlet_spans: list[tuple[int, int]], descriptions: set[str],
                  quotes: QuoteIndex, sentences: Sentences, organisations: set[str] = frozenset(),
-                 text: str | None = None):
+                 voices: set[str] = frozenset(), text: str | None = None):
         self.organisations = organisations
+        self.voices = voices
         self.doc = doc
         self.text = doc.text if text is None else text  # spaCy rebuilds doc.text from the tokens on every access
         self.sentences = sentences
@@ -164,6 +168,9 @@ class SpeakerResolver:
                  or (e["label"] == "PERSON" and e["end"] == closing) or self._exemplified(e, phrase_start)]
         if head is not None or named:
             return Speaker(self.full_name(head or named[-1]))
+        owner = self._owner_of_body(subject, inside)
+        if owner:
+            return Speaker(owner)
         if subject.pos_ == "PROPN" and subject.lower_ not in self.descriptions:
             known = self._short_form(subject)
             if known:
@@ -183,6 +190,22 @@ class SpeakerResolver:
             return Speaker(self._named_with(subject, excluded) or self._nearest_person(subject.idx, None, excluded)
                            or self._next_person(subject.idx, excluded))
         return Speaker(None)
+
+    def _owner_of_body(self, subject, inside: list[dict]) -> str | None:
+        """The name owning a body or voice that is the subject: its possessive, adjective or compound ("Russia's
+        ministry", "French ministry", "Acme officials") or the object of its "for"/"of" ("a spokesperson for
+        Acme"). None when the head is any other word: "Lee's lawyer said" is not Lee."""
+        lemma = subject.lemma_.lower()
+        if lemma not in self.organisations and lemma not in self.voices:
+            return None
+        owners = {c.i for c in subject.children if c.dep_ in ("poss", "amod", "compound")}
+        owners |= {g.i for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")
+                   for g in c.children if g.dep_ == "pobj"}
+        for mention in inside:
+            span = self.doc.char_span(mention["start"], mention["end"], alignment_mode="expand")
+            if span is not None and span.root.i in owners and not self._is_outlet(mention["start"], mention["end"]):
+                return self.full_name(mention)
+        return None
 
     def _short_form(self, subject) -> str | None:
         """A proper noun the NER missed in this place but found elsewhere as a longer name: "Lopez said" after

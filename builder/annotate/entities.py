@@ -91,6 +91,14 @@ def _first_name_at(tokens: list) -> int:
     return 0 if any(t.text in POSSESSIVES for t in tokens[:at]) else at  # an owner is a name: split, not cut
 
 
+def _opening_gerund(token) -> bool:
+    """A sentence's capitalised first word in -ing that is no first name ("Hosting Lee at the fair was a joy",
+    "Asked about it, Lee said"): a verb the NER read as part of the person's name ("Sterling" is a first name)."""
+    word = token.lower_
+    return (word.endswith(("ing", "ed")) and len(word) > 4 and word not in first_name_genders()
+            and token.text[:1].isupper() and _opens_sentence(token))
+
+
 def _trim(tokens: list, label: str, model: bool = True) -> list:
     """Drop what the guidelines keep outside a name: titles, a leading 'the', possessives, punctuation.
     A model span also loses a sentence's capitalised opening "The" ("The White House said") and a trailing
@@ -109,6 +117,8 @@ def _trim(tokens: list, label: str, model: bool = True) -> list:
         if tokens and tokens[0].lower_ in TITLES:
             return []  # only a title ("the President"): not a name
         tokens = tokens[_first_name_at(tokens):]
+        if len(tokens) > 1 and _opening_gerund(tokens[0]):
+            tokens = tokens[1:]
     while tokens and (tokens[-1].text in POSSESSIVES or tokens[-1].is_punct):
         tokens = tokens[:-1]
     return tokens
@@ -341,7 +351,7 @@ class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
     name = "entities"
-    version = "5"
+    version = "6"
     components = ("ner", "lexicon_ruler")  # the ruler (added in prepare when config.ruler) writes doc.spans only
 
     def __init__(self, config: AnnotateConfig):

@@ -1,0 +1,51 @@
+"""Classes of speaker errors found on the dev sets (issue 19), each on sentences written for these tests: who
+speaks for a body, and names misread around a sentence's first word. The whole annotate stage (entities ->
+sources -> claims) on the real spaCy model."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.annotate.config import AnnotateConfig
+from builder.annotate.stage import AnnotateStage
+
+
+@pytest.fixture(scope="module")
+def stage():
+    stage = AnnotateStage(AnnotateConfig())
+    stage.setup()
+    return stage
+
+
+def annotate(stage, text):
+    (row,), rejects = stage.process([{"id": "t", "text": text, "language": "en", "links": [], "sources": []}])
+    assert rejects == []
+    return row
+
+
+def speakers(row):
+    return [(c["text"], c["speaker"]) for c in row["claims"]]
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("Norway's foreign ministry said it saw the vote as a setback for the talks.", "Norway"),
+    ("The Danish foreign ministry said it regrets the decision to close the port.", "Danish"),
+    ("A spokesperson for the Maritime Safety Office said the ferry would sail again on Monday.",
+     "Maritime Safety Office"),
+])
+def test_a_body_or_its_voice_speaks_for_the_name_that_owns_it(stage, text, speaker):
+    assert {name for _, name in speakers(annotate(stage, text))} == {speaker}
+
+
+def test_someone_who_works_for_a_name_is_not_that_name(stage):
+    row = annotate(stage, "Ann Lee was charged in May. Lee's lawyer said the case against her was weak.")
+    assert speakers(row) == [("the case against her was weak", None)]
+
+
+def test_a_sentence_opening_gerund_is_not_part_of_a_name(stage):
+    text = ("Ann Lee opened the fair on Friday with Bob Hart.\n\n"
+            "Welcoming Lee to the fair \"was a joy,\" Hart said.\n\n"
+            "\"We worked hard for this day,\" Lee said.")
+    row = annotate(stage, text)
+    assert "Welcoming Lee" not in [e["text"] for e in row["entities"]]
+    assert ("We worked hard for this day", "Ann Lee") in speakers(row)
