@@ -14,7 +14,7 @@
 - a body or its voice owned by a name speaks for that name: "Russia's foreign ministry said" -> Russia, "the
   French foreign ministry" -> French, "a spokesperson for the Acme Office" -> Acme Office, "Acme officials say" ->
   Acme (a body is a word of `organisations`, a voice one of `voices`; "Lee's lawyer" is someone else);
-- never someone named in the very clause the subject reports: "She said Ann Lee would resign" is not Ann Lee's
+- never someone named in the very clause the subject reports, nor the one spoken to ("he told Ann Lee"): "She said Ann Lee would resign" is not Ann Lee's
   claim, nor is "The president said he would not meet Ann Lee" (a pronoun or description is not bound by a name
   it c-commands);
 - "they"/"it" -> the nearest organisation that was the subject of an earlier sentence ("Acme have denied it.
@@ -176,6 +176,9 @@ class SpeakerResolver:
             if known:
                 return Speaker(known)
         excluded = self._named_between(*content) if content else set()
+        # Nor the one spoken to: "he told Lee" is not Lee's, whoever "he" is.
+        for addressee in (c for c in subject.head.children if c.dep_ in ("dobj", "dative") and subject.dep_ == "nsubj"):
+            excluded |= self._named_between(addressee.left_edge.idx, addressee.right_edge.idx + len(addressee.right_edge))
         word = subject.lower_
         if word in PERSON_PRONOUNS:
             return Speaker(self._pronoun_chain(subject, excluded))
@@ -194,10 +197,10 @@ class SpeakerResolver:
     def _owner_of_body(self, subject, inside: list[dict]) -> str | None:
         """The name owning a body or voice that is the subject: its possessive, adjective or compound ("Russia's
         ministry", "French ministry", "Acme officials") or the object of its "for"/"of" ("a spokesperson for
-        Acme"). None when the head is any other word: "Lee's lawyer said" is not Lee."""
+        Acme"). None when the head is any other word ("Lee's lawyer said" is not Lee) or a body at large."""
         lemma = subject.lemma_.lower()
-        if lemma not in self.organisations and lemma not in self.voices:
-            return None
+        if lemma not in self.voices and (lemma not in self.organisations or not self._definite(subject)):
+            return None  # a body is a particular one: "the X ministry", not "X advocacy groups" at large
         owners = {c.i for c in subject.children if c.dep_ in ("poss", "amod", "compound")}
         owners |= {g.i for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")
                    for g in c.children if g.dep_ == "pobj"}

@@ -49,3 +49,14 @@ def test_a_sentence_opening_gerund_is_not_part_of_a_name(stage):
     row = annotate(stage, text)
     assert "Welcoming Lee" not in [e["text"] for e in row["entities"]]
     assert ("We worked hard for this day", "Ann Lee") in speakers(row)
+
+
+def test_the_one_spoken_to_is_not_the_speaker(stage):
+    row = annotate(stage, "Bob Hart met Tom Lee at the fair.\n\nLee showed him the barns.\n\n"
+                          "\"I run the whole farm from my phone,\" he told Lee.")
+    assert speakers(row) == [("I run the whole farm from my phone", "Bob Hart")]
+
+
+def test_a_body_at_large_speaks_for_no_one(stage):
+    row = annotate(stage, "Ann Lee runs the Ferry Board.\n\nFerry advocacy groups said the fares were too high.")
+    assert speakers(row) == [("the fares were too high", None)]
