@@ -21,7 +21,7 @@ from builder.annotate.lexicons import TITLES
 from builder.annotate.config import AnnotateConfig
 from builder.bundled import ANNOTATIONS
 from builder.labels import LABELS_FILE, entity_labels
-from builder.annotate.lines import caps_stretches, heading_ranges, occurs_in, recased, running_text
+from builder.annotate.lines import caps_stretches, heading_ranges, hyphen_part_alone, occurs_in, recased, running_text
 from builder.annotate.claims_speakers import FIRST_NAMES_FILE, first_name_genders
 from builder.annotate.linking import link
 from builder.annotate.sources import cited_names
@@ -88,6 +88,9 @@ def _first_name_at(tokens: list) -> int:
     first name, when one stands before the surname. 0 when there is none, or when the name opens with one."""
     first_names = first_name_genders()
     at = next((k for k, t in enumerate(tokens[:-1]) if t.lower_ in first_names and t.text[:1].isupper()), 0)
+    while at >= 2 and tokens[at - 1].text == "-" and not tokens[at - 1].whitespace_ and not tokens[at - 2].whitespace_ \
+            and not hyphen_part_alone(tokens[at - 2].text, tokens[0].doc.text):
+        at -= 2  # "Jean-Julien Rojer": the first name is the whole hyphenated word ("Acme-Julie Lee": a deal's parties)
     return 0 if any(t.text in POSSESSIVES for t in tokens[:at]) else at  # an owner is a name: split, not cut
 
 
@@ -158,7 +161,11 @@ def _ent_spans(ent, shift: int = 0) -> list[dict]:
     name). A person's name ends at a possessive ("Lee's 2016 campaign"): what follows is a name of its own only
     when capitalised ("theCUBE's Ann Lee")."""
     label = LABEL_MAP.get(ent.label_, ent.label_)
-    tokens = _trim(_line_pieces(list(ent)), label)
+    tokens = list(ent)
+    if label == "PERSON":
+        while len(tokens) > 1 and (tokens[-1].is_punct or any(c.isdigit() for c in tokens[-1].text)):
+            tokens = tokens[:-1]  # "Ann Lee 6-4", "Ann Lee 3": a score or a count after the name, never part of it
+    tokens = _trim(_line_pieces(tokens), label)
     cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 0 < i < len(tokens) - 1
                 and (i > 1 or tokens[0].lower_ not in _PLURAL_OWNERS)
                 and (tokens[i + 1].text[:1].isupper() or label == "PERSON")), None)

@@ -67,6 +67,12 @@ def occurs_in(name: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
 
 
+def hyphen_part_alone(word: str, text: str) -> bool:
+    """Is a part of a hyphenated word written on its own in `text` too ("Acme" of "Acme-Julie Lee", a deal between
+    a company and a person; not "Jean" of "Jean-Luc Picard", a first name)?"""
+    return re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text) is not None
+
+
 # An all-caps word of two letters or more ("SERGIO", "MARTINEZ-BELTRAN", "O'BRIEN").
 _CAPS_WORD = r"[A-Z][A-Z'’.-]*[A-Z]\.?"
 # Two or more in a row (a shouted headline, a transcript's speaker label), or one that opens a line and ends

@@ -10,7 +10,7 @@ from builder.annotate.entities import _merge, entity_id, mentions
 from builder.annotate.lexicons import NameIndex
 from builder.annotate.entity_table import EntityCounter
 from builder.annotate.evaluate import score_spans
-from builder.annotate.linking import link
+from builder.annotate.linking import _first_names_left_out, link
 from builder.annotate.stage import AnnotateStage
 
 ENTITIES_ONLY = {"claims": False, "sources": False}
@@ -137,10 +137,41 @@ def test_titles_and_possessives_stay_outside_the_span(stage):
     assert doc.text[mention["start"]:mention["end"]] == "Jane Ockley"
 
 
+def person_mentions(stage, text: str, *spans: str) -> list[str]:
+    """The mentions of PERSON spans over the given words of the text, as a model might cut them."""
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [doc.char_span(text.index(words), text.index(words) + len(words), label="PERSON") for words in spans]
+    return [m["text"] for m in mentions(doc, frozenset({"PERSON"}))]
+
+
+def test_a_score_or_count_after_a_name_is_not_part_of_it(stage):
+    text = "Tomas Ruiz beat Pablo Serra 6-4, 6-2.\n\nIda Moor 12 points."
+    assert person_mentions(stage, text, "Pablo Serra 6-4", "Ida Moor 12") == ["Pablo Serra", "Ida Moor"]
+
+
+def test_a_hyphenated_first_name_stays_whole_unless_its_part_is_a_name_of_its_own(stage):
+    # "Prosecutor Jean-Julien Rojer" read as one span: the title goes, the hyphenated first name stays.
+    assert person_mentions(stage, "Prosecutor Jean-Julien Rojer spoke.", "Prosecutor Jean-Julien Rojer") == [
+        "Jean-Julien Rojer"]
+    # "Acme" is a company the text names on its own: "Acme-Julie Lee" is a deal between two names.
+    text = "Acme is buying a stake. The Acme-Julie Lee deal is big."
+    assert person_mentions(stage, text, "Acme-Julie Lee") == ["Julie Lee"]
+
+
 def test_a_lone_title_is_not_a_name(stage):
     doc = stage.pipelines["en"].make_doc("The President spoke.")
     doc.ents = [Span(doc, 1, 2, label="PERSON")]
     assert mentions(doc, frozenset({"PERSON"})) == []
+
+
+def test_a_hyphenated_first_name_left_out_by_the_model_joins_the_surname():
+    text = "Chief prosecutor Eva-Marie Lindqvist spoke. Later Lindqvist said no. The Acme-Julie Lee deal ended. Lee left."
+    spans = [{"start": text.index("Lindqvist said"), "end": text.index(" said no"), "label": "PERSON", "linked": None,
+              "text": "Lindqvist"},
+             {"start": text.rindex("Lee"), "end": text.rindex("Lee") + 3, "label": "PERSON", "linked": None, "text": "Lee"}]
+    text_with_acme = text + " Acme grew."
+    found = [s["text"] for s in _first_names_left_out(text_with_acme, spans)]
+    assert "Eva-Marie Lindqvist" in found and "Acme-Julie Lee" not in found
 
 
 def test_title_form_links_to_the_full_name(stage):
