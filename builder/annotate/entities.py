@@ -21,7 +21,8 @@ from builder.annotate.lexicons import TITLES
 from builder.annotate.config import AnnotateConfig
 from builder.bundled import ANNOTATIONS
 from builder.labels import LABELS_FILE, entity_labels
-from builder.annotate.lines import caps_stretches, heading_ranges, hyphen_part_alone, occurs_in, recased, running_text
+from builder.annotate.lines import (caps_stretches, common_words_capitalised, heading_ranges, hyphen_part_alone,
+                                    occurs_in, recased, running_text)
 from builder.annotate.claims_speakers import FIRST_NAMES_FILE, first_name_genders
 from builder.annotate.linking import link
 from builder.annotate.sources import cited_names
@@ -283,7 +284,11 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
     people = [(m["start"], m["end"]) for m in model if m["label"] == "PERSON"]
     outlets = {name for _, _, name in cited_names(text, people)}
     found, previous = [], None
-    for span in _merge(text, model, lexicon):
+    merged = _merge(text, model, lexicon)
+    # One-word model names the text writes in lower case elsewhere and capitalises only where a sentence opens.
+    single = any(" " not in text[s["start"]:s["end"]] and not s["linked"] for s in merged)
+    common = common_words_capitalised(text) if single else set()
+    for span in merged:
         start, end, label = span["start"], span["end"], span["label"]
         name = text[start:end]
         if name in outlets and not span["linked"] and label in NAME_TYPES:
@@ -294,6 +299,8 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
             span = {**span, "label": "ORG"}  # "Google Cloud", "Searchlight Cyber": a company
         if label in NAME_TYPES and not any(c.isupper() for c in name) and not span.get("domain"):
             continue  # "marijuana", "potential exchange": a name has a capital letter
+        if name in common and not span["linked"]:
+            continue  # "Biomarkers are measurable ...", a heading "Genetics": a common word opening a sentence
         if any(h_start <= start and end <= h_end for h_start, h_end in headings) and not occurs_in(name, running):
             continue  # "Background", "Leaked Transcripts": a heading, not a name
         if name in not_names or _credential(text, span, previous):

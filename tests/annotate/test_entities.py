@@ -158,6 +158,17 @@ def test_a_hyphenated_first_name_stays_whole_unless_its_part_is_a_name_of_its_ow
     assert person_mentions(stage, text, "Acme-Julie Lee") == ["Julie Lee"]
 
 
+def test_a_common_word_capitalised_only_where_a_sentence_opens_is_not_a_name(stage):
+    text = ("Tidepools\n\nTidepools hold many kinds of snail. Counting tidepools is slow work.\n\n"
+            "Marrow Bay hired Ann Crane. Crane said the crane on the pier was old.")
+    doc = stage.pipelines["en"].make_doc(text)
+    words = ["Tidepools", "Tidepools hold", "Crane said"]
+    spans = [doc.char_span(text.index(w), text.index(w) + len(w.split()[0]), label="ORG") for w in words]
+    doc.ents = spans + [doc.char_span(text.index("Ann Crane"), text.index("Ann Crane") + 9, label="PERSON")]
+    # "Crane" is also capitalised mid-sentence ("hired Ann Crane"): a name, though "crane" is a word too.
+    assert [m["text"] for m in mentions(doc, frozenset({"ORG", "PERSON"}))] == ["Ann Crane", "Crane"]
+
+
 def test_a_lone_title_is_not_a_name(stage):
     doc = stage.pipelines["en"].make_doc("The President spoke.")
     doc.ents = [Span(doc, 1, 2, label="PERSON")]
