@@ -393,10 +393,15 @@ def first_name_genders() -> dict[str, str]:
     return genders
 
 
+# A company's legal form and the like, after its name ("Acme Co.", "Acme Capital"): the name alone is the same company.
+LEGAL_FORMS = frozenset("Co. Co Inc. Inc Corp. Corp Ltd. Ltd LLC PLC plc Capital Holdings Group".split())
+
+
 class _LongerNames:
     """The fullest way the text writes a mention's name, looked up by key instead of a scan of every mention:
     a PERSON's words inside a longer PERSON name ("Claure" in "Marcelo Claure"), a single word ending a longer
-    name whatever the NER called either, an acronym of an ORG ("DEA")."""
+    name whatever the NER called either, an acronym of an ORG ("DEA", "CIOB" of "Chartered Institute of Building"),
+    an ORG's name without its legal form ("Acme" of "Acme Co.")."""
 
     def __init__(self, entities: list[dict]):
         self._by_key: dict[tuple, dict[str, list[int]]] = {}
@@ -409,7 +414,11 @@ class _LongerNames:
             if len(words) > 1:
                 keys.append(("last", words[-1]))
             if e["label"] == "ORG":
-                keys.append(("acronym", "".join(w[0] for w in e["text"].replace("-", " ").split() if w[0].isupper())))
+                parts = e["text"].replace("-", " ").split()
+                keys.append(("acronym", "".join(w[0] for w in parts if w[0].isupper())))
+                keys.append(("acronym", "".join(w[0] for w in parts).upper()))  # "CIOB": "of" too
+                if len(words) > 1 and all(w in LEGAL_FORMS for w in words[1:]):
+                    keys.append(("company", words[0]))  # "Acme" of "Acme Co."
             for key in keys:
                 self._by_key.setdefault(key, {}).setdefault(e["text"], []).append(e["start"])
 
@@ -423,6 +432,8 @@ class _LongerNames:
         # Agencies are spelled out then abbreviated; "US" and "UK" are names of their own, not short forms.
         if mention["label"] == "ORG" and text.isupper() and 2 <= len(text) <= 6:
             keys.append(("acronym", text.replace(".", "")))
+        if mention["label"] == "ORG" and len(words) == 1:
+            keys.append(("company", text))
         best, best_rank = text, (len(text), 0)
         for key in keys:
             for name, starts in self._by_key.get(key, {}).items():

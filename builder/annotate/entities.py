@@ -154,6 +154,12 @@ def _span(tokens: list, label: str, linked: str | None, shift: int = 0) -> dict 
             "linked": linked}
 
 
+def _labelled(span, label: str):
+    from spacy.tokens import Span  # here, not at the top: a build without annotation never imports spaCy
+
+    return Span(span.doc, span.start, span.end, label=label)
+
+
 def _ent_spans(ent, shift: int = 0) -> list[dict]:
     """The model's entity as spans: one, or two where a possessive joins two names ("Northwestern
     University's Kellogg School" -> "Northwestern University" + "Kellogg School", "Google's Gemini" -> "Google" +
@@ -163,6 +169,10 @@ def _ent_spans(ent, shift: int = 0) -> list[dict]:
     when capitalised ("theCUBE's Ann Lee")."""
     label = LABEL_MAP.get(ent.label_, ent.label_)
     tokens = list(ent)
+    bracket = next((i for i, t in enumerate(tokens) if t.text == "(" and all(u.text != ")" for u in tokens[i:])), None)
+    if bracket is not None:  # "Acme Institute of Art (AIA": a name and its acronym, each a name of its own
+        pieces = [ent.doc[p[0].i:p[-1].i + 1] for p in (tokens[:bracket], tokens[bracket + 1:]) if p]
+        return [span for piece in pieces for span in _ent_spans(_labelled(piece, ent.label_), shift)]
     if label == "PERSON":
         while len(tokens) > 1 and (tokens[-1].is_punct or any(c.isdigit() for c in tokens[-1].text)):
             tokens = tokens[:-1]  # "Ann Lee 6-4", "Ann Lee 3": a score or a count after the name, never part of it

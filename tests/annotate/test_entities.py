@@ -169,6 +169,13 @@ def test_a_common_word_capitalised_only_where_a_sentence_opens_is_not_a_name(sta
     assert [m["text"] for m in mentions(doc, frozenset({"ORG", "PERSON"}))] == ["Ann Crane", "Crane"]
 
 
+def test_a_name_and_its_bracketed_acronym_are_two_names(stage):
+    text = "The Acme Institute of Art (AIA) opened in May."
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [doc.char_span(4, text.index(")"), label="ORG")]  # "Acme Institute of Art (AIA", as a model might cut it
+    assert [m["text"] for m in mentions(doc, frozenset({"ORG"}))] == ["Acme Institute of Art", "AIA"]
+
+
 def test_a_lone_title_is_not_a_name(stage):
     doc = stage.pipelines["en"].make_doc("The President spoke.")
     doc.ents = [Span(doc, 1, 2, label="PERSON")]

@@ -60,3 +60,22 @@ def test_the_one_spoken_to_is_not_the_speaker(stage):
 def test_a_body_at_large_speaks_for_no_one(stage):
     row = annotate(stage, "Ann Lee runs the Ferry Board.\n\nFerry advocacy groups said the fares were too high.")
     assert speakers(row) == [("the fares were too high", None)]
+
+
+def mention(name: str, start: int) -> dict:
+    """An entity annotator's ORG mention at `start` (its own canonical name)."""
+    return {"start": start, "end": start + len(name), "label": "ORG", "text": name, "entity": name}
+
+
+@pytest.mark.parametrize("text, full, short", [
+    ("Harlow Co. reported a loss in May. Harlow said its costs had doubled.", "Harlow Co.", "Harlow"),
+    ("The Marine Institute of Surveying (MIOS) met in May. MIOS said its costs had doubled.",
+     "Marine Institute of Surveying", "MIOS"),
+])
+def test_an_organisation_speaks_under_its_fullest_name(stage, text, full, short):
+    from builder.annotate.claims import annotate_claims
+
+    nlp = stage.pipelines["en"]
+    entities = [mention(full, text.index(full)), mention(short, text.rindex(short))]
+    (claim,) = annotate_claims(nlp(text), entities, [])
+    assert claim["speaker"] == full
