@@ -190,7 +190,8 @@ class SpeakerResolver:
         described = word in self.descriptions or aged
         if described and (subject.tag_ in ("NN", "NNP") or aged) and (self._definite(subject) or subject.pos_ == "PROPN"):
             excluded |= self._named_between(phrase_start, phrase_end)  # "Lee's lawyer" is not Lee
-            return Speaker(self._named_with(subject, excluded) or self._nearest_person(subject.idx, None, excluded)
+            return Speaker(self._named_with(subject, excluded) or self._named_with(subject, excluded, head_only=True)
+                           or self._nearest_person(subject.idx, None, excluded)
                            or self._next_person(subject.idx, excluded))
         return Speaker(None)
 
@@ -270,15 +271,20 @@ class SpeakerResolver:
                 return self.full_name(later)
         return None
 
-    def _named_with(self, subject, excluded: set[str]) -> str | None:
+    def _named_with(self, subject, excluded: set[str], head_only: bool = False) -> str | None:
         """The person the article writes this description next to: "President Ann Lee", "Ann Lee, the mayor",
         "the city's mayor Ann Lee" -> "the mayor" or "the city's mayor" is Ann Lee. Of the people written so
         before the description (else after it: a lead that names the speaker only further down), the one
         written so most often, then the most mentioned, then the latest: "the president" of an article about
-        President Lee's talks is Lee, however often another president was named last."""
+        President Lee's talks is Lee, however often another president was named last. `head_only`: the head noun
+        alone, for a description written otherwise before ("the Acme founder" of "Acme co-founder Ann Lee")."""
         owner = next((c for c in subject.children if c.dep_ == "poss"), subject)  # "the city's mayor of Leeds"
         words = [t for t in subject.subtree if t.dep_ != "det" and t.i >= owner.left_edge.i]
         description = self.doc[words[0].i:words[-1].i + 1].text.lower()
+        if head_only:
+            if description == subject.lower_:
+                return None  # the whole description was the head: looked up already
+            description = subject.lower_
         if description not in self._described:
             self._described[description] = [p for p in self.unquoted_people.items if self._written_next_to(p, description)]
         people = [p for p in self._described[description] if p["start"] != subject.idx]

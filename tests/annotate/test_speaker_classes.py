@@ -79,3 +79,11 @@ def test_an_organisation_speaks_under_its_fullest_name(stage, text, full, short)
     entities = [mention(full, text.index(full)), mention(short, text.rindex(short))]
     (claim,) = annotate_claims(nlp(text), entities, [])
     assert claim["speaker"] == full
+
+
+def test_a_description_written_otherwise_before_names_the_person_by_its_head_noun(stage):
+    text = ("The police dropped the case against Harbourline co-founder Ann Lee in May.\n\n"
+            "Deputy chief Tom Hart said the evidence had weakened.\n\n"
+            "The Harbourline founder always argued that the charges were false.")
+    row = annotate(stage, text)
+    assert ("the charges were false", "Ann Lee") in speakers(row)
