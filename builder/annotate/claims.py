@@ -199,8 +199,8 @@ class ClaimFinder:
         self.quoted = QuoteIndex(self.quotes)
         self.sentences = Sentences(doc)
         self.speakers = SpeakerResolver(doc, canonical_entities(doc, entities), outlet_spans, self.lex.descriptions,
-                                        self.quoted, self.sentences, self.lex.organisations, self.lex.voices,
-                                        self.text)
+                                        self.quoted, self.sentences, self.lex.organisations,
+                                        self.lex.voices | self.lex.source_nouns, self.text)
         self.reporting = self.lex.speech | self.lex.evidence
         self.claims: list[dict] = []
         self.claims_by_sentence: dict[tuple[int, int], list[dict]] = {}

@@ -13,7 +13,8 @@
   mayor") most often, however far back;
 - a body or its voice owned by a name speaks for that name: "Russia's foreign ministry said" -> Russia, "the
   French foreign ministry" -> French, "a spokesperson for the Acme Office" -> Acme Office, "Acme officials say" ->
-  Acme (a body is a word of `organisations`, a voice one of `voices`; "Lee's lawyer" is someone else);
+  Acme, "a report from Acme said" -> Acme (a body is a word of `organisations`, a voice one of `voices`: people who
+  speak for a body, and documents, whose author speaks through them; "Lee's lawyer" is someone else);
 - never someone named in the very clause the subject reports, nor the one spoken to ("he told Ann Lee"): "She said Ann Lee would resign" is not Ann Lee's
   claim, nor is "The president said he would not meet Ann Lee" (a pronoun or description is not bound by a name
   it c-commands);
@@ -197,13 +198,13 @@ class SpeakerResolver:
 
     def _owner_of_body(self, subject, inside: list[dict]) -> str | None:
         """The name owning a body or voice that is the subject: its possessive, adjective or compound ("Russia's
-        ministry", "French ministry", "Acme officials") or the object of its "for"/"of" ("a spokesperson for
-        Acme"). None when the head is any other word ("Lee's lawyer said" is not Lee) or a body at large."""
+        ministry", "French ministry", "Acme officials") or the object of its "for", "of", "from" or "by" ("a
+        spokesperson for Acme", "a report from Acme"). None when the head is any other word ("Lee's lawyer said" is not Lee) or a body at large."""
         lemma = subject.lemma_.lower()
         if lemma not in self.voices and (lemma not in self.organisations or not self._definite(subject)):
             return None  # a body is a particular one: "the X ministry", not "X advocacy groups" at large
         owners = {c.i for c in subject.children if c.dep_ in ("poss", "amod", "compound")}
-        owners |= {g.i for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of")
+        owners |= {g.i for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "by")
                    for g in c.children if g.dep_ == "pobj"}
         for mention in inside:
             span = self.doc.char_span(mention["start"], mention["end"], alignment_mode="expand")

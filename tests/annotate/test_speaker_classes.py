@@ -87,3 +87,12 @@ def test_a_description_written_otherwise_before_names_the_person_by_its_head_nou
             "The Harbourline founder always argued that the charges were false.")
     row = annotate(stage, text)
     assert ("the charges were false", "Ann Lee") in speakers(row)
+
+
+@pytest.mark.parametrize("text, speaker", [
+    ("Ann Lee wrote to the council on Monday. Ann Lee's letter said the plan had failed.", "Ann Lee"),
+    ("The review was published on Monday. A report from the Harbour Safety Board said the pier was unsafe.",
+     "Harbour Safety Board"),
+])
+def test_a_document_speaks_for_its_named_author(stage, text, speaker):
+    assert [name for _, name in speakers(annotate(stage, text))] == [speaker]
