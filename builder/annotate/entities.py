@@ -173,9 +173,11 @@ def _ent_spans(ent, shift: int = 0) -> list[dict]:
     if bracket is not None:  # "Acme Institute of Art (AIA": a name and its acronym, each a name of its own
         pieces = [ent.doc[p[0].i:p[-1].i + 1] for p in (tokens[:bracket], tokens[bracket + 1:]) if p]
         return [span for piece in pieces for span in _ent_spans(_labelled(piece, ent.label_), shift)]
+    # A score after a name ("Chile 3-0", "Ann Lee 6-4"), any number after a person's ("Ann Lee 1 goal"): not the name.
+    if len(tokens) > 3 and tokens[-1].is_digit and tokens[-2].text in ("-", "–") and tokens[-3].is_digit:
+        tokens = tokens[:-3]
     if label == "PERSON":
-        while len(tokens) > 1 and (tokens[-1].is_punct or any(c.isdigit() for c in tokens[-1].text)):
-            tokens = tokens[:-1]  # "Ann Lee 6-4", "Ann Lee 3": a score or a count after the name, never part of it
+        tokens = tokens[:next((k for k, t in enumerate(tokens) if k and any(c.isdigit() for c in t.text)), len(tokens))]
     tokens = _trim(_line_pieces(tokens), label)
     cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 0 < i < len(tokens) - 1
                 and (i > 1 or tokens[0].lower_ not in _PLURAL_OWNERS)

@@ -145,8 +145,13 @@ def person_mentions(stage, text: str, *spans: str) -> list[str]:
 
 
 def test_a_score_or_count_after_a_name_is_not_part_of_it(stage):
-    text = "Tomas Ruiz beat Pablo Serra 6-4, 6-2.\n\nIda Moor 12 points."
-    assert person_mentions(stage, text, "Pablo Serra 6-4", "Ida Moor 12") == ["Pablo Serra", "Ida Moor"]
+    text = "Tomas Ruiz beat Pablo Serra 6-4, 6-2.\n\nIda Moor 12 points. Bo Lee 1 goal."
+    assert person_mentions(stage, text, "Pablo Serra 6-4", "Ida Moor 12", "Bo Lee 1 goal") == [
+        "Pablo Serra", "Ida Moor", "Bo Lee"]
+    text = "Northport beat Eastham 3-0 on Friday."
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [doc.char_span(text.index("Eastham"), text.index(" on"), label="ORG")]  # as a model might cut it
+    assert [m["text"] for m in mentions(doc, frozenset({"ORG"}))] == ["Eastham"]
 
 
 def test_a_hyphenated_first_name_stays_whole_unless_its_part_is_a_name_of_its_own(stage):
