@@ -291,12 +291,15 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
     for x in lexicon:
         if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
             x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
-    # Outlets the text cites by what they publish ("the Ars Technica piece") are organisations, whatever the
-    # NER made of a name it did not know (a person, most often).
+    # Outlets the text cites by what they publish ("the Ars Technica piece", "reports from The Wrap and Deadline")
+    # are organisations, whatever the NER made of a name it did not know (a person, most often), and names of
+    # their own where the NER glued two ("The Wrap and Deadline"): cited there, they count as lexicon names.
     people = [(m["start"], m["end"]) for m in model if m["label"] == "PERSON"]
-    outlets = {name for _, _, name in cited_names(text, people)}
+    cited = cited_names(text, people)
+    outlets = {name for _, _, name in cited}
     found, previous = [], None
-    merged = _merge(text, model, lexicon)
+    merged = _merge(text, model, lexicon + [{"start": start, "end": end, "label": "ORG", "linked": None}
+                                            for start, end, _ in cited])
     # One-word model names the text writes in lower case elsewhere and capitalises only where a sentence opens.
     single = any(" " not in text[s["start"]:s["end"]] and not s["linked"] for s in merged)
     common = common_words_capitalised(text) if single else set()

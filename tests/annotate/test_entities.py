@@ -181,6 +181,14 @@ def test_a_name_and_its_bracketed_acronym_are_two_names(stage):
     assert [m["text"] for m in mentions(doc, frozenset({"ORG"}))] == ["Acme Institute of Art", "AIA"]
 
 
+def test_outlets_cited_as_the_origin_of_reports_are_names_of_their_own(stage):
+    text = "The studio is in talks with a director, according to reports from The Reel and Cutline."
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [doc.char_span(text.index("The Reel"), len(text) - 1, label="WORK_OF_ART")]  # glued, as a model might
+    assert [(m["text"], m["label"]) for m in mentions(doc, frozenset({"ORG", "WORK_OF_ART"}))] == [
+        ("The Reel", "ORG"), ("Cutline", "ORG")]
+
+
 def test_a_lone_title_is_not_a_name(stage):
     doc = stage.pipelines["en"].make_doc("The President spoke.")
     doc.ents = [Span(doc, 1, 2, label="PERSON")]
