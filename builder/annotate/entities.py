@@ -298,8 +298,9 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
     cited = cited_names(text, people)
     outlets = {name for _, _, name in cited}
     found, previous = [], None
-    merged = _merge(text, model, lexicon + [{"start": start, "end": end, "label": "ORG", "linked": None}
-                                            for start, end, _ in cited])
+    merged = _merge(text, model, lexicon + [  # where no lexicon name stands ("reported by The Wall Street Journal")
+        {"start": start, "end": end, "label": "ORG", "linked": None} for start, end, _ in cited
+        if not any(x["start"] < end and start < x["end"] for x in lexicon)])
     # One-word model names the text writes in lower case elsewhere and capitalises only where a sentence opens.
     single = any(" " not in text[s["start"]:s["end"]] and not s["linked"] for s in merged)
     common = common_words_capitalised(text) if single else set()

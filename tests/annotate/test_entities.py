@@ -189,6 +189,12 @@ def test_outlets_cited_as_the_origin_of_reports_are_names_of_their_own(stage):
         ("The Reel", "ORG"), ("Cutline", "ORG")]
 
 
+def test_an_outlet_cited_by_its_lexicon_name_is_one_span(stage):
+    row = annotate(stage, "The talks were first reported by The Wall Street Journal on Tuesday.")
+    journal = [e for e in row["entities"] if "Journal" in e["text"]]
+    assert len(journal) == 1 and journal[0]["label"] == "ORG"
+
+
 def test_a_lone_title_is_not_a_name(stage):
     doc = stage.pipelines["en"].make_doc("The President spoke.")
     doc.ents = [Span(doc, 1, 2, label="PERSON")]
