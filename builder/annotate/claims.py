@@ -75,6 +75,7 @@ class Lexicon:
     that_only: frozenset = frozenset()
     directive: frozenset = frozenset()
     findings: frozenset = frozenset()
+    voices: frozenset = frozenset()
     unnamed_people: frozenset = frozenset()
     unnamed_markers: frozenset = frozenset()
 
@@ -198,7 +199,8 @@ class ClaimFinder:
         self.quoted = QuoteIndex(self.quotes)
         self.sentences = Sentences(doc)
         self.speakers = SpeakerResolver(doc, canonical_entities(doc, entities), outlet_spans, self.lex.descriptions,
-                                        self.quoted, self.sentences, self.lex.organisations, self.text)
+                                        self.quoted, self.sentences, self.lex.organisations,
+                                        self.lex.voices | self.lex.source_nouns, self.text)
         self.reporting = self.lex.speech | self.lex.evidence
         self.claims: list[dict] = []
         self.claims_by_sentence: dict[tuple[int, int], list[dict]] = {}
@@ -776,7 +778,7 @@ class ClaimsAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["claims"]; runs after entities and sources."""
 
     name = "claims"
-    version = "5"
+    version = "6"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):

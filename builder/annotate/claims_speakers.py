@@ -11,7 +11,11 @@
   whose previous sentence opens with the same pronoun as subject ("He said ... / He also said") continues
   that chain; a description is the person the article writes it next to ("President Ann Lee", "Ann Lee, the
   mayor") most often, however far back;
-- never someone named in the very clause the subject reports: "She said Ann Lee would resign" is not Ann Lee's
+- a body or its voice owned by a name speaks for that name: "Russia's foreign ministry said" -> Russia, "the
+  French foreign ministry" -> French, "a spokesperson for the Acme Office" -> Acme Office, "Acme officials say" ->
+  Acme, "a report from Acme said" -> Acme (a body is a word of `organisations`, a voice one of `voices`: people who
+  speak for a body, and documents, whose author speaks through them; "Lee's lawyer" is someone else);
+- never someone named in the very clause the subject reports, nor the one spoken to ("he told Ann Lee"): "She said Ann Lee would resign" is not Ann Lee's
   claim, nor is "The president said he would not meet Ann Lee" (a pronoun or description is not bound by a name
   it c-commands);
 - "they"/"it" -> the nearest organisation that was the subject of an earlier sentence ("Acme have denied it.
@@ -98,8 +102,9 @@ def weak_mentions(doc, entities: list[dict], text: str) -> set[tuple[int, int]]:
 class SpeakerResolver:
     def __init__(self, doc, entities: list[dict], outlet_spans: list[tuple[int, int]], descriptions: set[str],
                  quotes: QuoteIndex, sentences: Sentences, organisations: set[str] = frozenset(),
-                 text: str | None = None):
+                 voices: set[str] = frozenset(), text: str | None = None):
         self.organisations = organisations
+        self.voices = voices
         self.doc = doc
         self.text = doc.text if text is None else text  # spaCy rebuilds doc.text from the tokens on every access
         self.sentences = sentences
@@ -164,11 +169,17 @@ class SpeakerResolver:
                  or (e["label"] == "PERSON" and e["end"] == closing) or self._exemplified(e, phrase_start)]
         if head is not None or named:
             return Speaker(self.full_name(head or named[-1]))
+        owner = self._owner_of_body(subject, inside)
+        if owner:
+            return Speaker(owner)
         if subject.pos_ == "PROPN" and subject.lower_ not in self.descriptions:
             known = self._short_form(subject)
             if known:
                 return Speaker(known)
         excluded = self._named_between(*content) if content else set()
+        # Nor the one spoken to: "he told Lee" is not Lee's, whoever "he" is.
+        for addressee in (c for c in subject.head.children if c.dep_ in ("dobj", "dative") and subject.dep_ == "nsubj"):
+            excluded |= self._named_between(addressee.left_edge.idx, addressee.right_edge.idx + len(addressee.right_edge))
         word = subject.lower_
         if word in PERSON_PRONOUNS:
             return Speaker(self._pronoun_chain(subject, excluded))
@@ -180,9 +191,26 @@ class SpeakerResolver:
         described = word in self.descriptions or aged
         if described and (subject.tag_ in ("NN", "NNP") or aged) and (self._definite(subject) or subject.pos_ == "PROPN"):
             excluded |= self._named_between(phrase_start, phrase_end)  # "Lee's lawyer" is not Lee
-            return Speaker(self._named_with(subject, excluded) or self._nearest_person(subject.idx, None, excluded)
+            return Speaker(self._named_with(subject, excluded) or self._named_with(subject, excluded, head_only=True)
+                           or self._nearest_person(subject.idx, None, excluded)
                            or self._next_person(subject.idx, excluded))
         return Speaker(None)
+
+    def _owner_of_body(self, subject, inside: list[dict]) -> str | None:
+        """The name owning a body or voice that is the subject: its possessive, adjective or compound ("Russia's
+        ministry", "French ministry", "Acme officials") or the object of its "for", "of", "from" or "by" ("a
+        spokesperson for Acme", "a report from Acme"). None when the head is any other word ("Lee's lawyer said" is not Lee) or a body at large."""
+        lemma = subject.lemma_.lower()
+        if lemma not in self.voices and (lemma not in self.organisations or not self._definite(subject)):
+            return None  # a body is a particular one: "the X ministry", not "X advocacy groups" at large
+        owners = {c.i for c in subject.children if c.dep_ in ("poss", "amod", "compound")}
+        owners |= {g.i for c in subject.children if c.dep_ == "prep" and c.lower_ in ("for", "of", "from", "by")
+                   for g in c.children if g.dep_ == "pobj"}
+        for mention in inside:
+            span = self.doc.char_span(mention["start"], mention["end"], alignment_mode="expand")
+            if span is not None and span.root.i in owners and not self._is_outlet(mention["start"], mention["end"]):
+                return self.full_name(mention)
+        return None
 
     def _short_form(self, subject) -> str | None:
         """A proper noun the NER missed in this place but found elsewhere as a longer name: "Lopez said" after
@@ -244,15 +272,20 @@ class SpeakerResolver:
                 return self.full_name(later)
         return None
 
-    def _named_with(self, subject, excluded: set[str]) -> str | None:
+    def _named_with(self, subject, excluded: set[str], head_only: bool = False) -> str | None:
         """The person the article writes this description next to: "President Ann Lee", "Ann Lee, the mayor",
         "the city's mayor Ann Lee" -> "the mayor" or "the city's mayor" is Ann Lee. Of the people written so
         before the description (else after it: a lead that names the speaker only further down), the one
         written so most often, then the most mentioned, then the latest: "the president" of an article about
-        President Lee's talks is Lee, however often another president was named last."""
+        President Lee's talks is Lee, however often another president was named last. `head_only`: the head noun
+        alone, for a description written otherwise before ("the Acme founder" of "Acme co-founder Ann Lee")."""
         owner = next((c for c in subject.children if c.dep_ == "poss"), subject)  # "the city's mayor of Leeds"
         words = [t for t in subject.subtree if t.dep_ != "det" and t.i >= owner.left_edge.i]
         description = self.doc[words[0].i:words[-1].i + 1].text.lower()
+        if head_only:
+            if description == subject.lower_:
+                return None  # the whole description was the head: looked up already
+            description = subject.lower_
         if description not in self._described:
             self._described[description] = [p for p in self.unquoted_people.items if self._written_next_to(p, description)]
         people = [p for p in self._described[description] if p["start"] != subject.idx]
@@ -367,10 +400,15 @@ def first_name_genders() -> dict[str, str]:
     return genders
 
 
+# A company's legal form and the like, after its name ("Acme Co.", "Acme Capital"): the name alone is the same company.
+LEGAL_FORMS = frozenset("Co. Co Inc. Inc Corp. Corp Ltd. Ltd LLC PLC plc Capital Holdings Group".split())
+
+
 class _LongerNames:
     """The fullest way the text writes a mention's name, looked up by key instead of a scan of every mention:
     a PERSON's words inside a longer PERSON name ("Claure" in "Marcelo Claure"), a single word ending a longer
-    name whatever the NER called either, an acronym of an ORG ("DEA")."""
+    name whatever the NER called either, an acronym of an ORG ("DEA", "CIOB" of "Chartered Institute of Building"),
+    an ORG's name without its legal form ("Acme" of "Acme Co.")."""
 
     def __init__(self, entities: list[dict]):
         self._by_key: dict[tuple, dict[str, list[int]]] = {}
@@ -383,7 +421,11 @@ class _LongerNames:
             if len(words) > 1:
                 keys.append(("last", words[-1]))
             if e["label"] == "ORG":
-                keys.append(("acronym", "".join(w[0] for w in e["text"].replace("-", " ").split() if w[0].isupper())))
+                parts = e["text"].replace("-", " ").split()
+                keys.append(("acronym", "".join(w[0] for w in parts if w[0].isupper())))
+                keys.append(("acronym", "".join(w[0] for w in parts).upper()))  # "CIOB": "of" too
+                if len(words) > 1 and all(w in LEGAL_FORMS for w in words[1:]):
+                    keys.append(("company", words[0]))  # "Acme" of "Acme Co."
             for key in keys:
                 self._by_key.setdefault(key, {}).setdefault(e["text"], []).append(e["start"])
 
@@ -397,6 +439,8 @@ class _LongerNames:
         # Agencies are spelled out then abbreviated; "US" and "UK" are names of their own, not short forms.
         if mention["label"] == "ORG" and text.isupper() and 2 <= len(text) <= 6:
             keys.append(("acronym", text.replace(".", "")))
+        if mention["label"] == "ORG" and len(words) == 1:
+            keys.append(("company", text))
         best, best_rank = text, (len(text), 0)
         for key in keys:
             for name, starts in self._by_key.get(key, {}).items():

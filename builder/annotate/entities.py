@@ -21,7 +21,8 @@ from builder.annotate.lexicons import TITLES
 from builder.annotate.config import AnnotateConfig
 from builder.bundled import ANNOTATIONS
 from builder.labels import LABELS_FILE, entity_labels
-from builder.annotate.lines import caps_stretches, heading_ranges, occurs_in, recased, running_text
+from builder.annotate.lines import (caps_stretches, common_words_capitalised, heading_ranges, hyphen_part_alone,
+                                    occurs_in, recased, running_text)
 from builder.annotate.claims_speakers import FIRST_NAMES_FILE, first_name_genders
 from builder.annotate.linking import link
 from builder.annotate.sources import cited_names
@@ -88,7 +89,18 @@ def _first_name_at(tokens: list) -> int:
     first name, when one stands before the surname. 0 when there is none, or when the name opens with one."""
     first_names = first_name_genders()
     at = next((k for k, t in enumerate(tokens[:-1]) if t.lower_ in first_names and t.text[:1].isupper()), 0)
+    while at >= 2 and tokens[at - 1].text == "-" and not tokens[at - 1].whitespace_ and not tokens[at - 2].whitespace_ \
+            and not hyphen_part_alone(tokens[at - 2].text, tokens[0].doc.text):
+        at -= 2  # "Jean-Julien Rojer": the first name is the whole hyphenated word ("Acme-Julie Lee": a deal's parties)
     return 0 if any(t.text in POSSESSIVES for t in tokens[:at]) else at  # an owner is a name: split, not cut
+
+
+def _opening_gerund(token) -> bool:
+    """A sentence's capitalised first word in -ing that is no first name ("Hosting Lee at the fair was a joy",
+    "Asked about it, Lee said"): a verb the NER read as part of the person's name ("Sterling" is a first name)."""
+    word = token.lower_
+    return (word.endswith(("ing", "ed")) and len(word) > 4 and word not in first_name_genders()
+            and token.text[:1].isupper() and _opens_sentence(token))
 
 
 def _trim(tokens: list, label: str, model: bool = True) -> list:
@@ -109,6 +121,8 @@ def _trim(tokens: list, label: str, model: bool = True) -> list:
         if tokens and tokens[0].lower_ in TITLES:
             return []  # only a title ("the President"): not a name
         tokens = tokens[_first_name_at(tokens):]
+        if len(tokens) > 1 and _opening_gerund(tokens[0]):
+            tokens = tokens[1:]
     while tokens and (tokens[-1].text in POSSESSIVES or tokens[-1].is_punct):
         tokens = tokens[:-1]
     return tokens
@@ -140,6 +154,12 @@ def _span(tokens: list, label: str, linked: str | None, shift: int = 0) -> dict 
             "linked": linked}
 
 
+def _labelled(span, label: str):
+    from spacy.tokens import Span  # here, not at the top: a build without annotation never imports spaCy
+
+    return Span(span.doc, span.start, span.end, label=label)
+
+
 def _ent_spans(ent, shift: int = 0) -> list[dict]:
     """The model's entity as spans: one, or two where a possessive joins two names ("Northwestern
     University's Kellogg School" -> "Northwestern University" + "Kellogg School", "Google's Gemini" -> "Google" +
@@ -148,7 +168,17 @@ def _ent_spans(ent, shift: int = 0) -> list[dict]:
     name). A person's name ends at a possessive ("Lee's 2016 campaign"): what follows is a name of its own only
     when capitalised ("theCUBE's Ann Lee")."""
     label = LABEL_MAP.get(ent.label_, ent.label_)
-    tokens = _trim(_line_pieces(list(ent)), label)
+    tokens = list(ent)
+    bracket = next((i for i, t in enumerate(tokens) if t.text == "(" and all(u.text != ")" for u in tokens[i:])), None)
+    if bracket is not None:  # "Acme Institute of Art (AIA": a name and its acronym, each a name of its own
+        pieces = [ent.doc[p[0].i:p[-1].i + 1] for p in (tokens[:bracket], tokens[bracket + 1:]) if p]
+        return [span for piece in pieces for span in _ent_spans(_labelled(piece, ent.label_), shift)]
+    # A score after a name ("Chile 3-0", "Ann Lee 6-4"), any number after a person's ("Ann Lee 1 goal"): not the name.
+    if len(tokens) > 3 and tokens[-1].is_digit and tokens[-2].text in ("-", "–") and tokens[-3].is_digit:
+        tokens = tokens[:-3]
+    if label == "PERSON":
+        tokens = tokens[:next((k for k, t in enumerate(tokens) if k and any(c.isdigit() for c in t.text)), len(tokens))]
+    tokens = _trim(_line_pieces(tokens), label)
     cut = next((i for i, t in enumerate(tokens) if t.text in POSSESSIVES and 0 < i < len(tokens) - 1
                 and (i > 1 or tokens[0].lower_ not in _PLURAL_OWNERS)
                 and (tokens[i + 1].text[:1].isupper() or label == "PERSON")), None)
@@ -261,12 +291,20 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
     for x in lexicon:
         if names is not None and not names.allows(x["linked"], text[x["start"]:x["end"]], running):
             x["linked"] = None  # "Harris" alone: a person's name, but not Kamala Harris's without her full name
-    # Outlets the text cites by what they publish ("the Ars Technica piece") are organisations, whatever the
-    # NER made of a name it did not know (a person, most often).
+    # Outlets the text cites by what they publish ("the Ars Technica piece", "reports from The Wrap and Deadline")
+    # are organisations, whatever the NER made of a name it did not know (a person, most often), and names of
+    # their own where the NER glued two ("The Wrap and Deadline"): cited there, they count as lexicon names.
     people = [(m["start"], m["end"]) for m in model if m["label"] == "PERSON"]
-    outlets = {name for _, _, name in cited_names(text, people)}
+    cited = cited_names(text, people)
+    outlets = {name for _, _, name in cited}
     found, previous = [], None
-    for span in _merge(text, model, lexicon):
+    merged = _merge(text, model, lexicon + [  # where no lexicon name stands ("reported by The Wall Street Journal")
+        {"start": start, "end": end, "label": "ORG", "linked": None} for start, end, _ in cited
+        if not any(x["start"] < end and start < x["end"] for x in lexicon)])
+    # One-word model names the text writes in lower case elsewhere and capitalises only where a sentence opens.
+    single = any(" " not in text[s["start"]:s["end"]] and not s["linked"] for s in merged)
+    common = common_words_capitalised(text) if single else set()
+    for span in merged:
         start, end, label = span["start"], span["end"], span["label"]
         name = text[start:end]
         if name in outlets and not span["linked"] and label in NAME_TYPES:
@@ -277,6 +315,8 @@ def mentions(doc, labels: frozenset[str], names: lexicons.NameIndex | None = Non
             span = {**span, "label": "ORG"}  # "Google Cloud", "Searchlight Cyber": a company
         if label in NAME_TYPES and not any(c.isupper() for c in name) and not span.get("domain"):
             continue  # "marijuana", "potential exchange": a name has a capital letter
+        if name in common and not span["linked"]:
+            continue  # "Biomarkers are measurable ...", a heading "Genetics": a common word opening a sentence
         if any(h_start <= start and end <= h_end for h_start, h_end in headings) and not occurs_in(name, running):
             continue  # "Background", "Leaked Transcripts": a heading, not a name
         if name in not_names or _credential(text, span, previous):
@@ -341,7 +381,7 @@ class EntityAnnotator:
     """Annotator protocol (see builder/annotate/stage.py): components, prepare, annotate, skip."""
 
     name = "entities"
-    version = "5"
+    version = "6"
     components = ("ner", "lexicon_ruler")  # the ruler (added in prepare when config.ruler) writes doc.spans only
 
     def __init__(self, config: AnnotateConfig):

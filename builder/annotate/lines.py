@@ -67,6 +67,31 @@ def occurs_in(name: str, text: str) -> bool:
     return re.search(r"(?<!\w)" + re.escape(name) + r"(?!\w)", text) is not None
 
 
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][a-z][\w'’-]*(?![\w-])")
+_LOWER = re.compile(r"(?<![\w'’-])[a-z][\w'’-]*(?![\w-])")
+# What may stand between a sentence's end (or a line's start) and its first word: spaces, quotes, brackets.
+_OPENING = re.compile(r"(?:^|[.!?:]|\n)[\s\"“‘'(]*$")
+
+
+def common_words_capitalised(text: str) -> set[str]:
+    """Words the text capitalises only where a sentence or line opens, and writes in lower case elsewhere
+    ("Biomarkers are measurable ..." and "... two biomarkers"; a heading "Genetics"): common words, not names.
+    A name is capitalised mid-sentence too, or never written in lower case. One pass over the text for each kind."""
+    lower = {m.group() for m in _LOWER.finditer(text)}
+    opening, inside = set(), set()
+    for match in _CAPITALISED.finditer(text):
+        word = match.group()
+        if word.lower() in lower:
+            (opening if _OPENING.search(text, max(0, match.start() - 4), match.start()) else inside).add(word)
+    return opening - inside
+
+
+def hyphen_part_alone(word: str, text: str) -> bool:
+    """Is a part of a hyphenated word written on its own in `text` too ("Acme" of "Acme-Julie Lee", a deal between
+    a company and a person; not "Jean" of "Jean-Luc Picard", a first name)?"""
+    return re.search(r"(?<![\w-])" + re.escape(word) + r"(?![\w-])", text) is not None
+
+
 # An all-caps word of two letters or more ("SERGIO", "MARTINEZ-BELTRAN", "O'BRIEN").
 _CAPS_WORD = r"[A-Z][A-Z'’.-]*[A-Z]\.?"
 # Two or more in a row (a shouted headline, a transcript's speaker label), or one that opens a line and ends

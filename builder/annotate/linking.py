@@ -21,7 +21,7 @@ import re
 from collections import Counter, defaultdict
 
 from builder.annotate.lexicons import TITLES, NameIndex, name_words
-from builder.annotate.lines import heading_ranges, running_text
+from builder.annotate.lines import heading_ranges, hyphen_part_alone, running_text
 
 NAME_LABELS = frozenset({"PERSON", "NORP", "FAC", "ORG", "GPE", "LOC"})
 # The words of TITLES that stand before a surname as a title ("President Lee", "Dr. Lee"), not the words that
@@ -61,7 +61,7 @@ def _surnames(spans: list[dict], not_names: frozenset[str]) -> dict[str, str]:
 def _first_names_left_out(text: str, spans: list[dict]) -> list[dict]:
     """'Zach Parise' read as "Parise" (ORG, or nothing there and PERSON elsewhere): a one-word mention's form
     (not a group, NORP) written right after a capitalised first name that no mention covers is, there, that
-    person's full name. The spans, with those full names in place of the one-word mentions they cover."""
+    person's full name (a hyphenated first name too: "Anna-Maria Lee"). The spans, with those full names in place of the one-word mentions they cover."""
     from builder.annotate.claims_speakers import first_name_genders
 
     forms = {s["text"] for s in spans if not s["linked"] and s["label"] != "NORP" and " " not in s["text"]}
@@ -69,11 +69,15 @@ def _first_names_left_out(text: str, spans: list[dict]) -> list[dict]:
         return spans
     first_names = first_name_genders()
     taken = [(s["start"], s["end"]) for s in spans]
-    pattern = re.compile(r"(?<![\w.'’-])([A-Z][a-z]+) (" + "|".join(map(re.escape, sorted(forms))) + r")(?!\w)")
+    pattern = re.compile(r"(?<![\w.'’-])([A-Z][a-z]+(?:-[A-Z][a-z]+)?) (" + "|".join(map(re.escape, sorted(forms))) + r")(?!\w)")
     full = []
     for match in pattern.finditer(text):
         start, end = match.span()
-        if match.group(1).lower() in first_names and not any(s < match.end(1) and start < e for s, e in taken):
+        # A hyphenated first name ("Anna-Maria"): one part a known first name, no other written on its own.
+        first = [(part, part.lower() in first_names) for part in match.group(1).split("-")]
+        first_name = any(known for _, known in first) and all(known or not hyphen_part_alone(part, text)
+                                                              for part, known in first)
+        if first_name and not any(s < match.end(1) and start < e for s, e in taken):
             full.append({"start": start, "end": end, "label": "PERSON", "text": match.group(), "linked": None})
     covered = {(f["start"] + len(f["text"]) - len(f["text"].split()[-1]), f["end"]) for f in full}
     return [s for s in spans if (s["start"], s["end"]) not in covered] + full

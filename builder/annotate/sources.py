@@ -48,7 +48,7 @@ _MAX_HOPS = 4
 NEWSPAPER_HEADS = (
     "Times", "Post", "News", "Journal", "Chronicle", "Herald", "Tribune", "Daily", "Gazette", "Leader",
     "Telegraph", "Guardian", "Observer", "Courier", "Dispatch", "Examiner", "Inquirer", "Enquirer", "Register",
-    "Bulletin", "Sentinel", "Ledger", "Intelligencer", "Star-Ledger", "Free Press", "Press", "Monitor",
+    "Bulletin", "Sentinel", "Ledger", "Intelligencer", "Star-Ledger", "Free Press", "Press", "Monitor", "Reporter",
 )
 _DATE_WORDS = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|" \
               r"July|August|September|October|November|December)\b"
@@ -63,8 +63,11 @@ _CALL_SIGN = r"(?:\s(?:[A-Z]{2,5}|\d{1,2}))"
 # the short name someone talks to ("told BSS", "tells TODAY.com", "told theCUBE"): an acronym, a site's domain
 # or a camel-case name, followed by the end of the phrase (not "told FBI agents"; "told the FBI" has its article).
 _DATELINE_NAME = re.compile(r"(?<=\()[A-Z][A-Za-z.&]{1,15}(?=\)\s*[-–—])")
-_TOLD_NAME = re.compile(r"\b(?:told|tells|tell|telling)\s+([A-Za-z][\w-]*\.(?:com|org|net|news|co\.uk)|[A-Z]{2,6}|[a-z]+[A-Z]\w*)"
-                        r"(?=\s*(?:[,.;:\"“”]|that\b|in\b|on\b|$))", re.M)
+# A site's domain is a name of its own whatever follows it ("told Example.info the plan was dead"); an acronym or a
+# camel-case name is one before the end of the phrase or a clause's first word ("told NBSS the harvest doubled").
+_TOLD_NAME = re.compile(r"\b(?:told|tells|tell|telling)\s+(?:([A-Za-z][\w-]*\.(?:co\.uk|[a-z]{2,6}))(?![\w.-]*\w)"
+                        r"|([A-Z]{2,6}|[a-z]+[A-Z]\w*)\b(?=\s*(?:[,.;:\"“”]|(?:that|in|on|the|a|an|it|he|she|they|we|I)\b|$)))",
+                        re.M)
 # Outlets outside the lexicon known by what they publish or do as outlets: "a VentureBeat article", "The Ars Technica
 # piece", "CNN's story", "a piece from MIT Technology Review", "as reported by MarketScreener", "a notice viewed by
 # STAT". A name so found is an outlet of the document: its other occurrences are candidates like lexicon names.
@@ -76,6 +79,9 @@ _CITED_NAME = re.compile(
     + r"|(?<![\w&])" + _CONTEXT_NAME + r"['’]s\s" + _JOURNALISM + r"\b"
     + r"|\b" + _JOURNALISM + r"\s(?:from|in)\s(?:the\s)?" + _CONTEXT_NAME + r"(?![\w&])"
     + r"|\b(?:reported|covered|viewed|reviewed|obtained|seen)\sby\s(?:the\s)?" + _CONTEXT_NAME + r"(?![\w&])")
+# "according to reports from A and B": bare "reports" are the news media's; their named origins are outlets.
+_REPORTS_FROM = re.compile(r"\baccording to (?:recent |media |news |press )?reports (?:from|by|in) (?:the\s)?"
+                           + _CONTEXT_NAME + r"(?:,? and (?:the\s)?" + _CONTEXT_NAME + r")?(?![\w&])")
 _PERSON_SHAPE = re.compile(r"[A-Z][a-z]+(?:[ -][A-Z][a-z'’]+)*")  # "Ann Lee", "Lee-Smith": what a person is called
 # "(Reuters) -" / "(AP) —" wire datelines.
 _DATELINE = re.compile(r"\(\s*$")
@@ -189,7 +195,8 @@ def cited_names(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int
     """(start, end, name) of the names _CITED_NAME finds. A person's name is no outlet where a person fits as
     well ("Ann Lee's column", "reported by Ann Lee"); the NER's PERSON is not trusted in "the Ars Technica piece",
     where a person's name does not stand (it reads unknown outlets' names as people), nor for a name no person has
-    (an acronym, a domain, a camel-case name: "viewed by STAT", "reported by MarketScreener")."""
+    (an acronym, a domain, a camel-case name: "viewed by STAT", "reported by MarketScreener"). The origins of
+    "according to reports from A and B" are outlets unless the NER calls them people."""
     found = []
     for match in _CITED_NAME.finditer(text):
         group = next(g for g in range(1, 5) if match.group(g) is not None)
@@ -198,7 +205,12 @@ def cited_names(text: str, people: list[tuple[int, int]]) -> list[tuple[int, int
         person = _PERSON_SHAPE.fullmatch(name) and any(s < end and start < e for s, e in people)
         if group in (1, 3) or not person:
             found.append((start, end, name))
-    return found
+    for match in _REPORTS_FROM.finditer(text):
+        for group in (1, 2):
+            start, end = match.span(group)
+            if start >= 0 and not any(s < end and start < e for s, e in people):
+                found.append((start, end, match.group(group)))
+    return sorted(found)
 
 
 def outlet_scan(text: str, outlets: Outlets) -> list[tuple[int, int, str, bool]]:
@@ -213,7 +225,7 @@ def outlet_scan(text: str, outlets: Outlets) -> list[tuple[int, int, str, bool]]
         start, name = _shaped_name(text, *match.span())
         found.append((start, match.end(), name, False))
     found += [(m.start(), m.end(), m.group(), False) for m in _DATELINE_NAME.finditer(text)]
-    found += [(m.start(1), m.end(1), m.group(1), False) for m in _TOLD_NAME.finditer(text)]
+    found += [(*m.span(m.lastindex), m.group(m.lastindex), False) for m in _TOLD_NAME.finditer(text)]
     return found
 
 
@@ -300,7 +312,7 @@ class SourcesAnnotator:
     """Annotator protocol (builder/annotate/stage.py): fills row["sources"]; runs after entities."""
 
     name = "sources"
-    version = "4"
+    version = "5"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
 
     def __init__(self, config):

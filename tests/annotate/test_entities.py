@@ -10,7 +10,7 @@ from builder.annotate.entities import _merge, entity_id, mentions
 from builder.annotate.lexicons import NameIndex
 from builder.annotate.entity_table import EntityCounter
 from builder.annotate.evaluate import score_spans
-from builder.annotate.linking import link
+from builder.annotate.linking import _first_names_left_out, link
 from builder.annotate.stage import AnnotateStage
 
 ENTITIES_ONLY = {"claims": False, "sources": False}
@@ -137,10 +137,78 @@ def test_titles_and_possessives_stay_outside_the_span(stage):
     assert doc.text[mention["start"]:mention["end"]] == "Jane Ockley"
 
 
+def person_mentions(stage, text: str, *spans: str) -> list[str]:
+    """The mentions of PERSON spans over the given words of the text, as a model might cut them."""
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [doc.char_span(text.index(words), text.index(words) + len(words), label="PERSON") for words in spans]
+    return [m["text"] for m in mentions(doc, frozenset({"PERSON"}))]
+
+
+def test_a_score_or_count_after_a_name_is_not_part_of_it(stage):
+    text = "Tomas Ruiz beat Pablo Serra 6-4, 6-2.\n\nIda Moor 12 points. Bo Lee 1 goal."
+    assert person_mentions(stage, text, "Pablo Serra 6-4", "Ida Moor 12", "Bo Lee 1 goal") == [
+        "Pablo Serra", "Ida Moor", "Bo Lee"]
+    text = "Northport beat Eastham 3-0 on Friday."
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [doc.char_span(text.index("Eastham"), text.index(" on"), label="ORG")]  # as a model might cut it
+    assert [m["text"] for m in mentions(doc, frozenset({"ORG"}))] == ["Eastham"]
+
+
+def test_a_hyphenated_first_name_stays_whole_unless_its_part_is_a_name_of_its_own(stage):
+    # "Prosecutor Jean-Julien Rojer" read as one span: the title goes, the hyphenated first name stays.
+    assert person_mentions(stage, "Prosecutor Jean-Julien Rojer spoke.", "Prosecutor Jean-Julien Rojer") == [
+        "Jean-Julien Rojer"]
+    # "Acme" is a company the text names on its own: "Acme-Julie Lee" is a deal between two names.
+    text = "Acme is buying a stake. The Acme-Julie Lee deal is big."
+    assert person_mentions(stage, text, "Acme-Julie Lee") == ["Julie Lee"]
+
+
+def test_a_common_word_capitalised_only_where_a_sentence_opens_is_not_a_name(stage):
+    text = ("Tidepools\n\nTidepools hold many kinds of snail. Counting tidepools is slow work.\n\n"
+            "Marrow Bay hired Ann Crane. Crane said the crane on the pier was old.")
+    doc = stage.pipelines["en"].make_doc(text)
+    words = ["Tidepools", "Tidepools hold", "Crane said"]
+    spans = [doc.char_span(text.index(w), text.index(w) + len(w.split()[0]), label="ORG") for w in words]
+    doc.ents = spans + [doc.char_span(text.index("Ann Crane"), text.index("Ann Crane") + 9, label="PERSON")]
+    # "Crane" is also capitalised mid-sentence ("hired Ann Crane"): a name, though "crane" is a word too.
+    assert [m["text"] for m in mentions(doc, frozenset({"ORG", "PERSON"}))] == ["Ann Crane", "Crane"]
+
+
+def test_a_name_and_its_bracketed_acronym_are_two_names(stage):
+    text = "The Acme Institute of Art (AIA) opened in May."
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [doc.char_span(4, text.index(")"), label="ORG")]  # "Acme Institute of Art (AIA", as a model might cut it
+    assert [m["text"] for m in mentions(doc, frozenset({"ORG"}))] == ["Acme Institute of Art", "AIA"]
+
+
+def test_outlets_cited_as_the_origin_of_reports_are_names_of_their_own(stage):
+    text = "The studio is in talks with a director, according to reports from The Reel and Cutline."
+    doc = stage.pipelines["en"].make_doc(text)
+    doc.ents = [doc.char_span(text.index("The Reel"), len(text) - 1, label="WORK_OF_ART")]  # glued, as a model might
+    assert [(m["text"], m["label"]) for m in mentions(doc, frozenset({"ORG", "WORK_OF_ART"}))] == [
+        ("The Reel", "ORG"), ("Cutline", "ORG")]
+
+
+def test_an_outlet_cited_by_its_lexicon_name_is_one_span(stage):
+    row = annotate(stage, "The talks were first reported by The Wall Street Journal on Tuesday.")
+    journal = [e for e in row["entities"] if "Journal" in e["text"]]
+    assert len(journal) == 1 and journal[0]["label"] == "ORG"
+
+
 def test_a_lone_title_is_not_a_name(stage):
     doc = stage.pipelines["en"].make_doc("The President spoke.")
     doc.ents = [Span(doc, 1, 2, label="PERSON")]
     assert mentions(doc, frozenset({"PERSON"})) == []
+
+
+def test_a_hyphenated_first_name_left_out_by_the_model_joins_the_surname():
+    text = "Chief prosecutor Eva-Marie Lindqvist spoke. Later Lindqvist said no. The Acme-Julie Lee deal ended. Lee left."
+    spans = [{"start": text.index("Lindqvist said"), "end": text.index(" said no"), "label": "PERSON", "linked": None,
+              "text": "Lindqvist"},
+             {"start": text.rindex("Lee"), "end": text.rindex("Lee") + 3, "label": "PERSON", "linked": None, "text": "Lee"}]
+    text_with_acme = text + " Acme grew."
+    found = [s["text"] for s in _first_names_left_out(text_with_acme, spans)]
+    assert "Eva-Marie Lindqvist" in found and "Acme-Julie Lee" not in found
 
 
 def test_title_form_links_to_the_full_name(stage):

@@ -132,6 +132,9 @@ def test_the_bundled_lexicon_holds_the_imported_outlets_with_domains():
     ("The farmer told NBSS that the harvest had doubled.", "NBSS"),
     ("A spokeswoman for the chain tells RIVERNEWS.com that ten stores will open.", "RIVERNEWS.com"),
     ("\"We move fast,\" Ann Lee told theWIRE on Monday.", "theWIRE"),
+    ("Ann Lee, a dock analyst, told Harbourwatch.info the cranes were twenty years old.", "Harbourwatch.info"),
+    ("The farmer told NBSS the harvest had doubled.", "NBSS"),
+    ("The cast had contract trouble in 2018, according to The Valley Reporter.", "The Valley Reporter"),
 ])
 def test_outlets_known_by_their_place_beyond_the_lexicon_are_mentions(nlp, text, name):
     assert [found for found, _, _ in mentions(nlp, text)] == [name]
@@ -155,6 +158,16 @@ def test_people_agencies_and_bracketed_names_are_not_mentions(nlp, text):
 ])
 def test_outlets_known_by_what_they_publish_are_mentions(nlp, text, name):
     assert [found for found, _, _ in mentions(nlp, text)] == [name]
+
+
+def test_the_origins_of_news_reports_are_outlets_at_each_mention(nlp):
+    text = ("The studio is in final talks with a new director, according to reports from The Reel and Cutline. "
+            "The last film flopped, according to The Reel. Cutline reports that a series is also planned.")
+    assert [written for _, _, written in mentions(nlp, text)] == ["The Reel", "Cutline", "The Reel", "Cutline"]
+
+
+def test_a_report_from_someone_is_no_outlet(nlp):
+    assert mentions(nlp, "The dam is safe, according to reports from Ann Lee, the county engineer.") == []
 
 
 def test_an_outlet_known_by_its_context_is_one_at_its_other_mentions(nlp):
