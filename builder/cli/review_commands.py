@@ -210,14 +210,17 @@ def _export_spacy(out: Path, layer: str, build_dir: Path | None) -> None:
 @click.option("-a", "--annotator", help="Record the file's annotations under this name (one person's file only; "
                                         "default: the name the tool recorded; required for brat).")
 @click.option("--user", "users", multiple=True, metavar="ID=NAME",
-              help="Name a Label Studio user id (completed_by) whose export has no user details. Repeatable.")
+              help="Name a Label Studio user id (completed_by) whose export has no user details, or a Prodigy "
+                   "_annotator_id. Repeatable.")
+@click.option("--dataset", help="Prodigy: the dataset's name, so that an _annotator_id '<dataset>-<session>' "
+                                "credits the session's name.")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The export record to compare with (default: found by the id the file carries, or beside it).")
 @layer_option
 @build_option
 @annotations_option
 @adjudicator_option
-def import_(source, fmt, annotator, users, baseline, layer, build_dir, annotations_dir, adjudicator):
+def import_(source, fmt, annotator, users, dataset, baseline, layer, build_dir, annotations_dir, adjudicator):
     """Import what people changed in Label Studio, Prodigy or brat as their review decisions."""
     from builder.review import brat, labelstudio, prodigy
     from builder.review.decisions import check_name
@@ -240,7 +243,7 @@ def import_(source, fmt, annotator, users, baseline, layer, build_dir, annotatio
     elif fmt == "labelstudio":
         report = labelstudio.read(source, _users(users), annotator)
     else:
-        report = prodigy.read(source)
+        report = prodigy.read(source, _users(users), annotator, dataset)
     if report.failed:
         _echo_problems(report.failed)
         click.echo(f"nothing imported: {source} is not a valid {fmt} file (see above)", err=True)
