@@ -40,12 +40,14 @@ def _note_repair(log) -> None:
                    f"was removed: {log.repaired[:80]!r}", err=True)
 
 
-def _read_all(annotations_dir: Path):
+def _read_all(annotations_dir: Path, canonical: dict[str, str]):
+    """Everyone's decisions, those on documents that are now duplicates on their canonical copies."""
+    from builder.review.canonical import to_canonical
     from builder.review.decisions import read_all
 
     decisions, warnings = read_all(annotations_dir)
     _echo_problems(warnings)
-    return decisions
+    return to_canonical(decisions, canonical)[0]
 
 
 def _echo_problems(problems: list[str], limit: int = 50) -> None:
@@ -79,15 +81,15 @@ def review(ctx, annotator, layer, build_dir, annotations_dir, adjudicator, least
     if not annotator:
         raise UserError("say who you are: newscorpus review --annotator NAME")
     from builder.review.app import ReviewApp
-    from builder.review.session import ReviewSession, load_documents
+    from builder.review.session import ReviewSession, load_build
 
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
-    documents = load_documents(build_dir)
+    documents, canonical = load_build(build_dir)
     if not documents:
         raise UserError(f"the build at {build_dir} has no documents to review")
     with _open_log(annotations_dir, work_dir, annotator, adjudicator) as log:
         _note_repair(log)
-        session = ReviewSession(documents, log, layer, annotations_dir)
+        session = ReviewSession(documents, log, layer, annotations_dir, canonical)
         order = session.least_confident_order() if least_confident else documents
         app = ReviewApp(session, [d["id"] for d in order], annotations_dir, start_doc)
         app.run()
@@ -108,10 +110,10 @@ def review(ctx, annotator, layer, build_dir, annotations_dir, adjudicator, least
 def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, adjudicator, confirmations):
     """Apply the decisions in DECISIONS_FILE (JSONL: doc_id, action, start, end, label, ...) without a screen."""
     from builder.review.apply import Sessions, apply_file
-    from builder.review.session import load_documents
+    from builder.review.session import load_build
 
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
-    documents = load_documents(build_dir)
+    documents, canonical = load_build(build_dir)
 
     def confirmed(number, decision):
         if confirmations:
@@ -120,7 +122,7 @@ def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, a
     with _open_log(annotations_dir, work_dir, annotator, adjudicator) as log:
         _note_repair(log)
         before = len(log.decisions)
-        problems = apply_file(lambda target: Sessions(documents, target, annotations_dir), log, decisions_file,
+        problems = apply_file(lambda target: Sessions(documents, target, annotations_dir, canonical), log, decisions_file,
                               layer, confirmed)
         made = len(log.decisions) - before
     _echo_problems(problems)
@@ -151,11 +153,11 @@ def export(out, fmt, layer, build_dir, annotations_dir):
     from builder.review.interchange import make_record, write_record
     from builder.review.layers import layer_labels
     from builder.review.merge import merge_document
-    from builder.review.session import load_documents
+    from builder.review.session import load_build
 
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
-    decisions = _read_all(annotations_dir)
-    documents = load_documents(build_dir)
+    documents, canonical = load_build(build_dir)
+    decisions = _read_all(annotations_dir, canonical)
     views = [merge_document(doc, decisions, (layer,), review=True)[0] for doc in documents]
     labels = layer_labels(layer, annotations_dir)
     module = {"labelstudio": labelstudio, "prodigy": prodigy, "brat": brat}[fmt]
@@ -226,12 +228,12 @@ def import_(source, fmt, annotator, users, dataset, baseline, layer, build_dir, 
     from builder.review.decisions import check_name
     from builder.review.importing import import_returned
     from builder.review.interchange import find_record
-    from builder.review.session import load_documents
+    from builder.review.session import load_build
 
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
     if annotator:
         check_name(annotator)
-    documents = load_documents(build_dir)
+    documents, canonical = load_build(build_dir)
     if fmt == "brat":
         if not source.is_dir():
             raise UserError(f"{source}: brat import reads a folder of .ann/.txt files")
@@ -253,7 +255,7 @@ def import_(source, fmt, annotator, users, dataset, baseline, layer, build_dir, 
         raise UserError(f"the export record is for --layer {record.layer}, not {layer}: pass --layer {record.layer}")
     counts, skipped, failures = import_returned(report.returned, record, documents, annotations_dir, annotator,
                                                 "adjudicator" if adjudicator else "annotator", work_dir / "review-locks",
-                                                on_log=_note_repair)
+                                                canonical, on_log=_note_repair)
     _echo_problems(report.problems + skipped + failures)
     if failures:
         click.echo("nothing imported: some changes could not be made (see above)", err=True)
@@ -277,11 +279,12 @@ def agreement_command(layer, build_dir, annotations_dir, as_json):
     from rich.table import Table
 
     from builder.review.agreement import agreement
-    from builder.review.session import load_documents
+    from builder.review.session import load_build
 
     build_dir, annotations_dir, _ = _paths(build_dir, annotations_dir)
-    decisions = _read_all(annotations_dir)
-    documents = {d["id"]: d for d in load_documents(build_dir)}
+    documents, canonical = load_build(build_dir)
+    decisions = _read_all(annotations_dir, canonical)
+    documents = {d["id"]: d for d in documents}
     reports = agreement(documents, decisions, layer)
     if as_json:
         click.echo(json.dumps(reports, indent=2, ensure_ascii=False))

@@ -340,8 +340,9 @@ class ReviewScreen(Screen):
     def do_undo(self):
         undone = self.session.undo()
         self.message = "nothing to undo" if undone is None else f"undid #{undone.seq} {undone.action} ({undone.doc_id})"
-        if undone is not None and undone.doc_id in self.doc_ids:
-            self.doc_index = self.doc_ids.index(undone.doc_id)
+        home = undone and self.session.home(undone.doc_id)
+        if home in self.doc_ids:
+            self.doc_index = self.doc_ids.index(home)
 
     def jump(self, prefix: str) -> None:
         matches = [i for i, d in enumerate(self.doc_ids) if d.startswith(prefix)]

@@ -27,13 +27,15 @@ from builder.review.session import ReviewSession
 class Sessions:
     """One session per layer over the same log and documents."""
 
-    def __init__(self, documents: list[dict], log: DecisionLog, annotations_dir: Path):
-        self.documents, self.log, self.annotations_dir = documents, log, annotations_dir
+    def __init__(self, documents: list[dict], log: DecisionLog, annotations_dir: Path,
+                 canonical: Optional[dict[str, str]] = None):
+        self.documents, self.log, self.annotations_dir, self.canonical = documents, log, annotations_dir, canonical
         self._sessions: dict[str, ReviewSession] = {}
 
     def __getitem__(self, layer: str) -> ReviewSession:
         if layer not in self._sessions:
-            self._sessions[layer] = ReviewSession(self.documents, self.log, layer, self.annotations_dir)
+            self._sessions[layer] = ReviewSession(self.documents, self.log, layer, self.annotations_dir,
+                                                  self.canonical)
         return self._sessions[layer]
 
 

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-from loop_project import BRIDGE, apply, cli, documents, entity, library_page, line, new_project, page, rebuild, release, released
+from loop_project import (BRIDGE, apply, cli, documents, entity, library_page, line, new_project, only, page, rebuild,
+                          release, released)
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,11 @@ def bridge_build(tmp_path_factory) -> Path:
 
 
 def _bridge(root: Path) -> dict:
-    return next(d for d in documents(root).values() if "bridge" in d["text"])
+    return _bridge_of(documents(root))
+
+
+def _bridge_of(docs: dict[str, dict]) -> dict:
+    return next(d for d in docs.values() if "bridge" in d["text"])
 
 
 def _prodigy_returned(root: Path, doc: dict, drop: dict, sessions: list[str]) -> Path:
@@ -67,3 +72,71 @@ def test_prodigy_annotator_ids_are_dataset_and_session_and_are_never_taken_as_na
     assert cli(root, "import", str(two), "--format", "prodigy", "--annotator", "cy") == 1
     assert "credit all of it to one" in capsys.readouterr().err
     assert sorted(p.name for p in decisions.iterdir()) == ["ann.jsonl", "bob.jsonl"]
+
+
+def _partner_page() -> str:
+    """The bridge story as a partner site published it a day earlier, with a line of its own on top: dedup makes
+    it the canonical copy and ours its near duplicate."""
+    return page(["From our partners on the coast desk, a report on the opening day."] + BRIDGE,
+                "https://partner.test/bridge-opens", "2024-03-04")
+
+
+def test_work_on_a_page_that_became_a_duplicate_is_seen_exported_and_credited_on_its_canonical_copy(tmp_path, capsys):
+    root = new_project(tmp_path / "project")
+    doc = _bridge_of(rebuild(root, {"bridge.html": page(BRIDGE)}))
+    herald = entity(doc, "Kingsport Herald")
+    relabel_to = "ORG" if herald["label"] != "ORG" else "GPE"
+    assert apply(root, "ann", [line("accept", doc, entity(doc, "Ann Lee")), line("reject", doc, entity(doc, "Millbrook")),
+                               line("relabel", doc, herald, label=relabel_to),
+                               line("accept", doc, entity(doc, "Delta Transit"))]) == 0
+    docs = rebuild(root, {"bridge.html": page(BRIDGE), "partner.html": _partner_page()})
+    canonical = next(d for d in docs.values() if d["is_canonical"])
+    assert canonical["id"] != doc["id"] and docs[doc["id"]]["cluster_id"] == canonical["id"]
+    text = canonical["text"]
+
+    # The app shows her work on the canonical copy (the session is the app's, built as `newscorpus review` does).
+    from builder.review.decisions import DecisionLog
+    from builder.review.session import ReviewSession, load_build
+    documents, home = load_build(root / "build")
+    assert [d["id"] for d in documents] == [canonical["id"]]
+    with DecisionLog(root / "annotations", "ann") as log:
+        session = ReviewSession(documents, log, "entities", root / "annotations", home)
+        seen = {s["text"]: s for s in session.spans(canonical["id"])}
+        assert "Millbrook" not in seen
+        assert (seen["Kingsport Herald"]["start"], seen["Kingsport Herald"]["label"]) == \
+            (text.index("Kingsport Herald"), relabel_to)
+        assert (canonical["id"], (text.index("Ann Lee"), text.index("Ann Lee") + 7, entity(doc, "Ann Lee")["label"])) \
+            in session.reviewed()
+
+    # She takes back her accept of Delta Transit (made on the page before it was a duplicate): `review apply`'s undo.
+    assert apply(root, "ann", [{"action": "undo"}]) == 0
+
+    # An export carries her work, and the file returned untouched gives no decision and keeps her credit.
+    tasks_file = root / "tasks.json"
+    assert cli(root, "export", str(tasks_file), "--format", "labelstudio") == 0
+    (task,) = json.loads(tasks_file.read_text(encoding="utf-8"))
+    regions = {r["value"]["text"]: r["value"]["labels"][0] for r in task["predictions"][0]["result"]}
+    assert "Millbrook" not in regions and regions["Kingsport Herald"] == relabel_to
+    record = json.loads((root / "tasks.json.newscorpus.json").read_text(encoding="utf-8"))
+    assert record["merged_from"] == ["ann"]
+    task["annotations"] = [{"id": 1, "completed_by": {"id": 2, "username": "bob"},
+                            "result": task["predictions"][0]["result"]}]
+    tasks_file.write_text(json.dumps([task]), encoding="utf-8")
+    capsys.readouterr()
+    assert cli(root, "import", str(tasks_file), "--format", "labelstudio") == 0
+    assert "no changes to import" in capsys.readouterr().out
+
+    # Bob reviews the canonical copy in the app: agreement compares the two on the spans both decided.
+    bob_accepts = [line("accept", canonical, entity(canonical, "Ann Lee")),
+                   line("accept", canonical, entity(canonical, "Millbrook"))]
+    assert apply(root, "bob", bob_accepts) == 0
+    capsys.readouterr()
+    assert cli(root, "agreement", "--json") == 0
+    (report,) = json.loads(capsys.readouterr().out)
+    assert (report["a"], report["b"], report["decided"]["spans"], report["decided"]["agree"]) == ("ann", "bob", 2, 1)
+
+    rows = {r["text"]: r for r in released(release(root, "1.0.0").folder)}
+    assert rows["Ann Lee"]["verified_by"] == ["ann", "bob"]
+    assert (rows["Kingsport Herald"]["label"], rows["Kingsport Herald"]["origin"]) == (relabel_to, "human:ann")
+    assert rows["Delta Transit"]["verified_by"] is None  # undone
+
