@@ -123,7 +123,7 @@ def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, a
         _note_repair(log)
         before = len(log.decisions)
         problems = apply_file(lambda target: Sessions(documents, target, annotations_dir, canonical), log, decisions_file,
-                              layer, confirmed)
+                              layer, confirmed, _older_than_build(decisions_file, build_dir))
         made = len(log.decisions) - before
     _echo_problems(problems)
     if problems:
@@ -131,6 +131,14 @@ def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, a
                    err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"{made} decisions written to {log.path}")
+
+
+def _older_than_build(path: Path, build_dir: Path) -> bool:
+    """Whether the file was last written before the build's documents were (its offsets may be an older text's)."""
+    from builder.layout import build_documents
+
+    built = [p.stat().st_mtime for p in build_documents(build_dir)]
+    return bool(built) and path.stat().st_mtime < max(built)
 
 
 @click.command("export")

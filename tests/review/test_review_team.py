@@ -140,3 +140,38 @@ def test_work_on_a_page_that_became_a_duplicate_is_seen_exported_and_credited_on
     assert (rows["Kingsport Herald"]["label"], rows["Kingsport Herald"]["origin"]) == (relabel_to, "human:ann")
     assert rows["Delta Transit"]["verified_by"] is None  # undone
 
+
+def _write_lines(path: Path, lines: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    return path
+
+
+def test_review_apply_lines_written_on_an_older_build_are_refused_never_put_on_other_words(tmp_path, capsys):
+    root = new_project(tmp_path / "project")
+    doc = only(rebuild(root, {"bridge.html": page(BRIDGE)}))
+    shops = doc["text"].index("Shops")
+    millbrook = entity(doc, "Millbrook")
+    add_shops = {"doc_id": doc["id"], "action": "add", "start": shops, "end": shops + 5, "label": "ORG"}
+    # Three files written by a script on this build: bare offsets, with the document's text_hash, with the words.
+    bare = _write_lines(root / "bare.jsonl", [add_shops])
+    hashed = _write_lines(root / "hashed.jsonl", [{**add_shops, "text_hash": doc["text_hash"]},
+                                                  {**line("reject", doc, millbrook), "text_hash": doc["text_hash"]}])
+    worded = _write_lines(root / "worded.jsonl", [{**add_shops, "text": "Shops"}])
+
+    # The next build puts a paragraph on top: every offset now points at other words.
+    new = only(rebuild(root, {"bridge.html": page(["Crowds gathered at dawn to watch the first cars cross."] + BRIDGE)}))
+    assert new["id"] == doc["id"] and new["text"][shops:shops + 5] != "Shops"
+    capsys.readouterr()
+    for path, why in ((bare, "older than the build"), (hashed, "text changed since this line was written"),
+                      (worded, "not 'Shops'")):
+        assert cli(root, "review", "apply", str(path), "--annotator", "ann") == 1
+        assert why in capsys.readouterr().err
+    assert list((root / "annotations" / "decisions").glob("*.jsonl")) == []  # nothing applied, to any words
+
+    # Lines written on this build apply: bare offsets in a file newer than the build, or a hash that matches.
+    now = new["text"].index("Shops")
+    assert apply(root, "ann", [{**add_shops, "start": now, "end": now + 5},
+                               {**line("reject", new, entity(new, "Millbrook")), "text_hash": new["text_hash"]}]) == 0
+    rows = [r for r in released(release(root, "1.0.0").folder) if r["doc_id"] == doc["id"]]
+    assert [(r["start"], r["label"], r["origin"]) for r in rows if r["origin"] == "human:ann"] == [(now, "ORG", "human:ann")]
+    assert "Millbrook" not in {r["text"] for r in rows}
