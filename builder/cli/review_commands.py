@@ -57,6 +57,19 @@ def _echo_problems(problems: list[str], limit: int = 50) -> None:
         click.echo(f"warning: ... and {len(problems) - limit} more", err=True)
 
 
+def _echo_stale(flags: list[dict], consequence: str, shown: int = 5) -> None:
+    """Say which decisions apply nowhere now (their text changed since): never dropped without a word."""
+    if not flags:
+        return
+    click.echo(f"warning: {len(flags)} decisions apply nowhere in this build: the text they were made on changed "
+               f"or is gone ({consequence}); review those spans again:", err=True)
+    for f in flags[:shown]:
+        click.echo(f"  {f['doc_id']} {f['layer']} {f['start']}-{f['end']} ({', '.join(f['annotators'])}): "
+                   f"{f['detail']}", err=True)
+    if len(flags) > shown:
+        click.echo(f"  ... and {len(flags) - shown} more (`newscorpus release` lists every one)", err=True)
+
+
 layer_option = click.option("-l", "--layer", type=click.Choice(LAYERS), default="entities", show_default=True)
 build_option = click.option("-b", "--build", "build_dir", type=click.Path(path_type=Path),
                             help="Build output folder (default: build.output of the project here).")
@@ -94,6 +107,7 @@ def review(ctx, annotator, layer, build_dir, annotations_dir, adjudicator, least
         app = ReviewApp(session, [d["id"] for d in order], annotations_dir, start_doc)
         app.run()
     click.echo(f"{len(log.decisions)} decisions in {log.path}")
+    _echo_stale(session.stale(), "the app showed the machine's spans there")
     if app.failure is not None:
         raise UserError(f"the review app stopped: {app.failure} (every decision confirmed on screen is in "
                         f"{log.path})")
@@ -166,7 +180,9 @@ def export(out, fmt, layer, build_dir, annotations_dir):
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
     documents, canonical = load_build(build_dir)
     decisions = _read_all(annotations_dir, canonical)
-    views = [merge_document(doc, decisions, (layer,), review=True)[0] for doc in documents]
+    merged = [merge_document(doc, decisions, (layer,), review=True) for doc in documents]
+    views = [view for view, _ in merged]
+    _echo_stale([f for _, flags in merged for f in flags if f["reason"] == "stale"], "the view exported leaves them out")
     labels = layer_labels(layer, annotations_dir)
     module = {"labelstudio": labelstudio, "prodigy": prodigy, "brat": brat}[fmt]
     merged_from = sorted({d.annotator for d in decisions if d.layer == layer})

@@ -97,7 +97,9 @@ class ReviewScreen(Screen):
         self.keys = keys
         self.help_line = "  ".join(f"{plain_key(keys[a])} {ACTIONS[a]}" for a in ACTIONS)
         self.doc_index, self.span_index, self.cursor, self.mark = 0, 0, 0, None
-        self.message = "ready"
+        stale = session.stale()
+        self.message = (f"[red]{len(stale)} of your decisions apply nowhere now: the text they were made on changed "
+                        "(`newscorpus release` lists each one); review those spans again" if stale else "ready")
         self.machine_total = sum(len(reviewable(session.layer, with_chips(session.layer, session.document(d))))
                                  for d in doc_ids)
         if start_doc:

@@ -114,13 +114,18 @@ class ReviewSession:
 
     def reviewed(self) -> set[tuple]:
         """(doc_id, identity) of every span this annotator has a final state on in this layer."""
+        return {(doc_id, ident) for doc_id, placed, _ in self._placed() for _, ident in placed}
+
+    def stale(self) -> list[dict]:
+        """This annotator's final states in this layer that apply nowhere now (their text changed: anchor.py)."""
+        return [flag for _, _, flags in self._placed() for flag in flags]
+
+    def _placed(self):
+        """(doc_id, {(layer, identity): states}, stale flags) where this annotator decided, spans where they are now."""
         by_annotator = annotator_states(self.own_decisions())
         doc_ids = {doc_id for doc_id, layer, _ in by_annotator.get(self.log.annotator, {}) if layer == self.layer}
-        out = set()
-        for doc_id in sorted(doc_ids & self.by_id.keys()):  # where the spans are now (a rebuild moves them)
-            placed = placed_states(self.by_id[doc_id], by_annotator, (self.layer,))[0]
-            out |= {(doc_id, ident) for _, ident in placed}
-        return out
+        for doc_id in sorted(doc_ids & self.by_id.keys()):
+            yield (doc_id, *placed_states(self.by_id[doc_id], by_annotator, (self.layer,)))
 
     def least_confident_order(self) -> list[dict]:
         """Documents by their least confident span (known low confidence first, then spans with none)."""

@@ -10,6 +10,11 @@ import pytest
 from loop_project import (BRIDGE, apply, cli, documents, entity, library_page, line, new_project, only, page, rebuild,
                           release, released)
 
+from builder.review.app import ReviewScreen
+from builder.review.decisions import DecisionLog
+from builder.review.keys import load_keys
+from builder.review.session import ReviewSession, load_build
+
 
 @pytest.fixture(scope="module")
 def bridge_build(tmp_path_factory) -> Path:
@@ -95,8 +100,6 @@ def test_work_on_a_page_that_became_a_duplicate_is_seen_exported_and_credited_on
     text = canonical["text"]
 
     # The app shows her work on the canonical copy (the session is the app's, built as `newscorpus review` does).
-    from builder.review.decisions import DecisionLog
-    from builder.review.session import ReviewSession, load_build
     documents, home = load_build(root / "build")
     assert [d["id"] for d in documents] == [canonical["id"]]
     with DecisionLog(root / "annotations", "ann") as log:
@@ -175,3 +178,41 @@ def test_review_apply_lines_written_on_an_older_build_are_refused_never_put_on_o
     rows = [r for r in released(release(root, "1.0.0").folder) if r["doc_id"] == doc["id"]]
     assert [(r["start"], r["label"], r["origin"]) for r in rows if r["origin"] == "human:ann"] == [(now, "ORG", "human:ann")]
     assert "Millbrook" not in {r["text"] for r in rows}
+
+
+def test_decisions_logged_before_contexts_apply_where_their_words_stand_and_are_reported_elsewhere(tmp_path, capsys):
+    root = new_project(tmp_path / "project")
+    doc = only(rebuild(root, {"bridge.html": page(BRIDGE)}))
+    assert apply(root, "ann", [line("accept", doc, entity(doc, "Ann Lee")), line("reject", doc, entity(doc, "Millbrook"))]) == 0
+    # The log as a version before contexts wrote it: no context, no checksum.
+    log = root / "annotations" / "decisions" / "ann.jsonl"
+    old = [{k: v for k, v in json.loads(x).items() if k not in ("context", "new_context", "check")}
+           for x in log.read_text(encoding="utf-8").splitlines()]
+    log.write_text("".join(json.dumps(x) + "\n" for x in old), encoding="utf-8")
+
+    # A build that changed the text after the spans: their words stand at their offsets, so they apply.
+    new = only(rebuild(root, {"bridge.html": page(BRIDGE + ["The bridge toll will be reviewed next spring."])}))
+    assert new["text"] != doc["text"]
+    rows = [r for r in released(release(root, "1.0.0").folder) if r["doc_id"] == doc["id"]]
+    assert [r["verified_by"] for r in rows if r["text"] == "Ann Lee"] == [["ann"]]
+    assert "Millbrook" not in {r["text"] for r in rows}
+
+    # A build that moved them: without context a moved span cannot be told from another of the same words, so
+    # they apply nowhere, and every command that shows the work says so.
+    moved = only(rebuild(root, {"bridge.html": page(["Crowds gathered at dawn to watch the first cars cross."] + BRIDGE)}))
+    result = release(root, "1.0.1")
+    rows = [r for r in released(result.folder) if r["doc_id"] == doc["id"]]
+    assert [r["verified_by"] for r in rows if r["text"] == "Ann Lee"] == [None]
+    assert [r["text"] for r in rows if r["text"] == "Millbrook"] == ["Millbrook"]  # the machine's, unverified
+    assert "2 decisions not applied: the text they were made on changed or is gone (review again)" in result.warnings
+    assert any("made before contexts were recorded" in w for w in result.warnings)
+    capsys.readouterr()
+    assert cli(root, "export", str(root / "tasks.json"), "--format", "labelstudio") == 0
+    err = capsys.readouterr().err
+    assert "2 decisions apply nowhere in this build" in err and "made before contexts were recorded" in err
+
+    documents, home = load_build(root / "build")
+    with DecisionLog(root / "annotations", "ann") as opened:
+        session = ReviewSession(documents, opened, "entities", root / "annotations", home)
+        assert len(session.stale()) == 2 and session.reviewed() == set()
+        assert ReviewScreen(session, [moved["id"]], load_keys(root / "annotations"), None).message.startswith("[red]2 of your decisions apply nowhere")
