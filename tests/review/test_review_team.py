@@ -216,3 +216,22 @@ def test_decisions_logged_before_contexts_apply_where_their_words_stand_and_are_
         session = ReviewSession(documents, opened, "entities", root / "annotations", home)
         assert len(session.stale()) == 2 and session.reviewed() == set()
         assert ReviewScreen(session, [moved["id"]], load_keys(root / "annotations"), None).message.startswith("[red]2 of your decisions apply nowhere")
+
+
+def test_the_adjudicators_label_is_the_words_one_and_spans_only_they_decided_are_theirs(tmp_path, bridge_build):
+    root = new_project(tmp_path / "project", bridge_build)
+    doc = _bridge(root)
+    herald, delta = entity(doc, "Kingsport Herald"), entity(doc, "Delta Transit")
+    other = "ORG" if herald["label"] != "ORG" else "GPE"
+    shops = doc["text"].index("Shops")
+    assert apply(root, "ann", [line("relabel", doc, herald, label=other)]) == 0
+    assert apply(root, "bob", [line("accept", doc, herald)]) == 0
+    # The adjudicator keeps the machine's label, rejects a span no annotator touched and adds one.
+    assert apply(root, "judy", [line("accept", doc, herald), line("reject", doc, delta),
+                                {"doc_id": doc["id"], "action": "add", "start": shops, "end": shops + 5, "label": "ORG"}],
+                 "--adjudicator") == 0
+    rows = [r for r in released(release(root, "1.0.0").folder) if r["doc_id"] == doc["id"]]
+    assert [(r["label"], r["origin"], r["verified_by"]) for r in rows if r["text"] == "Kingsport Herald"] == \
+        [(herald["label"], herald["origin"], ["bob", "judy"])]  # not ann's label beside it
+    assert "Delta Transit" not in {r["text"] for r in rows}
+    assert [(r["origin"], r["verified_by"]) for r in rows if r["text"] == "Shops"] == [("human:judy", ["judy"])]
