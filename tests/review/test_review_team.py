@@ -235,3 +235,23 @@ def test_the_adjudicators_label_is_the_words_one_and_spans_only_they_decided_are
         [(herald["label"], herald["origin"], ["bob", "judy"])]  # not ann's label beside it
     assert "Delta Transit" not in {r["text"] for r in rows}
     assert [(r["origin"], r["verified_by"]) for r in rows if r["text"] == "Shops"] == [("human:judy", ["judy"])]
+
+
+def test_the_card_and_manifest_count_each_persons_reviewed_spans(tmp_path, bridge_build):
+    root = new_project(tmp_path / "project", bridge_build)
+    doc = _bridge(root)
+    herald, ann_lee, delta = entity(doc, "Kingsport Herald"), entity(doc, "Ann Lee"), entity(doc, "Delta Transit")
+    other = "ORG" if herald["label"] != "ORG" else "GPE"
+    assert apply(root, "ann", [line("accept", doc, ann_lee), line("relabel", doc, herald, label=other),
+                               line("accept", doc, delta)]) == 0
+    assert apply(root, "bob", [line("accept", doc, ann_lee), line("reject", doc, delta)]) == 0
+    result = release(root, "1.0.0")
+    rows = released(result.folder)
+    credited = {}
+    for r in rows:
+        for name in set(r["verified_by"] or []) | ({r["origin"][6:]} if r["origin"].startswith("human:") else set()):
+            credited[name] = credited.get(name, 0) + 1
+    stats = json.loads((result.folder / "MANIFEST.json").read_text(encoding="utf-8"))["stats"]
+    # Ann: Ann Lee and her label on the Herald (Delta Transit is in conflict: nobody's); Bob: Ann Lee.
+    assert stats["human_spans_by"] == credited == {"ann": 2, "bob": 1}
+    assert "by person (verified or made): ann 2, bob 1" in (result.folder / "README.md").read_text(encoding="utf-8")
