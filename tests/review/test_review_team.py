@@ -255,3 +255,17 @@ def test_the_card_and_manifest_count_each_persons_reviewed_spans(tmp_path, bridg
     # Ann: Ann Lee and her label on the Herald (Delta Transit is in conflict: nobody's); Bob: Ann Lee.
     assert stats["human_spans_by"] == credited == {"ann": 2, "bob": 1}
     assert "by person (verified or made): ann 2, bob 1" in (result.folder / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_log_renamed_or_copied_under_another_name_is_named_in_the_warnings(tmp_path, bridge_build):
+    root = new_project(tmp_path / "project", bridge_build)
+    doc = _bridge(root)
+    assert apply(root, "ann", [line("accept", doc, entity(doc, "Ann Lee"))]) == 0
+    logs = root / "annotations" / "decisions"
+    (logs / "ann.jsonl").rename(logs / "ann-lee.jsonl")  # she renamed herself by renaming her log
+    result = release(root, "1.0.0")
+    assert any("ann-lee.jsonl holds decisions of ann, not of ann-lee" in w for w in result.warnings)
+    # Credit follows the lines (the name she decided under), never the file's new name silently.
+    assert [r["verified_by"] for r in released(result.folder) if r["text"] == "Ann Lee"] == [["ann"]]
+    (logs / "bob.jsonl").write_bytes((logs / "ann-lee.jsonl").read_bytes())  # and a copy under another name
+    assert any("ann's decisions are in 2 logs (ann-lee.jsonl, bob.jsonl)" in w for w in release(root, "1.0.1").warnings)
