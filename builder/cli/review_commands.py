@@ -40,12 +40,14 @@ def _note_repair(log) -> None:
                    f"was removed: {log.repaired[:80]!r}", err=True)
 
 
-def _read_all(annotations_dir: Path):
+def _read_all(annotations_dir: Path, canonical: dict[str, str]):
+    """Everyone's decisions, those on documents that are now duplicates on their canonical copies."""
+    from builder.review.canonical import to_canonical
     from builder.review.decisions import read_all
 
     decisions, warnings = read_all(annotations_dir)
     _echo_problems(warnings)
-    return decisions
+    return to_canonical(decisions, canonical)[0]
 
 
 def _echo_problems(problems: list[str], limit: int = 50) -> None:
@@ -53,6 +55,19 @@ def _echo_problems(problems: list[str], limit: int = 50) -> None:
         click.echo(f"warning: {line}", err=True)
     if len(problems) > limit:
         click.echo(f"warning: ... and {len(problems) - limit} more", err=True)
+
+
+def _echo_stale(flags: list[dict], consequence: str, shown: int = 5) -> None:
+    """Say which decisions apply nowhere now (their text changed since): never dropped without a word."""
+    if not flags:
+        return
+    click.echo(f"warning: {len(flags)} decisions apply nowhere in this build: the text they were made on changed "
+               f"or is gone ({consequence}); review those spans again:", err=True)
+    for f in flags[:shown]:
+        click.echo(f"  {f['doc_id']} {f['layer']} {f['start']}-{f['end']} ({', '.join(f['annotators'])}): "
+                   f"{f['detail']}", err=True)
+    if len(flags) > shown:
+        click.echo(f"  ... and {len(flags) - shown} more (`newscorpus release` lists every one)", err=True)
 
 
 layer_option = click.option("-l", "--layer", type=click.Choice(LAYERS), default="entities", show_default=True)
@@ -79,19 +94,20 @@ def review(ctx, annotator, layer, build_dir, annotations_dir, adjudicator, least
     if not annotator:
         raise UserError("say who you are: newscorpus review --annotator NAME")
     from builder.review.app import ReviewApp
-    from builder.review.session import ReviewSession, load_documents
+    from builder.review.session import ReviewSession, load_build
 
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
-    documents = load_documents(build_dir)
+    documents, canonical = load_build(build_dir)
     if not documents:
         raise UserError(f"the build at {build_dir} has no documents to review")
     with _open_log(annotations_dir, work_dir, annotator, adjudicator) as log:
         _note_repair(log)
-        session = ReviewSession(documents, log, layer, annotations_dir)
+        session = ReviewSession(documents, log, layer, annotations_dir, canonical)
         order = session.least_confident_order() if least_confident else documents
         app = ReviewApp(session, [d["id"] for d in order], annotations_dir, start_doc)
         app.run()
     click.echo(f"{len(log.decisions)} decisions in {log.path}")
+    _echo_stale(session.stale(), "the app showed the machine's spans there")
     if app.failure is not None:
         raise UserError(f"the review app stopped: {app.failure} (every decision confirmed on screen is in "
                         f"{log.path})")
@@ -108,10 +124,10 @@ def review(ctx, annotator, layer, build_dir, annotations_dir, adjudicator, least
 def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, adjudicator, confirmations):
     """Apply the decisions in DECISIONS_FILE (JSONL: doc_id, action, start, end, label, ...) without a screen."""
     from builder.review.apply import Sessions, apply_file
-    from builder.review.session import load_documents
+    from builder.review.session import load_build
 
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
-    documents = load_documents(build_dir)
+    documents, canonical = load_build(build_dir)
 
     def confirmed(number, decision):
         if confirmations:
@@ -120,8 +136,8 @@ def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, a
     with _open_log(annotations_dir, work_dir, annotator, adjudicator) as log:
         _note_repair(log)
         before = len(log.decisions)
-        problems = apply_file(lambda target: Sessions(documents, target, annotations_dir), log, decisions_file,
-                              layer, confirmed)
+        problems = apply_file(lambda target: Sessions(documents, target, annotations_dir, canonical), log, decisions_file,
+                              layer, confirmed, _older_than_build(decisions_file, build_dir))
         made = len(log.decisions) - before
     _echo_problems(problems)
     if problems:
@@ -129,6 +145,14 @@ def review_apply(decisions_file, annotator, layer, build_dir, annotations_dir, a
                    err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"{made} decisions written to {log.path}")
+
+
+def _older_than_build(path: Path, build_dir: Path) -> bool:
+    """Whether the file was last written before the build's documents were (its offsets may be an older text's)."""
+    from builder.layout import build_documents
+
+    built = [p.stat().st_mtime for p in build_documents(build_dir)]
+    return bool(built) and path.stat().st_mtime < max(built)
 
 
 @click.command("export")
@@ -151,12 +175,14 @@ def export(out, fmt, layer, build_dir, annotations_dir):
     from builder.review.interchange import make_record, write_record
     from builder.review.layers import layer_labels
     from builder.review.merge import merge_document
-    from builder.review.session import load_documents
+    from builder.review.session import load_build
 
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
-    decisions = _read_all(annotations_dir)
-    documents = load_documents(build_dir)
-    views = [merge_document(doc, decisions, (layer,), review=True)[0] for doc in documents]
+    documents, canonical = load_build(build_dir)
+    decisions = _read_all(annotations_dir, canonical)
+    merged = [merge_document(doc, decisions, (layer,), review=True) for doc in documents]
+    views = [view for view, _ in merged]
+    _echo_stale([f for _, flags in merged for f in flags if f["reason"] == "stale"], "the view exported leaves them out")
     labels = layer_labels(layer, annotations_dir)
     module = {"labelstudio": labelstudio, "prodigy": prodigy, "brat": brat}[fmt]
     merged_from = sorted({d.annotator for d in decisions if d.layer == layer})
@@ -210,25 +236,28 @@ def _export_spacy(out: Path, layer: str, build_dir: Path | None) -> None:
 @click.option("-a", "--annotator", help="Record the file's annotations under this name (one person's file only; "
                                         "default: the name the tool recorded; required for brat).")
 @click.option("--user", "users", multiple=True, metavar="ID=NAME",
-              help="Name a Label Studio user id (completed_by) whose export has no user details. Repeatable.")
+              help="Name a Label Studio user id (completed_by) whose export has no user details, or a Prodigy "
+                   "_annotator_id. Repeatable.")
+@click.option("--dataset", help="Prodigy: the dataset's name, so that an _annotator_id '<dataset>-<session>' "
+                                "credits the session's name.")
 @click.option("--baseline", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The export record to compare with (default: found by the id the file carries, or beside it).")
 @layer_option
 @build_option
 @annotations_option
 @adjudicator_option
-def import_(source, fmt, annotator, users, baseline, layer, build_dir, annotations_dir, adjudicator):
+def import_(source, fmt, annotator, users, dataset, baseline, layer, build_dir, annotations_dir, adjudicator):
     """Import what people changed in Label Studio, Prodigy or brat as their review decisions."""
     from builder.review import brat, labelstudio, prodigy
     from builder.review.decisions import check_name
     from builder.review.importing import import_returned
     from builder.review.interchange import find_record
-    from builder.review.session import load_documents
+    from builder.review.session import load_build
 
     build_dir, annotations_dir, work_dir = _paths(build_dir, annotations_dir)
     if annotator:
         check_name(annotator)
-    documents = load_documents(build_dir)
+    documents, canonical = load_build(build_dir)
     if fmt == "brat":
         if not source.is_dir():
             raise UserError(f"{source}: brat import reads a folder of .ann/.txt files")
@@ -240,7 +269,7 @@ def import_(source, fmt, annotator, users, baseline, layer, build_dir, annotatio
     elif fmt == "labelstudio":
         report = labelstudio.read(source, _users(users), annotator)
     else:
-        report = prodigy.read(source)
+        report = prodigy.read(source, _users(users), annotator, dataset)
     if report.failed:
         _echo_problems(report.failed)
         click.echo(f"nothing imported: {source} is not a valid {fmt} file (see above)", err=True)
@@ -250,7 +279,7 @@ def import_(source, fmt, annotator, users, baseline, layer, build_dir, annotatio
         raise UserError(f"the export record is for --layer {record.layer}, not {layer}: pass --layer {record.layer}")
     counts, skipped, failures = import_returned(report.returned, record, documents, annotations_dir, annotator,
                                                 "adjudicator" if adjudicator else "annotator", work_dir / "review-locks",
-                                                on_log=_note_repair)
+                                                canonical, on_log=_note_repair)
     _echo_problems(report.problems + skipped + failures)
     if failures:
         click.echo("nothing imported: some changes could not be made (see above)", err=True)
@@ -274,11 +303,12 @@ def agreement_command(layer, build_dir, annotations_dir, as_json):
     from rich.table import Table
 
     from builder.review.agreement import agreement
-    from builder.review.session import load_documents
+    from builder.review.session import load_build
 
     build_dir, annotations_dir, _ = _paths(build_dir, annotations_dir)
-    decisions = _read_all(annotations_dir)
-    documents = {d["id"]: d for d in load_documents(build_dir)}
+    documents, canonical = load_build(build_dir)
+    decisions = _read_all(annotations_dir, canonical)
+    documents = {d["id"]: d for d in documents}
     reports = agreement(documents, decisions, layer)
     if as_json:
         click.echo(json.dumps(reports, indent=2, ensure_ascii=False))

@@ -153,7 +153,8 @@ def render_card(template: str, *, config, version: str, parent: str | None, stat
                        + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(stats.removal_rules.items())) + ")"
                           if stats.removal_rules else ""),
         "annotation_table": _annotation_table(stats),
-        "human_share": f"{stats.human_share:.1%} ({stats.human_spans} of {stats.spans} entity and claim spans)",
+        "human_share": f"{stats.human_share:.1%} ({stats.human_spans} of {stats.spans} entity and claim spans)"
+                       + (f"; by person (verified or made): {stats.human_by_line()}" if stats.human_spans_by else ""),
         "citation": f"```bibtex\n{release.citation.strip()}\n```" if release.citation.strip() else "No citation yet.",
     }
     try:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from builder.atomic import write_text
+from builder.review.canonical import canonical_of, to_canonical
 from builder.review.decisions import Decision, effective, read_all
 from builder.review.merge import merge_document
 
@@ -39,16 +40,12 @@ class ReleaseDecisions:
         out = cls(warnings=warnings)
         if not decisions:
             return out
-        canonical_of = _canonical_of(files, keep_duplicates)
-        out.flags += [_missing(d) for d in effective(decisions) if d.doc_id not in canonical_of]
-        for decision in decisions:
-            doc_id = canonical_of.get(decision.doc_id)
-            if doc_id is None:
-                continue
-            if doc_id != decision.doc_id:
-                out.moved[decision.doc_id] += 1
-                decision = decision.model_copy(update={"doc_id": doc_id})
-            out.by_doc.setdefault(doc_id, []).append(decision)
+        canonical = canonical_of((row for path in files for row in pq.read_table(
+            path, columns=["id", "is_canonical", "cluster_id"]).to_pylist()), keep_duplicates)
+        out.flags += [_missing(d) for d in effective(decisions) if d.doc_id not in canonical]
+        moved, out.moved = to_canonical((d for d in decisions if d.doc_id in canonical), canonical)
+        for decision in moved:
+            out.by_doc.setdefault(decision.doc_id, []).append(decision)
         return out
 
     def apply(self, doc: dict, collect: bool = False) -> dict:
@@ -81,16 +78,6 @@ class ReleaseDecisions:
                   for f in shown]
         lines.append(f"every one, with where it is: {path}")
         return lines
-
-
-def _canonical_of(files: list[Path], keep_duplicates: bool) -> dict[str, str]:
-    """{document id in the build: the id of the document the release holds its decisions in}."""
-    out = {}
-    for path in files:
-        for row in pq.read_table(path, columns=["id", "is_canonical", "cluster_id"]).to_pylist():
-            keep = keep_duplicates or row["is_canonical"] or not row["cluster_id"]
-            out[row["id"]] = row["id"] if keep else row["cluster_id"]
-    return {doc_id: target if target in out else doc_id for doc_id, target in out.items()}
 
 
 def _missing(decision: Decision) -> dict:

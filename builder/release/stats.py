@@ -20,6 +20,7 @@ class ReleaseStats:
     source_kinds: Counter = field(default_factory=Counter)
     spans: int = 0
     human_spans: int = 0
+    human_spans_by: Counter = field(default_factory=Counter)  # person -> entity and claim spans they verified or made
 
     def add_released(self, doc: dict, split: str) -> None:
         """Count a document that goes into the release (labels still as names)."""
@@ -35,6 +36,12 @@ class ReleaseStats:
         spans = doc["entities"] + doc["claims"]
         self.spans += len(spans)
         self.human_spans += sum(1 for s in spans if s["origin"].startswith("human:") or s.get("verified_by"))
+        for span in spans:
+            self.human_spans_by.update(_credited(span))
+
+    def human_by_line(self) -> str:
+        """"ann 3, bob 2": the spans each person verified or made, most first."""
+        return ", ".join(f"{name} {n}" for name, n in sorted(self.human_spans_by.items(), key=lambda x: (-x[1], x[0])))
 
     def add_dropped_duplicate(self, doc: dict) -> None:
         self.duplicates_removed[doc["duplicate_kind"] or "near"] += 1
@@ -47,3 +54,11 @@ class ReleaseStats:
         counters = {name: dict(sorted(value.items())) for name, value in vars(self).items() if isinstance(value, Counter)}
         return {**counters, "documents": sum(self.splits.values()), "documents_with_removals": self.documents_with_removals,
                 "spans": self.spans, "human_spans": self.human_spans, "human_share": round(self.human_share, 4)}
+
+
+def _credited(span: dict) -> set[str]:
+    """Everyone a released span credits: who verified it, and who made it (origin human:<name>)."""
+    names = set(span.get("verified_by") or [])
+    if span["origin"].startswith("human:"):
+        names.add(span["origin"][len("human:"):])
+    return names

@@ -97,7 +97,9 @@ class ReviewScreen(Screen):
         self.keys = keys
         self.help_line = "  ".join(f"{plain_key(keys[a])} {ACTIONS[a]}" for a in ACTIONS)
         self.doc_index, self.span_index, self.cursor, self.mark = 0, 0, 0, None
-        self.message = "ready"
+        stale = session.stale()
+        self.message = (f"[red]{len(stale)} of your decisions apply nowhere now: the text they were made on changed "
+                        "(`newscorpus release` lists each one); review those spans again" if stale else "ready")
         self.machine_total = sum(len(reviewable(session.layer, with_chips(session.layer, session.document(d))))
                                  for d in doc_ids)
         if start_doc:
@@ -340,8 +342,9 @@ class ReviewScreen(Screen):
     def do_undo(self):
         undone = self.session.undo()
         self.message = "nothing to undo" if undone is None else f"undid #{undone.seq} {undone.action} ({undone.doc_id})"
-        if undone is not None and undone.doc_id in self.doc_ids:
-            self.doc_index = self.doc_ids.index(undone.doc_id)
+        home = undone and self.session.home(undone.doc_id)
+        if home in self.doc_ids:
+            self.doc_index = self.doc_ids.index(home)
 
     def jump(self, prefix: str) -> None:
         matches = [i for i, d in enumerate(self.doc_ids) if d.startswith(prefix)]

@@ -2,11 +2,17 @@
 
 Each line says what to do in a few fields; the session fills in the rest:
   {"doc_id": "...", "action": "accept|reject|relabel|add|edit|set_speaker|set_kind|link_source|undo",
-   "start": 0, "end": 5, "text": "Alice" (optional check), "label": "ORG" (relabel/add/set_kind),
+   "start": 0, "end": 5, "text": "Alice" (the span's words: checked), "text_hash": "..." (the document's
+   text_hash in the build the offsets were read from: checked), "label": "ORG" (relabel/add/set_kind),
    "new_start"/"new_end" (edit), "speaker" (set_speaker), "source_id" (link_source), "layer" (optional),
    "was": {"kind": "attributed", "cue": "said"} (optional: which span, when several share the offsets)}
 Every line is checked first (its shape, then the whole file rehearsed on a copy of the log in memory); a file
 with any bad line writes nothing and every bad line is reported with its number.
+
+Offsets mean something only in the text they were read from. A line whose `text` or `text_hash` is not the
+document's now was written on another build's text: it is refused, never applied to the words now at its
+offsets. A line with neither cannot be checked, so it is refused when the file is older than the build (it was
+written before the text it would apply to existed); in a file written after the build it applies as it is.
 """
 
 from __future__ import annotations
@@ -27,13 +33,15 @@ from builder.review.session import ReviewSession
 class Sessions:
     """One session per layer over the same log and documents."""
 
-    def __init__(self, documents: list[dict], log: DecisionLog, annotations_dir: Path):
-        self.documents, self.log, self.annotations_dir = documents, log, annotations_dir
+    def __init__(self, documents: list[dict], log: DecisionLog, annotations_dir: Path,
+                 canonical: Optional[dict[str, str]] = None):
+        self.documents, self.log, self.annotations_dir, self.canonical = documents, log, annotations_dir, canonical
         self._sessions: dict[str, ReviewSession] = {}
 
     def __getitem__(self, layer: str) -> ReviewSession:
         if layer not in self._sessions:
-            self._sessions[layer] = ReviewSession(self.documents, self.log, layer, self.annotations_dir)
+            self._sessions[layer] = ReviewSession(self.documents, self.log, layer, self.annotations_dir,
+                                                  self.canonical)
         return self._sessions[layer]
 
 
@@ -48,6 +56,7 @@ class ApplyLine(BaseModel):
     start: Optional[StrictInt] = Field(None, ge=0)
     end: Optional[StrictInt] = Field(None, ge=0)
     text: Optional[str] = None
+    text_hash: Optional[str] = None
     label: Optional[str] = None
     kind: Optional[str] = None
     new_start: Optional[StrictInt] = Field(None, ge=0)
@@ -71,14 +80,26 @@ class ApplyLine(BaseModel):
         return self
 
 
-def apply_line(sessions: Sessions, line: ApplyLine, default_layer: str) -> Optional[Decision]:
+def apply_line(sessions: Sessions, line: ApplyLine, default_layer: str, older_than_build: bool = False
+               ) -> Optional[Decision]:
     if line.action == "undo":
         return sessions[line.layer or default_layer].undo(via="apply") and sessions.log.decisions[-1]
     session = sessions[line.layer or default_layer]
     doc_id, start, end = line.doc_id, line.start, line.end
-    text = session.document(doc_id)["text"]
+    doc = session.document(doc_id)
+    text = doc["text"]
+    if line.text_hash is not None and doc.get("text_hash") is not None and line.text_hash != doc["text_hash"]:
+        raise UserError(f"{doc_id}: the document's text changed since this line was written (text_hash "
+                        f"{line.text_hash}, now {doc['text_hash']}): its offsets {start}-{end} point at "
+                        f"{text[start:end]!r} now, maybe other words. Not applied: write it again on this build")
     if line.text is not None and text[start:end] != line.text:
-        raise UserError(f"text at {start}-{end} is {text[start:end]!r}, not {line.text!r}")
+        raise UserError(f"text at {start}-{end} is {text[start:end]!r}, not {line.text!r} (the line was written on "
+                        "another text, e.g. an earlier build): not applied; write it again on this build")
+    if line.text is None and line.text_hash is None and older_than_build:
+        raise UserError("the file is older than the build, and this line names neither the span's words (text) nor "
+                        "the document's text_hash, so it cannot be checked against the text it was written on (a "
+                        f"rebuild may have put other words at {start}-{end}): add \"text\": "
+                        f"{text[start:end]!r} if that is the span meant")
     if line.action == "add":
         return session.add(doc_id, start, end, line.label or line.kind, via="apply")
     span = session.span_at(doc_id, start, end, **line.was)
@@ -114,8 +135,10 @@ def read_lines(path: Path) -> tuple[list[tuple[int, ApplyLine]], list[str]]:
 
 
 def apply_file(sessions_for: Callable[[DecisionLog], Sessions], log: DecisionLog, path: Path, layer: str,
-               on_confirm: Callable[[int, Decision], None] = lambda n, d: None) -> list[str]:
-    """Apply every line in order, or none: return one message per line that cannot be applied."""
+               on_confirm: Callable[[int, Decision], None] = lambda n, d: None, older_than_build: bool = False
+               ) -> list[str]:
+    """Apply every line in order, or none: return one message per line that cannot be applied.
+    `older_than_build`: the file was written before the build (lines without text cannot be trusted)."""
     lines, problems = read_lines(path)
     if problems:
         return problems
@@ -123,7 +146,7 @@ def apply_file(sessions_for: Callable[[DecisionLog], Sessions], log: DecisionLog
         sessions = sessions_for(target)
         for number, line in lines:
             try:
-                decision = apply_line(sessions, line, layer)
+                decision = apply_line(sessions, line, layer, older_than_build)
             except UserError as exc:
                 problems.append(f"{path}:{number}: {exc}")
                 continue

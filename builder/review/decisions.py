@@ -194,15 +194,24 @@ def read_all(annotations_dir: Path) -> tuple[list[Decision], list[str]]:
     warnings += [f"{' and '.join(names)} look like one person's logs (the names differ only in case or "
                  "separators) but count as different people, each credited apart"
                  for names in spellings.values() if len(names) > 1]
+    holders: dict[str, list[str]] = {}  # annotator named in the lines -> the logs holding them
     for path in paths:
         contents = read_log(path)
         decisions.extend(contents.decisions)
+        for name in sorted({d.annotator for d in contents.decisions}):
+            holders.setdefault(name, []).append(path.name)
+        if {d.annotator for d in contents.decisions} - {path.stem}:
+            warnings.append(f"{path} holds decisions of {', '.join(sorted({d.annotator for d in contents.decisions}))}"
+                            f", not of {path.stem}: they are credited to the name in each line (a log renamed, or "
+                            "lines copied into it?); the app refuses to write to it")
         if contents.repeated:
             warnings.append(f"{path}: lines {', '.join(map(str, contents.repeated))} repeat earlier lines exactly "
                             "(two copies of the log joined): each decision counts once")
         if contents.torn_tail is not None:
             warnings.append(f"{path}: ignored an unfinished last line (a session was interrupted mid-write): "
                             f"{contents.torn_tail[:80]!r}")
+    warnings += [f"{name}'s decisions are in {len(logs)} logs ({', '.join(logs)}): they are merged as one person's, "
+                 "their seq numbers mixed; keep them in one log" for name, logs in holders.items() if len(logs) > 1]
     return decisions, warnings
 
 

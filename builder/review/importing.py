@@ -65,7 +65,7 @@ class _Importer:
 
     def __init__(self, session: ReviewSession, record: ExportRecord):
         self.session, self.layer = session, session.layer
-        self.own = annotator_states(session.log.decisions).get(session.log.annotator, {})
+        self.own = annotator_states(session.own_decisions()).get(session.log.annotator, {})
         # The person's last seq at export: their states after it are newer than the view they worked on.
         self.since = None if record.seqs is None else record.seqs.get(session.log.annotator, 0)
         self.made = 0
@@ -147,7 +147,7 @@ class _Importer:
 
 
 def import_returned(returned: list[Returned], record: ExportRecord, documents: list[dict], annotations_dir: Path,
-                    annotator: Optional[str], role: str, lock_dir: Path,
+                    annotator: Optional[str], role: str, lock_dir: Path, canonical: Optional[dict[str, str]] = None,
                     on_log: Callable[[DecisionLog], None] = lambda log: None) -> tuple[dict[str, int], list[str], list[str]]:
     """({annotator: decisions written}, skipped-document messages, failures). Failures write nothing.
     `on_log` sees each log opened for writing (to report a repaired unfinished line)."""
@@ -194,7 +194,7 @@ def import_returned(returned: list[Returned], record: ExportRecord, documents: l
                 if not rehearsal:
                     on_log(log)
                 target = log.rehearse() if rehearsal else log
-                importer = _Importer(ReviewSession(documents, target, layer, annotations_dir), record)
+                importer = _Importer(ReviewSession(documents, target, layer, annotations_dir, canonical), record)
                 for item in items:
                     try:
                         importer.document(item.doc_id, record.spans(item.doc_id), item.spans, item.where)

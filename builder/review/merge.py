@@ -14,7 +14,8 @@ Merge is a function of each person's *final state* per span, never of the order 
    a `conflict` flag. All absent: the span is removed. Present for some, absent for others: a `conflict`
    flag, and the machine span stays as it is (unverified) until an adjudicator decides.
 4. Entities only: a machine span nobody decided on, over the very words of a span people did decide on
-   (with another label; a new annotator version relabelled them), goes: words carry one entity label.
+   (with another label; a new annotator version relabelled them), goes: words carry one entity label. On
+   words where an adjudicator keeps a label, only labels adjudicators keep stay.
 5. `verified_by` names exactly the people whose state is the outcome; a span a person changed or added
    carries origin `human:<name>` (the first such name in alphabetical order).
 
@@ -180,7 +181,18 @@ def _merge_layer(doc: dict, layer: str, decided: dict[tuple, list[State]], flags
     if layer == "entities":  # words carry one entity label: the one people decided on outranks the machine's
         reviewed = {(s["start"], s["end"]) for s in out if span_identity(layer, s) in decided}
         out = [s for s in out if span_identity(layer, s) in decided or (s["start"], s["end"]) not in reviewed]
+        out = _one_label(out, decided)
     return sorted(out, key=lambda s: (s.get("start") is None, s.get("start") or 0, s.get("end") or 0))
+
+
+def _one_label(spans: list[dict], decided: dict[tuple, list[State]]) -> list[dict]:
+    """Entities: on words where an adjudicator keeps a label, only the labels adjudicators keep stay. Ann
+    relabelled "Kingsport Herald" FAC -> ORG, Bob accepted FAC, the adjudicator accepted FAC: FAC, not both."""
+    def adjudicated(span):
+        return any(st.role == "adjudicator" and st.present for st in decided.get(span_identity("entities", span), []))
+
+    words = {(s["start"], s["end"]) for s in spans if adjudicated(s)}
+    return [s for s in spans if (s["start"], s["end"]) not in words or adjudicated(s)]
 
 
 def _keep(layer: str, machine: Optional[dict], deciders: list[State], fresh: list[State], doc: dict,

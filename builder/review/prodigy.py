@@ -8,6 +8,7 @@ reported: it is never snapped to the nearest tokens.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Union
@@ -119,13 +120,50 @@ def _span(item: _Span, toks: list[_Token], text: str) -> dict:
             "speaker": item.speaker}
 
 
-def read(path: Path) -> ImportReport:
+# What Prodigy puts in `_annotator_id` for a session opened without a name (`?session=` not given).
+UNNAMED_SESSION = re.compile(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}")
+
+
+def person(raw, users: dict[str, str], dataset: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """(annotator name, problem) from a task's `_annotator_id` (or `_session_id`).
+
+    Prodigy writes it as "<dataset>-<session>" ("news_ner-ann"), and as "<dataset>-<date_time>" for a session
+    opened without a name: the dataset part is no one's name and a timestamp is no one at all, and where the
+    dataset part ends cannot be told from the id alone. So an id is named by `--user ID=NAME`, or by
+    `--dataset` (the session part after "<dataset>-"); only an id without "-" (a tool of one's own) is a name
+    as it is."""
+    if raw is None:
+        return None, None
+    raw = str(raw)
+    if raw in users:
+        return users[raw], None
+    session = raw
+    if dataset is not None:
+        if not raw.startswith(f"{dataset}-"):
+            return None, (f"_annotator_id {raw!r} is not of the dataset {dataset!r} (<dataset>-<session>): "
+                          f"name it with --user {raw}=NAME")
+        session = raw[len(dataset) + 1:]
+    elif "-" in raw:
+        return None, (f"_annotator_id {raw!r} is Prodigy's <dataset>-<session>, and which part is the person cannot "
+                      f"be told: pass --dataset DATASET (the Prodigy dataset's name), --user {raw}=NAME, or "
+                      "--annotator NAME for one person's file")
+    if UNNAMED_SESSION.fullmatch(session):
+        return None, (f"_annotator_id {raw!r} is a session opened without a name (a timestamp, no person): "
+                      f"name it with --user {raw}=NAME, or --annotator NAME for one person's file")
+    return annotator_name(session), None
+
+
+def read(path: Path, users: Optional[dict[str, str]] = None, annotator: Optional[str] = None,
+         dataset: Optional[str] = None) -> ImportReport:
+    """Accepted answers per person: `annotator` names the one person of a file of one person's work; else
+    each task's `_annotator_id` is named as `person` says."""
     report = ImportReport()
     try:
         lines = file_lines(path)
     except UnicodeDecodeError as exc:
         report.failed.append(f"{path}: not UTF-8 ({exc})")
         return report
+    seen: set[str] = set()  # the _annotator_id of every accepted task
     for number, raw in numbered_lines(lines):
         where = f"{path}:{number}"
         try:
@@ -144,6 +182,15 @@ def read(path: Path) -> ImportReport:
         if eg.answer != "accept":
             report.problems.append(f"{where}: skipped ({eg.meta.doc_id}, answer {eg.answer!r})")
             continue
-        annotator = annotator_name(eg.annotator_id if eg.annotator_id is not None else eg.session_id)
-        report.returned.append(Returned(eg.meta.doc_id, annotator, spans, eg.text, where))
+        who = eg.annotator_id if eg.annotator_id is not None else eg.session_id
+        if who is not None:
+            seen.add(str(who))
+        name, problem = (annotator, None) if annotator else person(who, users or {}, dataset)
+        if problem:
+            report.failed.append(f"{where}: {problem}")
+            continue
+        report.returned.append(Returned(eg.meta.doc_id, name, spans, eg.text, where))
+    if annotator and len(seen) > 1:
+        report.failed.append(f"{path}: holds the work of {len(seen)} sessions ({', '.join(sorted(seen))}); "
+                             "--annotator would credit all of it to one. Name them with --user ID=NAME or --dataset instead")
     return report

@@ -15,20 +15,33 @@ import pyarrow.dataset as pads
 from builder.errors import UserError
 from builder.layout import build_documents
 from builder.review.anchor import context_of
+from builder.review.canonical import canonical_of, to_canonical
 from builder.review.decisions import Decision, DecisionLog
 from builder.review.layers import (CHIP, LABEL_FIELD, LAYERS, content, layer_labels, new_span, reviewable,
                                    span_identity, target, with_chips)
-from builder.review.merge import State, annotator_states, merge_states, replay
+from builder.review.merge import State, annotator_states, merge_states, placed_states, replay
 
 
 def load_documents(build_dir: Path, canonical_only: bool = True) -> list[dict]:
     """Documents of a build output folder, in id order (duplicates left out: reviewing them twice is waste)."""
-    rows = pads.dataset(build_documents(build_dir), format="parquet").to_table().to_pylist()
-    return [r for r in rows if r.get("is_canonical", True) or not canonical_only]
+    return load_build(build_dir)[0] if canonical_only else _rows(build_dir)
+
+
+def load_build(build_dir: Path) -> tuple[list[dict], dict[str, str]]:
+    """(the documents to review, {every document id: the id that holds its decisions}; see canonical.py)."""
+    rows = _rows(build_dir)
+    return [r for r in rows if r.get("is_canonical", True)], canonical_of(rows)
+
+
+def _rows(build_dir: Path) -> list[dict]:
+    return pads.dataset(build_documents(build_dir), format="parquet").to_table().to_pylist()
 
 
 class ReviewSession:
-    def __init__(self, documents: list[dict], log: DecisionLog, layer: str, annotations_dir: Path):
+    def __init__(self, documents: list[dict], log: DecisionLog, layer: str, annotations_dir: Path,
+                 canonical: Optional[dict[str, str]] = None):
+        """`canonical` ({document id: the id that holds its decisions}, load_build) brings the annotator's
+        decisions on documents that are now duplicates to their canonical copies."""
         if layer not in LAYERS:
             raise UserError(f"unknown layer {layer!r}: choose one of {', '.join(LAYERS)}")
         self.documents = documents
@@ -37,6 +50,12 @@ class ReviewSession:
         self.layer = layer
         self.labels = layer_labels(layer, annotations_dir)
         self._states: dict[str, tuple[int, dict]] = {}  # doc_id -> (decisions replayed, own final states)
+        self.canonical = canonical or {}
+        self._moved_in: dict[str, list[Decision]] = {}  # doc_id -> decisions made on its duplicates
+        for decision in log.decisions:
+            if self.home(decision.doc_id) != decision.doc_id:
+                moved = decision.model_copy(update={"doc_id": self.home(decision.doc_id)})
+                self._moved_in.setdefault(moved.doc_id, []).append(moved)
 
     # -- what the annotator sees -----------------------------------------------------------------
     def document(self, doc_id: str) -> dict:
@@ -45,10 +64,21 @@ class ReviewSession:
         except KeyError:
             raise UserError(f"no document {doc_id!r} in this build") from None
 
+    def home(self, doc_id: str) -> str:
+        """The document that holds decisions made on `doc_id` (its canonical copy, if it is now a duplicate)."""
+        return self.canonical.get(doc_id, doc_id)
+
+    def own_decisions(self) -> list[Decision]:
+        """Every decision of this annotator, those on duplicates moved to their canonical copies."""
+        return to_canonical(self.log.decisions, self.canonical)[0]
+
     def own_states(self, doc_id: str) -> dict[tuple, State]:
         """This annotator's final states in a document, kept up to date decision by decision (a long
-        `review apply` of one document stays linear; an undo makes them be worked out again)."""
+        `review apply` of one document stays linear; an undo makes them be worked out again). Decisions on
+        the document's duplicates come first: they were made before it became their canonical copy."""
         decisions = self.log.by_doc.get(doc_id, [])
+        if doc_id in self._moved_in:  # (a copy only then: a long `review apply` must not copy a long list per line)
+            decisions = self._moved_in[doc_id] + decisions
         done, states = self._states.get(doc_id, (0, None))
         new = decisions[done:]
         if states is None or any(d.action == "undo" for d in new):
@@ -84,8 +114,18 @@ class ReviewSession:
 
     def reviewed(self) -> set[tuple]:
         """(doc_id, identity) of every span this annotator has a final state on in this layer."""
-        states = annotator_states(self.log.decisions).get(self.log.annotator, {})
-        return {(k[0], k[2]) for k in states if k[1] == self.layer}
+        return {(doc_id, ident) for doc_id, placed, _ in self._placed() for _, ident in placed}
+
+    def stale(self) -> list[dict]:
+        """This annotator's final states in this layer that apply nowhere now (their text changed: anchor.py)."""
+        return [flag for _, _, flags in self._placed() for flag in flags]
+
+    def _placed(self):
+        """(doc_id, {(layer, identity): states}, stale flags) where this annotator decided, spans where they are now."""
+        by_annotator = annotator_states(self.own_decisions())
+        doc_ids = {doc_id for doc_id, layer, _ in by_annotator.get(self.log.annotator, {}) if layer == self.layer}
+        for doc_id in sorted(doc_ids & self.by_id.keys()):
+            yield (doc_id, *placed_states(self.by_id[doc_id], by_annotator, (self.layer,)))
 
     def least_confident_order(self) -> list[dict]:
         """Documents by their least confident span (known low confidence first, then spans with none)."""
@@ -157,7 +197,9 @@ class ReviewSession:
         target = self.log.undoable()
         if target is None:
             return None
-        self.log.append(action="undo", undoes=target.seq, doc_id=target.doc_id, layer=target.layer, via=via)
+        # Filed under the document that holds the undone decision now, so that document's view sees the undo.
+        self.log.append(action="undo", undoes=target.seq, doc_id=self.home(target.doc_id), layer=target.layer,
+                        via=via)
         return target
 
     def _check_label(self, label: str) -> None:

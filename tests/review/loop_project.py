@@ -42,12 +42,18 @@ BRIDGE = [
     "Traffic engineers at Delta Transit expect fewer delays on the coastal road through Millbrook.",
     "Shops in Kingsport will stay open late on Friday for the celebrations along the waterfront.",
 ]
+LIBRARY = ["The Millbrook public library reopened on Saturday after a flood closed it in January.",
+           "Librarian Tom Baker said volunteers from the Rotary Club dried and catalogued every book."]
 
 
 def page(paragraphs: list[str], url: str = "https://herald.test/news/harbour-bridge",
          published: str = "2024-03-05", title: str = "Harbour bridge opens") -> str:
     return PAGE.format(title=title, url=url, published=published,
                        paragraphs="\n".join(f"<p>{p}</p>" for p in paragraphs))
+
+
+def library_page() -> str:
+    return page(LIBRARY, "https://herald.test/library", title="Library reopens")
 
 
 def new_project(root: Path, build_dir: Path | None = None) -> Path:

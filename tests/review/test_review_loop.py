@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from loop_project import (BRIDGE, apply, cli, documents, entity, line, new_project, only, page, rebuild, release,
+from loop_project import (BRIDGE, LIBRARY, apply, cli, documents, entity, line, new_project, only, page, rebuild, release,
                           released)
 
 from builder.review.anchor import relocate
@@ -80,10 +80,6 @@ def test_decisions_follow_their_spans_into_a_rebuilt_text_and_the_rest_is_report
     unapplied = [json.loads(x) for x in (root / ".newscorpus" / "review-unapplied.jsonl").read_text().splitlines()]
     assert sorted((u["doc_id"], u["reason"], u["annotators"], doc["text"][u["start"]:u["end"]]) for u in unapplied) == \
         [(doc["id"], "stale", ["ann"], "Kingsport"), (doc["id"], "stale", ["ann"], "Millbrook")]
-
-
-LIBRARY = ["The Millbrook public library reopened on Saturday after a flood closed it in January.",
-           "Librarian Tom Baker said volunteers from the Rotary Club dried and catalogued every book."]
 
 
 def test_decisions_on_a_page_that_became_a_duplicate_reach_its_canonical_copy(tmp_path):

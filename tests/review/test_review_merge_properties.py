@@ -3,7 +3,8 @@
 The model below is written from the rules in the annotators' docs, not from merge.py: per person, the last word
 on each span (offsets + label) after undos; per span, adjudicators decide if they said anything, else the
 annotators who did; all keep -> kept (verified by those who kept it), all remove -> removed, mixed -> the
-machine's span as it was; a machine span nobody decided on, over the offsets of a span decided on, goes.
+machine's span as it was; a machine span nobody decided on, over the offsets of a span decided on, goes; on
+words where an adjudicator keeps a label, only the labels adjudicators keep stay.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ def model(logs: dict[str, list[Decision]]) -> dict[tuple, tuple]:
             spans.pop(key, None)
     decided = {k for mine in words.values() for k in mine}
     reviewed = {(start, end) for (start, end, label) in spans if (start, end, label) in decided}
-    return {k: v for k, v in spans.items() if k in decided or k[:2] not in reviewed}
+    spans = {k: v for k, v in spans.items() if k in decided or k[:2] not in reviewed}
+    judged = {k for k, kept in words.get("judge", {}).items() if kept and k in spans}
+    return {k: v for k, v in spans.items() if k in judged or k[:2] not in {j[:2] for j in judged}}
 
 
 def merged(decisions: list[Decision]) -> dict[tuple, tuple]:
@@ -129,7 +132,9 @@ def test_no_agreed_span_is_lost_and_nobody_is_credited_for_what_they_did_not_do(
     for key in keys:
         keepers = {n for (n, k), v in finals.items() if k == key and v}
         removers = {n for (n, k), v in finals.items() if k == key and not v}
-        if keepers and not removers:
+        # (on words where the adjudicator keeps a label, that label is the words' one)
+        judged = {k for (n, k), v in finals.items() if n == "judge" and v and k[:2] == key[:2]}
+        if keepers and not removers and (not judged or key in judged):
             assert key in out, f"{key} kept by {keepers} and removed by nobody, yet lost"
     for key, span in out.items():
         for name in span.get("verified_by") or []:
