@@ -99,6 +99,9 @@ def write_input(folder: Path, first: int, count: int, pages: list, per_file: int
 # ---------------------------------------------------------------- child processes
 
 def child_newscorpus(inputs: str, work: str, output: str, workers: int, annotate: bool, engine: str = "local") -> dict:
+    from builder.heap import arrow_uses_malloc
+
+    arrow_uses_malloc()  # as the command line does, before pyarrow is imported
     from builder.config import parse_config
     from builder.pipeline import build
 

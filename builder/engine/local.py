@@ -21,7 +21,7 @@ from builder import shards
 from builder.engine import reuse
 from builder.engine.reuse import Donor, LineageMemo
 from builder.hashing import stable_hash, value_hash
-from builder.heap import return_freed_blocks
+from builder.heap import arrow_uses_malloc, return_freed_blocks
 from builder.lifeline import exit_with
 from builder.stage import KeyedStep, MapStage, Shard, output_fingerprint
 from builder.workstate import file_digest
@@ -236,6 +236,7 @@ class LocalEngine(ShardEngine):
         self._pool: ProcessPoolExecutor | None = None
         return_freed_blocks()  # this process holds the raw pages of the batches in flight (builder/heap.py)
         if workers > 1:
+            arrow_uses_malloc()  # in the fork server and the workers, which import pyarrow after this
             # The fork server imports its preloads (half a second) while the build reads its inputs; the
             # workers themselves start only when a task needs to run.
             _forkserver()
