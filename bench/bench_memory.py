@@ -44,6 +44,9 @@ MIB = 1024
 # ---------------------------------------------------------------- child: the build, its phases marked
 
 def child(inputs: str, work: str, output: str, workers: int, phases: str) -> dict:
+    from builder.heap import arrow_uses_malloc
+
+    arrow_uses_malloc()  # as the command line does, before pyarrow is imported
     import builder.pipeline as pipeline
     import builder.release.merge as merge
     from builder.engine.local import ShardEngine

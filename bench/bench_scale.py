@@ -31,6 +31,7 @@ Each run is a fresh Python process; the parent samples its process tree (RSS, CP
     python bench/bench_scale.py [--documents 20000] [--rounds 3] [--workers 2] [--no-record]
     python bench/bench_scale.py --annotated
     python bench/bench_scale.py --engines --documents 2000
+    python bench/bench_scale.py --ours-only --rounds 1      # newscorpus alone: peak memory, no time figures
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ def write_input(folder: Path, first: int, count: int, pages: list, per_file: int
 # ---------------------------------------------------------------- child processes
 
 def child_newscorpus(inputs: str, work: str, output: str, workers: int, annotate: bool, engine: str = "local") -> dict:
+    from builder.heap import arrow_uses_malloc
+
+    arrow_uses_malloc()  # as the command line does, before pyarrow is imported
     from builder.config import parse_config
     from builder.pipeline import build
 
@@ -225,6 +229,27 @@ def measure(options) -> str:
     return "\n".join(lines)
 
 
+def measure_ours_only(options) -> str:
+    """newscorpus alone, --rounds fresh builds of the same input: the tree's peak memory only. Memory does not
+    depend on the machine's load, time does: no time figure, so this runs on a busy machine too."""
+    files = options.files_per_worker * options.workers
+    per_file = -(-options.documents // files)
+    runs = []
+    with tempfile.TemporaryDirectory(prefix="nc-bench-scale-ours-") as tmp:
+        tmp = Path(tmp)
+        write_input(tmp / "input", 0, options.documents, _pages(), per_file)
+        for k in range(options.rounds):
+            runs.append(run_child(["newscorpus", str(tmp / "input"), str(tmp / f"nc{k}" / "work"), str(tmp / f"nc{k}" / "out"),
+                                   options.workers, False]))
+    lines = [f"{options.documents} documents in {files} JSONL files ({per_file} a file), {options.workers} workers, "
+             f"newscorpus only (local engine, annotation off), {options.rounds} fresh build(s); no time figures.", "",
+             "| round | docs out (canonical) | peak RSS tree (MiB) | peak PSS tree (MiB) |",
+             "|---|---:|---:|---:|"]
+    for k, run in enumerate(runs, 1):
+        lines.append(f"| {k} | {run['documents']} ({run['canonical']}) | {run['peak_rss_mib']:,.0f} | {run['peak_pss_mib']:,.0f} |")
+    return "\n".join(lines)
+
+
 def measure_annotated(options) -> str:
     """The annotated build at 1x and 3x the corpus pages, fresh work folder each."""
     pages = _pages()
@@ -302,9 +327,14 @@ def main() -> None:
     parser.add_argument("--annotated", action="store_true", help="the annotated build at 1x and 3x the corpus instead")
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--engines", action="store_true", help="compare the local engine with Ray instead (needs the [ray] extra)")
+    parser.add_argument("--ours-only", action="store_true", help="instead: newscorpus alone, --rounds builds, peak memory only "
+                        "(no datatrove, no time figures: for memory work on a busy machine; never recorded)")
     options = parser.parse_args()
     if not CORPORA.exists():
         raise SystemExit(f"bench_scale: {CORPORA} is absent (it is not part of the repository); nothing to measure.")
+    if options.ours_only:
+        print(measure_ours_only(options))
+        return
     if not (options.engines or options.annotated):
         try:
             datatrove_version()

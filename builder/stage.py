@@ -77,6 +77,11 @@ class MapStage:
     def setup(self) -> None:
         """Load what every batch needs (models, lexicons). Called once per worker process."""
 
+    def release(self) -> None:
+        """The worker runs other stages now (a later pass of the build): let go of what setup() holds that
+        costs memory while idle and little to make again (a child process). process() must still work
+        after it, making that again when it needs it."""
+
     def process(self, rows: list[dict]) -> tuple[list[dict], list[dict]]:
         raise NotImplementedError
 
@@ -111,6 +116,10 @@ class Chain(MapStage):
     def setup(self) -> None:
         for stage in self.stages:
             stage.setup()
+
+    def release(self) -> None:
+        for stage in self.stages:
+            stage.release()
 
     def process(self, rows):
         rejects: list[dict] = []

@@ -14,6 +14,7 @@ import click
 
 from builder import __version__
 from builder.errors import UserError
+from builder.heap import arrow_uses_malloc
 
 # Command name -> (module in builder.cli, attribute there, short help: the docstring's first sentence).
 COMMANDS = {
@@ -74,6 +75,7 @@ def cli():
 
 
 def main(argv: list[str] | None = None) -> int:
+    arrow_uses_malloc()  # before any command imports pyarrow (builder/heap.py)
     try:
         # A command that exits non-zero without an error (`verify` finding problems) returns its code here.
         code = cli.main(args=argv, prog_name="newscorpus", standalone_mode=False)

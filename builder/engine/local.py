@@ -21,7 +21,7 @@ from builder import shards
 from builder.engine import reuse
 from builder.engine.reuse import Donor, LineageMemo
 from builder.hashing import stable_hash, value_hash
-from builder.heap import return_freed_blocks
+from builder.heap import arrow_uses_malloc, return_freed_blocks
 from builder.lifeline import exit_with
 from builder.stage import KeyedStep, MapStage, Shard, output_fingerprint
 from builder.workstate import file_digest
@@ -75,9 +75,20 @@ def _set_up(stage: MapStage) -> MapStage:
     return _ready[key]
 
 
+def _release_others(stages: list[MapStage]) -> None:
+    """A job of other stages than a set-up one's: a later pass has begun (a pass's jobs all end before the
+    next pass starts), so the stages of earlier passes let go of what they hold idle (the extractor child:
+    MapStage.release). They stay set up, for a later build in this process."""
+    running = {stage.worker_key() for stage in stages}
+    for key, stage in _ready.items():
+        if key not in running:
+            stage.release()
+
+
 def run_job(stages: list[MapStage], job: Job) -> int:
     """Runs the job's stages in one pass and writes each stage's output; returns the last one's row count.
     Rows the donor already holds (per-document stages, see reuse.py) are copied, not processed again."""
+    _release_others(stages)
     stages = [_set_up(stage) for stage in stages[job.start:]]
     rows = job.task.rows if job.task.rows is not None else shards.read_rows(job.task.path)
     todo, kept = reuse.split(rows, job.donor) if job.donor else (rows, [([], []) for _ in stages])
@@ -225,6 +236,7 @@ class LocalEngine(ShardEngine):
         self._pool: ProcessPoolExecutor | None = None
         return_freed_blocks()  # this process holds the raw pages of the batches in flight (builder/heap.py)
         if workers > 1:
+            arrow_uses_malloc()  # in the fork server and the workers, which import pyarrow after this
             # The fork server imports its preloads (half a second) while the build reads its inputs; the
             # workers themselves start only when a task needs to run.
             _forkserver()

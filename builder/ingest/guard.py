@@ -2,8 +2,9 @@
 reject, not the build.
 
 Large-scale pipelines learned this the hard way (FACTS.md): some real pages hang lxml or eat memory.
-Each worker keeps one child (`python -m builder.ingest.guard`) with an address-space limit; pages go
-to it one at a time over a pipe. If the answer does not come within `ingest.timeout_seconds`, the
+Each worker keeps one child (`python -m builder.ingest.guard`) with an address-space limit through the
+extract pass (a later pass ends it: ExtractStage.release; the next page extracted starts one again); pages
+go to it over a pipe. If the answer does not come within `ingest.timeout_seconds`, the
 child is killed, the page becomes a 'timeout' reject, and a fresh child serves the next page.
 The child exits by itself when its parent goes away (its stdin closes; on Linux the kernel also kills it
 then, even in the middle of a page: builder/lifeline.py).

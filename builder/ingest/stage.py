@@ -19,6 +19,13 @@ class ExtractStage(MapStage):
         # One killable child per worker when isolation is on (the default): hangs become rejects.
         self._guard = GuardedExtractor(self.config) if self.config.isolate else None
 
+    def release(self) -> None:
+        # The child (~110-160 MiB) served the extract pass only: it ends with it, and the next page
+        # extracted here, if any, starts a fresh one (GuardedExtractor.extract_many).
+        guard = getattr(self, "_guard", None)
+        if guard is not None:
+            guard.close()
+
     def process(self, rows):
         guard = getattr(self, "_guard", None)
         results = guard.extract_many(rows) if guard else [extract_page(raw, self.config) for raw in rows]

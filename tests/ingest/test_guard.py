@@ -2,10 +2,14 @@
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from builder.ingest.config import IngestConfig
 from builder.ingest.guard import GuardedExtractor
 from builder.ingest.readers import page
+from builder.ingest.stage import ExtractStage
 
 GOOD = page("good.html", (b"<html><body><article><p>" + b"The ferry sailed again on Monday after three days. " * 5
                           + b"</p></article></body></html>"), "html")
@@ -48,6 +52,25 @@ def test_guarded_results_equal_inline_results():
         guard.close()
 
 
+@pytest.mark.parametrize("cfg, reasons", [
+    (IngestConfig(timeout_seconds=5, max_page_bytes=50_000_000), {"timeout"}),
+    (IngestConfig(max_memory_mb=120, timeout_seconds=60, max_page_bytes=50_000_000), {"too-much-memory", "extractor-crashed"}),
+])
+def test_a_released_stage_ends_its_child_and_the_next_one_keeps_the_limits(cfg, reasons):
+    """The engine releases the extract stage when a later pass starts (MapStage.release): the child exits,
+    and a page extracted after that gets a fresh child with the same time and memory limits."""
+    stage = ExtractStage(cfg)
+    stage.setup()
+    try:
+        assert stage.process([GOOD])[0]
+        first = stage._guard.child.pid
+        stage.release()
+        assert not Path(f"/proc/{first}").exists()  # exited and reaped
+        documents, rejects = stage.process([HEAVY, GOOD])
+        assert [r["reason"] for r in rejects] in [[reason] for reason in reasons]
+        assert [d["origin"] for d in documents] == ["good.html"]
+    finally:
+        stage.release()
 
 
 def test_the_extractor_child_imports_no_pyarrow():
