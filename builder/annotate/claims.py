@@ -35,7 +35,8 @@ from builder.annotate.candidates import ClaimPlaces, verb_exceptions
 from builder.annotate.claims_index import QuoteIndex, Sentences, StartIndex
 from builder.annotate.claims_quotes import quote_segments
 from builder.annotate.lines import heading_ranges, is_quoted_heading
-from builder.annotate.claims_speakers import FIRST_NAMES_FILE, GROUP_PRONOUNS, SpeakerResolver, canonical_entities
+from builder.annotate.claims_speakers import (FIRST_NAMES_FILE, GROUP_PRONOUNS, PERSON_PRONOUNS, SpeakerResolver,
+                                              canonical_entities)
 from builder.bundled import ANNOTATIONS
 from builder.errors import UserError
 
@@ -792,6 +793,10 @@ class ClaimsAnnotator:
         self.settings = {"reporting_verbs": hashlib.blake2b(data, digest_size=8).hexdigest(),  # the bytes parsed
                          "first_names": hashlib.blake2b(FIRST_NAMES_FILE.read_bytes(), digest_size=8).hexdigest()}
         self._places: dict[int, ClaimPlaces | None] = {}  # id(vocab) -> the places finder of that pipeline
+        # Whom a pronoun or a description ("the 56-year-old", "the company") means is read before its sentence
+        # (claims_speakers.py): the subject of the sentence before, people and organisations as subjects.
+        self.context_words = frozenset(PERSON_PRONOUNS | GROUP_PRONOUNS | self.lexicon.descriptions
+                                       | self.lexicon.organisations | {"old"})
 
     def prepare(self, nlp) -> None:
         """Nothing to add to the pipeline; the places of the rules get the verb forms of its lemmatizer."""

@@ -1,8 +1,9 @@
 """The tagger and parser over some sentences of a Doc only, their output written into the whole Doc.
 
 The entity layer reads the NER over the whole text; claims and sources read the parse only around the places
-of candidates.py. So each run of consecutive sentences of one paragraph that hold a place or precede one (the
-subject of the sentence before tells whom a "he" means) goes through the parse steps (the shared encoder,
+of candidates.py. So each run of consecutive sentences of one paragraph that hold a place, or precede one
+that holds a word read by what came before (a pronoun or a description: the subject of the sentence before
+tells whom a "he" or "the mayor" means), goes through the parse steps (the shared encoder,
 tagger, parser, attributes, lemmatizer) as a Doc of its own (a "unit"), built from the text's tokens; then the
 whole text through the NER, which so sees the parser's sentence starts in the units, as after a full parse
 (an entity never crosses one). A unit's tags, lemmas, heads and sentence starts are copied into the whole Doc at
@@ -14,7 +15,8 @@ Sentences here are a rule's, only to choose units: a token of its own ".", "!" o
 start (the clean stage writes one paragraph per line). Inside a unit the parser's own sentences count.
 
 AttributeMap does the attribute ruler's work (tag -> POS and morphology, a few word exceptions) by table
-look-up; spaCy's AttributeRuler runs a Matcher over every token, a tenth of the whole pipeline's time.
+look-up; spaCy's AttributeRuler runs a Matcher over every token, a tenth of the whole pipeline's time. The
+lemmatizer runs with its word index as sets (indexed_lemmatizer): the same lemmas, without a list scan per word.
 """
 
 from __future__ import annotations
@@ -28,8 +30,8 @@ from typing import Callable, Iterable
 
 from builder.annotate.chunks import char_batches
 
-# Sentences before a place that are parsed with it: who is the subject there decides whom a later "he" or
-# "the company" means ("Lee left early. He said ...").
+# Sentences before a place that are parsed with it when the place's sentences hold a context word: who is the
+# subject there decides whom a later "he" or "the company" means ("Lee left early. He said ...").
 CONTEXT_SENTENCES = 1
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 _LINE_START = re.compile(r"\n\s*(?=\S)")
@@ -140,12 +142,47 @@ class AttributeMap:
         return doc.from_array(columns, array)
 
 
+def context_pattern(annotators: list) -> re.Pattern | None:
+    """The words (any case, whole words) whose meaning the `annotators` read in the sentence before their own:
+    their `context_words`. None, every place's sentence before, when one of them does not say."""
+    words: set[str] = set()
+    for annotator in annotators:
+        if not hasattr(annotator, "context_words"):
+            return None
+        words.update(annotator.context_words)
+    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True))) or "(?!)"  # none: never
+    return re.compile(r"\b(?:" + alternatives + r")\b", re.IGNORECASE)
+
+
+def indexed_lemmatizer(pipe):
+    """A rule lemmatizer like `pipe` whose word index of each part of speech is a set, not a list: spaCy tests
+    every form a suffix rule makes against that list by a linear scan (about 0.4 ms per word not yet in its
+    cache, most of the lemmatizer's time). The same lemmas; `pipe` itself when it is no rule lemmatizer with an
+    index, or its class is not built so."""
+    from spacy.lookups import Lookups
+
+    if getattr(pipe, "mode", None) != "rule" or not pipe.lookups.has_table("lemma_index"):
+        return pipe
+    try:
+        indexed = type(pipe)(pipe.vocab, None, pipe.name, mode="rule", overwrite=pipe.overwrite)
+    except TypeError:
+        return pipe
+    indexed.lookups = Lookups()
+    for name in pipe.lookups.tables:
+        table = indexed.lookups.add_table(name)
+        for key, value in pipe.lookups.get_table(name).items():
+            table[key] = frozenset(value) if name == "lemma_index" else value
+    return indexed
+
+
 def parse_steps(nlp, names: list[str]) -> list[Callable]:
     """The pipes `names` of `nlp` as steps over lists of Docs; the attribute ruler as its AttributeMap when its
-    patterns allow."""
+    patterns allow, the lemmatizer as its indexed_lemmatizer."""
     steps = []
     for name in names:
         pipe = nlp.get_pipe(name)
+        if name == "lemmatizer":
+            pipe = indexed_lemmatizer(pipe)
         if name == "attribute_ruler":
             try:
                 mapper = AttributeMap(nlp.vocab, pipe.patterns)
@@ -169,15 +206,18 @@ class Layout:
         self.starts = doc.to_array("IDX").astype("int64")
         self.sentences, self.lines = sentence_starts(self.text, self.starts) if len(doc) else ([], set())
 
-    def units(self, places: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    def units(self, places: Iterable[tuple[int, int]], context: re.Pattern | None = None) -> list[tuple[int, int]]:
         """(first token, end token) of each run of consecutive sentences of one line holding a place or
-        preceding one (CONTEXT_SENTENCES)."""
+        preceding one (CONTEXT_SENTENCES) whose sentences `context` finds a word in (every one when None)."""
         bounds = [*self.sentences, len(self.starts)]
         chosen = set()
+        needs: dict[int, bool] = {}  # sentence -> does it hold a context word
         for start, end in places:
             first = bisect_right(self.sentences, _token_at(self.starts, start)) - 1
             last = bisect_right(self.sentences, _token_at(self.starts, max(start, end - 1))) - 1
-            chosen.update(range(max(0, first - CONTEXT_SENTENCES), last + 1))
+            if context is None or any(self._holds(context, s, bounds, needs) for s in range(first, last + 1)):
+                first = max(0, first - CONTEXT_SENTENCES)
+            chosen.update(range(first, last + 1))
         runs: list[tuple[int, int]] = []
         for s in sorted(chosen):
             if runs and runs[-1][1] == bounds[s] and bounds[s] not in self.lines:
@@ -185,6 +225,12 @@ class Layout:
             else:
                 runs.append((bounds[s], bounds[s + 1]))
         return runs
+
+    def _holds(self, context: re.Pattern, sentence: int, bounds: list[int], known: dict[int, bool]) -> bool:
+        if sentence not in known:
+            end = self.starts[bounds[sentence + 1]] if bounds[sentence + 1] < len(self.starts) else len(self.text)
+            known[sentence] = context.search(self.text, int(self.starts[bounds[sentence]]), int(end)) is not None
+        return known[sentence]
 
     def chars(self, unit: tuple[int, int]) -> int:
         end = self.starts[unit[1]] if unit[1] < len(self.starts) else len(self.text)

